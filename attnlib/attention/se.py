@@ -1,0 +1,46 @@
+"""Squeeze-and-Excitation (SE), Hu et al., CVPR 2018.
+
+``x · σ(W2 ReLU(W1 z + b1) + b2)`` with W1 ∈ R^{C/r × C}, W2 ∈ R^{C × C/r} and reduction r = 16,
+as used throughout Klomp et al. (2023). Parameters per module: 2C²/r + C/r + C.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from attnlib.attention._common import check_feature_map
+
+
+def reduced_channels(channels: int, reduction: int) -> int:
+    """Hidden width C/r of an SE bottleneck, at least one unit."""
+    if reduction < 1:
+        raise ValueError(f"reduction must be >= 1, got {reduction}")
+    return max(1, channels // reduction)
+
+
+class SqueezeExcitation(nn.Module):
+    """SE: two fully connected layers (C → C/r → C, with biases) and a sigmoid gate.
+
+    Args:
+        channels: number of channels C.
+        reduction: reduction ratio r of the hidden layer (paper: 16).
+    """
+
+    def __init__(self, channels: int, reduction: int = 16) -> None:
+        super().__init__()
+        self.channels = channels
+        self.reduction = reduction
+        hidden = reduced_channels(channels, reduction)
+        self.fc1 = nn.Linear(channels, hidden)
+        self.fc2 = nn.Linear(hidden, channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_feature_map(x, self.channels, type(self).__name__)
+        z = x.mean((2, 3))
+        gate = torch.sigmoid(self.fc2(F.relu(self.fc1(z), inplace=True)))
+        return x * gate.view(x.shape[0], self.channels, 1, 1)
+
+    def extra_repr(self) -> str:
+        return f"channels={self.channels}, reduction={self.reduction}"

@@ -1,0 +1,109 @@
+"""The ``attnlib`` command: complexity counts and notebook runs from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+
+def _literal(text: str) -> Any:
+    """Parse a ``-p key value`` value like papermill: Python literal if it parses, else string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _complexity(args: argparse.Namespace) -> int:
+    from attnlib.complexity import count_model
+
+    options = {"block": args.block} if args.block else {}
+    result = count_model(
+        args.model,
+        None if args.attention == "baseline" else args.attention,
+        input_size=(args.batch_size, 3, args.resolution, args.resolution),
+        convention=args.convention,
+        **options,
+    )
+    values = result.as_dict()
+    values.update(model=args.model, attention=args.attention)
+    if args.json:
+        print(json.dumps(values))
+    else:
+        print(
+            f"{args.model} + {args.attention} at {args.resolution}² ({args.convention} convention): "
+            f"{result.params / 1e6:.2f} M parameters, {result.macs / 1e9:.4f} G MACs "
+            f"(attention: {result.attention_params} parameters, {result.attention_macs} MACs)"
+        )
+    return 0
+
+
+def _notebook(args: argparse.Namespace) -> int:
+    from attnlib.notebooks import execute
+
+    parameters = {key: _literal(value) for key, value in args.parameter}
+    profile = parameters.pop("profile", args.profile)
+    output = execute(args.name, profile, args.output, parameters)
+    print(output)
+    return 0
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    from attnlib.notebooks import execute_all
+
+    report = execute_all(args.profile, args.output, args.names or None)
+    for name, outcome in report.items():
+        print(f"{name:24s} {outcome}")
+    return 1 if any(outcome.startswith("FAILED") for outcome in report.values()) else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``attnlib`` command."""
+    from attnlib.attention import available
+    from attnlib.complexity import CONVENTIONS
+    from attnlib.notebooks import NOTEBOOKS, PROFILES
+
+    parser = argparse.ArgumentParser(prog="attnlib", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    complexity = commands.add_parser("complexity", help="parameters and MACs of one model")
+    complexity.add_argument("--model", default="resnet50", help="resnet18/34/50/101/152 or cifar_resnet<depth>")
+    complexity.add_argument("--attention", default="baseline", choices=("baseline", *available()))
+    complexity.add_argument("--block", choices=("basic", "bottleneck"), help="CIFAR ResNets only")
+    complexity.add_argument("--convention", default="paper", choices=CONVENTIONS)
+    complexity.add_argument("--resolution", type=int, default=224)
+    complexity.add_argument("--batch-size", type=int, default=1)
+    complexity.add_argument("--json", action="store_true", help="print one JSON object")
+    complexity.set_defaults(handler=_complexity)
+
+    notebook = commands.add_parser("notebook", help="execute one notebook with papermill")
+    notebook.add_argument("name", choices=list(NOTEBOOKS))
+    notebook.add_argument("--profile", default="default", choices=PROFILES)
+    notebook.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    notebook.add_argument("--output", help="folder for the executed notebook (default book/notebooks)")
+    notebook.set_defaults(handler=_notebook)
+
+    notebooks = commands.add_parser("notebooks", help="execute all notebooks, reporting each")
+    notebooks.add_argument("names", nargs="*", help="a subset (default: all)")
+    notebooks.add_argument("--profile", default="default", choices=PROFILES)
+    notebooks.add_argument("--output", help="folder for the executed notebooks (default book/notebooks)")
+    notebooks.set_defaults(handler=_notebooks)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``attnlib`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ValueError as error:
+        print(f"attnlib: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

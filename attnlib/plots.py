@@ -1,0 +1,183 @@
+"""Plot helpers shared by the notebooks (seaborn/matplotlib), so notebook cells stay one-liners."""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from attnlib.attention import display_name
+
+MODULE_ORDER = ["baseline", "ab", "eca", "se", "srm", "multise"]
+STAGE_COLOURS = {
+    "input": "#e0e0e0",
+    "pooling": "#9fd89f",
+    "processing": "#9cc3e6",
+    "gate": "#d9c2e9",
+    "integration": "#f6c08c",
+}
+
+# Fig. 1 of the paper, as data: the pooling → processing → integration stages of each module.
+MODULE_STAGES: dict[str, list[tuple[str, str]]] = {
+    "ab": [
+        ("pooling", "global avg pool\nZ (C)"),
+        ("processing", "CFC: Z ∘ W\n(W ∈ ℝ^C, init 0)"),
+        ("integration", "add  X + Z′"),
+    ],
+    "eca": [
+        ("pooling", "global avg pool\nZ (C)"),
+        ("processing", "Conv1D k=3\nover channels"),
+        ("gate", "sigmoid"),
+        ("integration", "scale  X · g"),
+    ],
+    "srm": [
+        ("pooling", "style pool\n[mean, std] (C×2)"),
+        ("processing", "CFC (C×2)\n→ BatchNorm"),
+        ("gate", "sigmoid"),
+        ("integration", "scale  X · g"),
+    ],
+    "se": [
+        ("pooling", "global avg pool\nZ (C)"),
+        ("processing", "FC C→C/16 → ReLU\n→ FC C/16→C"),
+        ("gate", "sigmoid"),
+        ("integration", "scale  X · g"),
+    ],
+    "multise": [
+        ("pooling", "global avg pool\nZ (C)"),
+        ("processing", "3 × SE FC branches\nFC C→3 → softmax\n→ weighted sum"),
+        ("gate", "sigmoid"),
+        ("integration", "scale  X · g"),
+    ],
+}
+
+
+def module_palette() -> dict[str, tuple[float, float, float]]:
+    """One fixed colour per module (paper spelling), identical across all figures."""
+    colours = sns.color_palette("colorblind", len(MODULE_ORDER))
+    return {display_name(m): colours[i] for i, m in enumerate(MODULE_ORDER)}
+
+
+def draw_attention_modules() -> Figure:
+    """A Fig. 1 style diagram of the five modules: pooling (green), processing (blue), gate, integration (orange)."""
+    order = ["ab", "eca", "srm", "se", "multise"]
+    figure, axis = plt.subplots(figsize=(12, 5.2))
+    axis.set_xlim(0, len(order))
+    axis.set_ylim(0, 6)
+    axis.axis("off")
+    for column, name in enumerate(order):
+        stages = [("input", "input X\n(C × H × W)")] + MODULE_STAGES[name]
+        centre = column + 0.5
+        axis.text(centre, 5.75, display_name(name), ha="center", va="center", fontsize=13, weight="bold")
+        tops = []
+        for row, (stage, text) in enumerate(stages):
+            y = 4.9 - row * 1.0
+            box = FancyBboxPatch(
+                (centre - 0.42, y - 0.38),
+                0.84,
+                0.76,
+                boxstyle="round,pad=0.02",
+                facecolor=STAGE_COLOURS[stage],
+                edgecolor="black",
+                linewidth=0.8,
+            )
+            axis.add_patch(box)
+            axis.text(centre, y, text, ha="center", va="center", fontsize=8.5)
+            tops.append(y)
+        for upper, lower in itertools.pairwise(tops):
+            axis.add_patch(
+                FancyArrowPatch((centre, upper - 0.4), (centre, lower + 0.4), arrowstyle="-|>", mutation_scale=10)
+            )
+    handles = [plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="black") for c in STAGE_COLOURS.values()]
+    axis.legend(handles, list(STAGE_COLOURS), loc="lower center", ncol=5, frameon=False, bbox_to_anchor=(0.5, -0.04))
+    figure.tight_layout()
+    return figure
+
+
+def plot_complexity_vs_depth(table: pd.DataFrame, convention: str, paper: pd.DataFrame | None = None) -> Figure:
+    """Fig. 2: (a) MACs and (b) parameters vs ResNet depth, one line per module.
+
+    Args:
+        table: :func:`attnlib.complexity.complexity_table` output.
+        convention: which convention's MACs to plot.
+        paper: optional Table 2 rows (depth, module, flops_g, params_m) drawn as black crosses.
+    """
+    data = table[table.convention == convention].assign(
+        gmacs=lambda d: d.macs / 1e9, mparams=lambda d: d.params / 1e6, Module=lambda d: d.module.map(display_name)
+    )
+    palette = module_palette()
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for axis, column, label in ((axes[0], "gmacs", 'GMACs ("FLOPs")'), (axes[1], "mparams", "parameters (M)")):
+        sns.lineplot(
+            data=data,
+            x="depth",
+            y=column,
+            hue="Module",
+            style="Module",
+            markers=True,
+            dashes=False,
+            palette=palette,
+            ax=axis,
+        )
+        axis.set_xticks(sorted(data.depth.unique()))
+        axis.set_xlabel("ResNet depth")
+        axis.set_ylabel(label)
+    if paper is not None:
+        axes[0].scatter(paper.depth, paper.flops_g, marker="x", color="black", zorder=5, label="paper, Table 2")
+        axes[1].scatter(paper.depth, paper.params_m, marker="x", color="black", zorder=5, label="paper, Table 2")
+        for axis in axes:
+            axis.legend(fontsize=8)
+    axes[0].set_title(f"(a) MACs at 224², {convention} convention")
+    axes[1].set_title("(b) parameters")
+    figure.tight_layout()
+    return figure
+
+
+def plot_overhead_bars(table: pd.DataFrame) -> Figure:
+    """MAC overhead (%) of each module over the same-depth baseline, one panel per convention."""
+    data = table[table.module != "baseline"].assign(
+        Module=lambda d: d.module.map(display_name), depth=lambda d: "ResNet-" + d.depth.astype(str)
+    )
+    grid = sns.catplot(
+        data=data,
+        x="depth",
+        y="macs_overhead_pct",
+        hue="Module",
+        col="convention",
+        kind="bar",
+        palette=module_palette(),
+        height=3.6,
+        aspect=1.5,
+        sharey=False,
+    )
+    grid.set_axis_labels("", "MACs over baseline (%)")
+    grid.set_titles("{col_name} convention")
+    return grid.figure
+
+
+def styled_comparison(comparison: pd.DataFrame) -> pd.io.formats.style.Styler:
+    """Table 2 comparison (:func:`attnlib.complexity.compare_with_table2`) with disagreeing rows shaded."""
+    shown = comparison.assign(module=comparison.module.map(display_name)).rename(
+        columns={
+            "depth": "ResNet",
+            "flops_g_paper": "FLOPs (paper, G)",
+            "gmacs_paper_convention": "GMACs, paper conv.",
+            "gmacs_exact": "GMACs, exact",
+            "attention_elementwise_m": "attention elementwise (M)",
+            "params_m_paper": "params (paper, M)",
+            "params_m_attnlib": "params (attnlib, M)",
+            "flops_agree": "FLOPs agree",
+            "params_agree": "params agree",
+        }
+    )
+
+    def shade(row: pd.Series) -> list[str]:
+        agree = row["FLOPs agree"] and row["params agree"]
+        return ["" if agree else "background-color: #fde2c5"] * len(row)
+
+    formats = {c: "{:.2f}" for c in shown.columns if shown[c].dtype.kind == "f"}
+    formats["GMACs, exact"] = "{:.3f}"
+    return shown.style.apply(shade, axis=1).format(formats).hide(axis="index")

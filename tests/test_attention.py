@@ -1,0 +1,156 @@
+"""The five modules: equivalence with the equations, registry, errors, numerical robustness."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from attnlib import attention
+from tests.reference import REFERENCES, adaptive_kernel_reference, randomise
+
+MODULES = attention.available()
+
+
+def per_module_parameters(name: str, c: int, r: int = 16) -> int:
+    """Parameters per block from the issue's closed forms (C divisible by r)."""
+    return {
+        "ab": c,
+        "eca": 3,
+        "se": 2 * c * c // r + c // r + c,
+        "srm": 4 * c,
+        "multise": 6 * c * c // r + 3 * c // r + 6 * c,
+    }[name]
+
+
+def test_registry_names_in_paper_order():
+    assert attention.available() == ("ab", "eca", "se", "srm", "multise")
+
+
+@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("channels", [16, 64, 256])
+@pytest.mark.parametrize("spatial", [(7, 7), (5, 3), (1, 1)])
+def test_matches_reference_from_equations(name, channels, spatial):
+    torch.manual_seed(channels)
+    module = randomise(attention.create(name, channels), seed=channels).eval()
+    x = torch.randn(3, channels, *spatial)
+    with torch.no_grad():
+        expected = REFERENCES[name](module, x)
+        actual = module(x)
+    torch.testing.assert_close(actual.double(), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_srm_training_mode_uses_batch_statistics():
+    module = randomise(attention.create("srm", 32), seed=3).train()
+    x = torch.randn(4, 32, 6, 6)
+    with torch.no_grad():
+        expected = REFERENCES["srm"](module, x, training=True)
+        actual = module(x)
+    torch.testing.assert_close(actual.double(), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("channels", [64, 256, 2048])
+def test_parameter_count_closed_form(name, channels):
+    module = attention.create(name, channels)
+    assert sum(p.numel() for p in module.parameters()) == per_module_parameters(name, channels)
+
+
+def test_attention_bias_is_identity_at_init():
+    module = attention.create("ab", 64)
+    x = torch.randn(2, 64, 5, 5)
+    assert torch.equal(module(x), x)
+
+
+@pytest.mark.parametrize("name", ["eca", "se", "srm", "multise"])
+def test_sigmoid_modules_change_features_at_init(name):
+    module = attention.create(name, 64).eval()
+    x = torch.randn(2, 64, 5, 5)
+    assert not torch.allclose(module(x), x)
+
+
+@pytest.mark.parametrize("channels", [16, 64, 128, 256, 512, 1024, 2048])
+def test_eca_adaptive_kernel(channels):
+    module = attention.create("eca", channels, kernel_size="adaptive")
+    assert module.kernel_size == adaptive_kernel_reference(channels)
+    assert module.conv.weight.numel() == module.kernel_size
+
+
+def test_eca_rejects_even_kernel():
+    with pytest.raises(ValueError, match="odd"):
+        attention.create("eca", 64, kernel_size=4)
+
+
+def test_options_are_passed():
+    assert attention.create("se", 256, reduction=8).fc1.out_features == 32
+    assert attention.create("multise", 256, branches=2).assigner.out_features == 2
+
+
+def test_unknown_name_lists_valid_names():
+    with pytest.raises(ValueError) as error:
+        attention.create("cbam", 64)
+    for name in MODULES:
+        assert name in str(error.value)
+
+
+def test_user_defined_class_is_accepted():
+    class Scale(nn.Module):
+        def __init__(self, channels: int, factor: float = 2.0) -> None:
+            super().__init__()
+            self.factor = factor
+
+        def forward(self, x):
+            return x * self.factor
+
+    module = attention.create(Scale, 8, factor=3.0)
+    assert module.factor == 3.0
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_wrong_channel_count_names_expected_shape(name):
+    module = attention.create(name, 64)
+    with pytest.raises(ValueError, match=r"\(N, C=64, H, W\)"):
+        module(torch.randn(2, 32, 4, 4))
+    with pytest.raises(ValueError, match=r"\(N, C=64, H, W\)"):
+        module(torch.randn(64, 4, 4))
+
+
+@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_no_nan_on_1x1_maps_batch_1_low_precision(name, dtype, channels_last):
+    module = randomise(attention.create(name, 64), seed=1).eval().to(dtype)
+    x = torch.randn(1, 64, 1, 1, dtype=dtype)
+    if channels_last:
+        module = module.to(memory_format=torch.channels_last)
+        x = x.to(memory_format=torch.channels_last)
+    with torch.no_grad():
+        out = module(x)
+    assert out.shape == x.shape and out.dtype == dtype
+    assert torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_channels_last_matches_contiguous(name):
+    module = randomise(attention.create(name, 32), seed=2).eval()
+    x = torch.randn(2, 32, 6, 6)
+    with torch.no_grad():
+        expected = module(x)
+        actual = module(x.to(memory_format=torch.channels_last))
+    torch.testing.assert_close(actual, expected)
+
+
+def test_srm_gradient_finite_on_constant_map():
+    module = randomise(attention.create("srm", 8), seed=4).train()
+    x = torch.ones(4, 8, 3, 3, requires_grad=True)
+    module(x).sum().backward()
+    assert torch.isfinite(x.grad).all()
+    assert all(torch.isfinite(p.grad).all() for p in module.parameters())
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_gradients_reach_every_parameter(name):
+    module = randomise(attention.create(name, 32), seed=5).train()
+    module(torch.randn(4, 32, 5, 5)).square().sum().backward()
+    for parameter_name, parameter in module.named_parameters():
+        assert parameter.grad is not None and parameter.grad.abs().sum() > 0, parameter_name
