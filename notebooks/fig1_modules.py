@@ -40,7 +40,7 @@ import torch
 from attnlib import attention
 from attnlib.plots import draw_attention_modules
 
-draw_attention_modules()
+figure = draw_attention_modules()
 
 # %% [markdown]
 # ## Parameters per module, measured against the closed forms

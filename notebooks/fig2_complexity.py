@@ -63,14 +63,14 @@ table2 = paper.load("table2")
 # SE and Multi-SE on bottleneck networks, as the paper says.
 
 # %%
-plot_complexity_vs_depth(table, "paper", paper=table2)
+figure = plot_complexity_vs_depth(table, "paper", paper=table2)
 
 # %% [markdown]
 # In the exact convention the attention modules' MACs all but vanish: the SE and Multi-SE rules the
 # paper used count $2C^2$ and $7C^2$ per module, ignoring the reduction ratio $r = 16$.
 
 # %%
-plot_complexity_vs_depth(table, "exact")
+figure = plot_complexity_vs_depth(table, "exact")
 
 # %% [markdown]
 # ## Table 2, complexity columns: paper vs attnlib
@@ -114,7 +114,7 @@ paper.load("errata").style.hide(axis="index")
 
 # %%
 overhead = table[table.module != "baseline"].assign(Module=lambda d: d.module.map(display_name))
-plot_overhead_bars(table)
+figure = plot_overhead_bars(table)
 
 # %%
 pivot = overhead.pivot_table(index=["convention", "Module"], columns="depth", values="macs_overhead_pct", sort=False)
