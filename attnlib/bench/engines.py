@@ -1,0 +1,302 @@
+"""Inference engines behind one interface: prepare a model once, then call it on an input.
+
+Engines: ``eager`` (PyTorch), ``compile`` (``torch.compile`` / inductor; on CPU with freezing,
+which lets inductor constant-fold weights and use oneDNN weight packing), ``onnxruntime`` (CPU,
+CUDA provider where installed), ``openvino`` (CPU, inference precision forced to f32 because it
+defaults to bf16 on CPUs that support it) and ``tensorrt`` (torch-tensorrt when importable; it
+cannot be installed on our build machines, so there it is skipped with a reason).
+
+Every prepared engine is checked against eager PyTorch before it is timed
+(:func:`verify_against_eager`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+ENGINES = ("eager", "compile", "onnxruntime", "openvino", "tensorrt")
+PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+Runner = Callable[[torch.Tensor], torch.Tensor]
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine (or the requested device/precision on it) cannot run here; the message says why."""
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How a model is run.
+
+    Attributes:
+        device: ``"cpu"`` or ``"cuda"``.
+        precision: ``"fp32"``, ``"fp16"`` (CUDA) or ``"bf16"`` (CPUs with native bf16, or CUDA).
+        channels_last: use the NHWC memory format (eager and compile).
+        cuda_graphs: replay the eager model through a captured CUDA graph.
+        threads: CPU threads for every engine (None: leave PyTorch's setting).
+    """
+
+    device: str = "cpu"
+    precision: str = "fp32"
+    channels_last: bool = False
+    cuda_graphs: bool = False
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.device not in ("cpu", "cuda"):
+            raise ValueError(f"device must be 'cpu' or 'cuda', got {self.device!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return PRECISIONS[self.precision]
+
+
+def engine_status(engine: str, options: EngineOptions | None = None) -> tuple[bool, str]:
+    """Whether ``engine`` can run with ``options`` here, and its version or the reason it cannot."""
+    options = options or EngineOptions()
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; valid engines are {', '.join(ENGINES)}")
+    if options.device == "cuda" and not torch.cuda.is_available():
+        return False, "no CUDA device is visible to PyTorch"
+    if options.precision == "fp16" and options.device == "cpu":
+        return False, "fp16 inference is only measured on CUDA"
+    if options.precision == "bf16" and options.device == "cpu" and not _cpu_has_bf16():
+        return False, "this CPU has no native bf16 (avx512_bf16/amx_bf16)"
+    if engine in ("eager", "compile"):
+        return True, torch.__version__
+    module = {"onnxruntime": "onnxruntime", "openvino": "openvino", "tensorrt": "torch_tensorrt"}[engine]
+    try:
+        imported = importlib.import_module(module)
+    except ImportError as error:
+        hint = " (TensorRT cannot be installed on CPU-only machines; install torch-tensorrt on a GPU host)"
+        return False, f"{module} is not installed: {error}" + (hint if engine == "tensorrt" else "")
+    if engine == "openvino" and options.device != "cpu":
+        return False, "the OpenVINO engine is measured on CPU only"
+    if engine == "onnxruntime" and options.device == "cuda":
+        if "CUDAExecutionProvider" not in imported.get_available_providers():
+            return False, "onnxruntime has no CUDAExecutionProvider (install onnxruntime-gpu)"
+    if engine == "tensorrt" and options.device != "cuda":
+        return False, "TensorRT needs a CUDA device"
+    if engine in ("onnxruntime", "openvino") and options.precision != "fp32":
+        return False, f"{engine} is measured in fp32 only"
+    return True, getattr(imported, "__version__", "unknown")
+
+
+def _cpu_has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+@contextlib.contextmanager
+def thread_limit(threads: int | None):
+    """Temporarily set PyTorch's intra-op threads (engines get ``threads`` explicitly)."""
+    if threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _eager(model: nn.Module, example: torch.Tensor, options: EngineOptions) -> Runner:
+    if options.cuda_graphs:
+        if options.device != "cuda":
+            raise EngineUnavailable("CUDA graphs need a CUDA device")
+        static_input = example.clone()
+        stream = torch.cuda.Stream()
+        stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(stream), torch.inference_mode():
+            for _ in range(3):
+                model(static_input)
+        torch.cuda.current_stream().wait_stream(stream)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph), torch.inference_mode():
+            static_output = model(static_input)
+
+        def replay(x: torch.Tensor) -> torch.Tensor:
+            static_input.copy_(x)
+            graph.replay()
+            return static_output
+
+        return replay
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        with torch.inference_mode():
+            return model(x)
+
+    return run
+
+
+def _compile(model: nn.Module, example: torch.Tensor, options: EngineOptions) -> Runner:
+    import torch._inductor.config as inductor_config
+
+    mode = "reduce-overhead" if options.cuda_graphs else None
+    freezing = options.device == "cpu"
+    compiled = torch.compile(model, mode=mode)
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        with inductor_config.patch(freezing=freezing), torch.inference_mode():
+            return compiled(x)
+
+    run(example)  # compile now, not inside the timed loop
+    return run
+
+
+def _export_onnx(model: nn.Module, example: torch.Tensor, folder: Path) -> Path:
+    import warnings
+
+    path = folder / "model.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model, (example,), str(path), dynamo=False, opset_version=17, input_names=["input"], output_names=["logits"]
+        )
+    return path
+
+
+def _onnxruntime(model: nn.Module, example: torch.Tensor, options: EngineOptions) -> Runner:
+    import onnxruntime
+
+    session_options = onnxruntime.SessionOptions()
+    session_options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if options.threads:
+        session_options.intra_op_num_threads = options.threads
+        session_options.inter_op_num_threads = 1
+    # Idle sessions must not spin: interleaved timing keeps several sessions alive at once.
+    session_options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    providers = ["CUDAExecutionProvider"] if options.device == "cuda" else ["CPUExecutionProvider"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = _export_onnx(model, example.float().cpu(), Path(folder))
+        session = onnxruntime.InferenceSession(str(path), session_options, providers=providers)
+    input_name = session.get_inputs()[0].name
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(session.run(None, {input_name: x.cpu().numpy()})[0])
+
+    return run
+
+
+def _openvino(model: nn.Module, example: torch.Tensor, options: EngineOptions) -> Runner:
+    import warnings
+
+    import openvino
+
+    config = {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"}
+    if options.threads:
+        config["INFERENCE_NUM_THREADS"] = options.threads
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        converted = openvino.convert_model(model, example_input=example)
+    compiled = openvino.Core().compile_model(converted, "CPU", config)
+    precision = str(compiled.get_property("INFERENCE_PRECISION_HINT"))
+    if "32" not in precision:
+        raise EngineUnavailable(f"OpenVINO ignored the f32 request and compiled for {precision}")
+    request = compiled.create_infer_request()
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        request.infer({0: x.numpy()})
+        return torch.from_numpy(request.get_output_tensor(0).data.copy())
+
+    return run
+
+
+def _tensorrt(model: nn.Module, example: torch.Tensor, options: EngineOptions) -> Runner:
+    import torch_tensorrt
+
+    compiled = torch_tensorrt.compile(model, inputs=[example], enabled_precisions={options.dtype})
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        with torch.inference_mode():
+            return compiled(x)
+
+    return run
+
+
+_PREPARE = {
+    "eager": _eager,
+    "compile": _compile,
+    "onnxruntime": _onnxruntime,
+    "openvino": _openvino,
+    "tensorrt": _tensorrt,
+}
+
+
+def place(model: nn.Module, example: torch.Tensor, options: EngineOptions) -> tuple[nn.Module, torch.Tensor]:
+    """Move an eval-mode model and its input to the device, precision and memory format asked for."""
+    model = model.eval().to(device=options.device, dtype=options.dtype)
+    example = example.to(device=options.device, dtype=options.dtype)
+    if options.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        example = example.contiguous(memory_format=torch.channels_last)
+    return model, example
+
+
+@dataclass(frozen=True)
+class PreparedModel:
+    """A model ready to time: ``run(example)`` is one inference on the engine."""
+
+    engine: str
+    run: Runner
+    example: torch.Tensor
+
+
+def prepare(
+    engine: str, model: nn.Module, example: torch.Tensor, options: EngineOptions | None = None
+) -> PreparedModel:
+    """Build ``engine``'s runner for ``model`` and place ``example`` where it expects it.
+
+    The model is moved in place to the device, precision and memory format of ``options``; compute
+    :func:`reference_output` first if you need fp32 eager outputs. Raises :class:`EngineUnavailable`
+    with the reason when the engine cannot run here.
+    """
+    options = options or EngineOptions()
+    ok, reason = engine_status(engine, options)
+    if not ok:
+        raise EngineUnavailable(f"{engine}: {reason}")
+    model, example = place(model, example, options)
+    with thread_limit(options.threads):
+        return PreparedModel(engine, _PREPARE[engine](model, example, options), example)
+
+
+def reference_output(model: nn.Module, example: torch.Tensor) -> torch.Tensor:
+    """Eager fp32 CPU output of an eval-mode copy of ``model`` (the model itself is not touched)."""
+    import copy
+
+    reference = copy.deepcopy(model).eval().float().cpu()
+    with torch.inference_mode():
+        return reference(example.float().cpu())
+
+
+def verify_against_eager(prepared: PreparedModel, expected: torch.Tensor, precision: str = "fp32") -> float:
+    """Check an engine's output against :func:`reference_output`; return the max abs difference.
+
+    Tolerance: rtol 1e-4 in fp32 (atol 1e-4 of the output's scale), 5e-2 in fp16/bf16. Raises
+    ``AssertionError`` naming the mismatch, so a wrong engine is never timed.
+    """
+    actual = prepared.run(prepared.example).float().cpu()
+    rtol = 1e-4 if precision == "fp32" else 5e-2
+    scale = float(expected.abs().max()) or 1.0
+    torch.testing.assert_close(actual, expected, rtol=rtol, atol=rtol * scale)
+    return float((actual - expected).abs().max())
+
+
+def default_threads() -> int:
+    """Threads used when none are given: all cores PyTorch sees (recorded with every result)."""
+    return int(os.environ.get("ATTNLIB_THREADS", torch.get_num_threads()))

@@ -1,0 +1,199 @@
+"""Latency experiments of Sect. 4.3: depth (Fig. 3), resolution (Fig. 5), batch size (Fig. 6).
+
+A *group* is a set of networks compared in one interleaved timing run on one engine, resolution
+and batch size — e.g. ResNet-50 with each module plus its baseline. The first variant of a group
+is the baseline its overheads are relative to. Every variant is checked against eager fp32 before
+it is timed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+import torch
+from torch import nn
+
+from attnlib import build_model
+from attnlib.attention import available
+from attnlib.bench.engines import (
+    EngineOptions,
+    EngineUnavailable,
+    engine_status,
+    prepare,
+    reference_output,
+    thread_limit,
+    verify_against_eager,
+)
+from attnlib.bench.timing import summarize, time_interleaved
+
+log = logging.getLogger(__name__)
+
+ALL_ATTENTIONS = ("baseline", *available())
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One network of a group: a model name and its attention module (``baseline``: none).
+
+    ``factory`` (optional) builds the network instead of :func:`attnlib.build_model`, for modules
+    that are not in the registry (timm's, the plain references).
+    """
+
+    model: str
+    attention: str = "baseline"
+    label: str | None = None
+    factory: object = field(default=None, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.label or (self.attention if self.attention != "baseline" else "baseline")
+
+    def build(self) -> nn.Module:
+        if self.factory is not None:
+            return self.factory()
+        return build_model(self.model, attention=None if self.attention == "baseline" else self.attention)
+
+
+@dataclass
+class LatencyResult:
+    """Summary (one row per variant and group), raw samples, and the engines skipped with reasons."""
+
+    summary: pd.DataFrame
+    samples: pd.DataFrame
+    skipped: dict[str, str]
+
+
+def measure_group(
+    variants: Sequence[Variant],
+    engine: str,
+    resolution: int = 224,
+    batch_size: int = 1,
+    options: EngineOptions | None = None,
+    trials: int = 100,
+    warmup: int = 5,
+    seed: int = 0,
+    progress: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Time ``variants`` interleaved on one engine; overheads are relative to ``variants[0]``.
+
+    Returns (summary, samples). Raises :class:`EngineUnavailable` if the engine cannot run here.
+    """
+    options = options or EngineOptions()
+    torch.manual_seed(seed)
+    example = torch.randn(batch_size, 3, resolution, resolution)
+    calls = {}
+    max_errors = {}
+    with thread_limit(options.threads):
+        for variant in variants:
+            model = variant.build().eval()
+            expected = reference_output(model, example)
+            prepared = prepare(engine, model, example, options)
+            max_errors[variant.name] = verify_against_eager(prepared, expected, options.precision)
+            calls[variant.name] = lambda prepared=prepared: prepared.run(prepared.example)
+        samples = time_interleaved(calls, trials, warmup, options.device, seed, progress)
+    summary = summarize(samples, baseline=variants[0].name)
+    by_name = {v.name: v for v in variants}
+    summary.insert(1, "model", summary.variant.map(lambda n: by_name[n].model))
+    summary.insert(2, "attention", summary.variant.map(lambda n: by_name[n].attention))
+    summary["max_abs_error_vs_eager"] = summary.variant.map(max_errors)
+    context = {
+        "engine": engine,
+        "device": options.device,
+        "precision": options.precision,
+        "channels_last": options.channels_last,
+        "cuda_graphs": options.cuda_graphs,
+        "resolution": resolution,
+        "batch_size": batch_size,
+        "baseline": variants[0].name,
+    }
+    for key, value in context.items():
+        summary[key] = value
+        samples[key] = value
+    return summary, samples
+
+
+def run_groups(
+    groups: Iterable[tuple[Sequence[Variant], int, int]],
+    engines: Sequence[str],
+    options: EngineOptions | None = None,
+    trials: int = 100,
+    warmup: int = 5,
+    progress: bool = False,
+) -> LatencyResult:
+    """Run every (variants, resolution, batch size) group on every available engine.
+
+    Engines that cannot run here are skipped, with the reason kept in ``skipped``.
+    """
+    options = options or EngineOptions()
+    groups = list(groups)
+    summaries, samples, skipped = [], [], {}
+    for engine in engines:
+        ok, reason = engine_status(engine, options)
+        if not ok:
+            skipped[engine] = reason
+            log.warning("skipping engine %s: %s", engine, reason)
+            continue
+        for variants, resolution, batch_size in groups:
+            try:
+                summary, raw = measure_group(
+                    variants, engine, resolution, batch_size, options, trials, warmup, progress=progress
+                )
+            except EngineUnavailable as error:
+                skipped[engine] = str(error)
+                break
+            summaries.append(summary)
+            samples.append(raw)
+    empty = pd.DataFrame()
+    return LatencyResult(
+        pd.concat(summaries, ignore_index=True) if summaries else empty,
+        pd.concat(samples, ignore_index=True) if samples else empty,
+        skipped,
+    )
+
+
+def depth_groups(
+    depths: Iterable[int], attentions: Sequence[str] = ALL_ATTENTIONS, resolution: int = 224, batch_size: int = 1
+) -> list[tuple[list[Variant], int, int]]:
+    """Fig. 3: for each depth, the baseline and every module, at one resolution and batch size."""
+    return [([Variant(f"resnet{d}", a) for a in _baseline_first(attentions)], resolution, batch_size) for d in depths]
+
+
+def resolution_groups(
+    resolutions: Iterable[int],
+    model: str = "resnet50",
+    deeper: str | None = "resnet101",
+    attentions: Sequence[str] = ALL_ATTENTIONS,
+) -> list[tuple[list[Variant], int, int]]:
+    """Fig. 5: per resolution, ``model`` with every module and (for reference) the deeper baseline."""
+    variants = [Variant(model, a) for a in _baseline_first(attentions)]
+    if deeper:
+        variants.append(Variant(deeper, "baseline", label=deeper))
+    return [(variants, r, 1) for r in resolutions]
+
+
+def batch_groups(
+    batch_sizes: Iterable[int],
+    depths: Iterable[int] = (18, 50, 152),
+    attentions: Sequence[str] = ALL_ATTENTIONS,
+    resolution: int = 224,
+) -> list[tuple[list[Variant], int, int]]:
+    """Fig. 6: per depth and batch size, the baseline and every module."""
+    return [
+        ([Variant(f"resnet{d}", a) for a in _baseline_first(attentions)], resolution, b)
+        for d in depths
+        for b in batch_sizes
+    ]
+
+
+def _baseline_first(attentions: Sequence[str]) -> list[str]:
+    rest = [a for a in attentions if a != "baseline"]
+    return ["baseline", *rest]
+
+
+def options_record(options: EngineOptions, engines: Sequence[str]) -> dict[str, object]:
+    """Options and engine versions for a run record's provenance."""
+    versions = {engine: engine_status(engine, options)[1] for engine in engines}
+    return {**asdict(options), "engine_versions": versions}
