@@ -12,7 +12,6 @@ import torch
 from torch import nn
 
 from attnlib import attention
-from attnlib.attention.srm import style_pool
 
 
 class PlainAB(nn.Module):
@@ -63,8 +62,10 @@ class PlainSRM(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, c = x.shape[:2]
-        mean, std = style_pool(x, self.eps)
-        t = torch.cat((mean.view(b, c, 1), std.view(b, c, 1)), dim=2)
+        flat = x.view(b, c, -1)
+        mean = flat.mean(-1, keepdim=True)
+        std = (flat.var(-1, keepdim=True, correction=1 if flat.shape[-1] > 1 else 0) + self.eps).sqrt()
+        t = torch.cat((mean, std), dim=2)
         z = (t * self.cfc[None, :, :]).sum(dim=2)[:, :, None, None]
         g = torch.sigmoid(self.bn(z))
         return x * g.expand_as(x)
