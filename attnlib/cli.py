@@ -61,6 +61,64 @@ def _notebooks(args: argparse.Namespace) -> int:
     return 1 if any(outcome.startswith("FAILED") for outcome in report.values()) else 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    import logging
+
+    import pandas as pd
+
+    from attnlib.bench.engines import EngineOptions
+    from attnlib.bench.latency import Variant
+    from attnlib.bench.modules import module_variants
+    from attnlib.bench.presets import PRESETS, Experiment, run_experiment
+
+    logging.basicConfig(level=logging.WARNING, format="attnlib: %(message)s")
+    root = None if args.output is None else __import__("pathlib").Path(args.output)
+    options = EngineOptions(
+        device=args.device,
+        precision=args.precision,
+        channels_last=args.channels_last,
+        cuda_graphs=args.cuda_graphs,
+        threads=args.threads,
+    )
+    if args.preset:
+        experiments = PRESETS[args.preset]()
+    elif args.what == "modules":
+        variants = module_variants(args.model, [a for a in args.attention if a != "baseline"], timm=not args.no_timm)
+        groups = [(variants, args.resolution, args.batch_size)]
+        experiments = [Experiment("modules", groups, tuple(args.engine), options, args.trials, args.warmup)]
+    else:
+        attentions = ["baseline", *[a for a in args.attention if a != "baseline"]]
+        groups = [([Variant(args.model, a) for a in attentions], args.resolution, args.batch_size)]
+        experiments = [Experiment("single", groups, tuple(args.engine), options, args.trials, args.warmup)]
+    summaries = []
+    for experiment in experiments:
+        result, path = run_experiment(experiment, args.profile, save=not args.no_save, root=root, progress=True)
+        for engine, reason in result.skipped.items():
+            print(f"skipped {engine}: {reason}", file=sys.stderr)
+        if path is not None:
+            print(f"wrote {path}", file=sys.stderr)
+        summaries.append(result.summary)
+    summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
+    if args.json:
+        print(summary.to_json(orient="records"))
+    elif not summary.empty:
+        columns = [
+            "engine",
+            "model",
+            "variant",
+            "resolution",
+            "batch_size",
+            "min_ms",
+            "median_ms",
+            "overhead_min_pct",
+            "overhead_median_pct",
+            "ci_low_pct",
+            "ci_high_pct",
+        ]
+        print(summary[columns].round(2).to_string(index=False))
+    return 0 if not summary.empty else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``attnlib`` command."""
     from attnlib.attention import available
@@ -79,6 +137,36 @@ def build_parser() -> argparse.ArgumentParser:
     complexity.add_argument("--batch-size", type=int, default=1)
     complexity.add_argument("--json", action="store_true", help="print one JSON object")
     complexity.set_defaults(handler=_complexity)
+
+    from attnlib.bench.engines import ENGINES, PRECISIONS
+    from attnlib.bench.presets import PRESETS
+
+    bench = commands.add_parser("bench", help="time networks interleaved on one or more engines")
+    bench.add_argument(
+        "what",
+        nargs="?",
+        choices=("modules",),
+        help="'modules': attnlib vs plain reference vs timm modules inside one network",
+    )
+    bench.add_argument("--model", default="resnet50")
+    bench.add_argument("--attention", nargs="+", default=["baseline", *available()], choices=("baseline", *available()))
+    bench.add_argument("--engine", nargs="+", default=["eager"], choices=ENGINES)
+    bench.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    bench.add_argument("--precision", default="fp32", choices=tuple(PRECISIONS))
+    bench.add_argument("--channels-last", action="store_true")
+    bench.add_argument("--cuda-graphs", action="store_true")
+    bench.add_argument("--threads", type=int, help="CPU threads (default: PyTorch's setting, recorded)")
+    bench.add_argument("--resolution", type=int, default=224)
+    bench.add_argument("--batch-size", type=int, default=1)
+    bench.add_argument("--trials", type=int, default=200)
+    bench.add_argument("--warmup", type=int, default=10)
+    bench.add_argument("--preset", choices=tuple(PRESETS), help="run a named sweep (gpu: Figs. 3/5/6 on CUDA)")
+    bench.add_argument("--profile", default="paper", choices=PROFILES, help="profile recorded with the results")
+    bench.add_argument("--no-timm", action="store_true", help="modules: leave timm's SE and ECA out")
+    bench.add_argument("--no-save", action="store_true", help="do not write a run record")
+    bench.add_argument("--output", help="results root (default data/results)")
+    bench.add_argument("--json", action="store_true", help="print the summary as JSON records")
+    bench.set_defaults(handler=_bench)
 
     notebook = commands.add_parser("notebook", help="execute one notebook with papermill")
     notebook.add_argument("name", choices=list(NOTEBOOKS))

@@ -31,7 +31,7 @@ def timm_attention_class(name: str) -> type[nn.Module]:
 
         class TimmECA(EcaModule):
             def __init__(self, channels: int) -> None:
-                super().__init__(channels, kernel_size=3)
+                super().__init__(None, kernel_size=3)  # channels given would pick the adaptive kernel
 
         return TimmECA
     raise ValueError(f"timm has no equivalent of {name!r} here; valid names are se, eca")

@@ -62,7 +62,7 @@ class PlainSRM(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, c = x.shape[:2]
-        flat = x.view(b, c, -1)
+        flat = x.reshape(b, c, -1)
         mean = flat.mean(-1, keepdim=True)
         std = (flat.var(-1, keepdim=True, correction=1 if flat.shape[-1] > 1 else 0) + self.eps).sqrt()
         t = torch.cat((mean, std), dim=2)
