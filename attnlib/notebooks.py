@@ -22,6 +22,9 @@ PROFILES = ("smoke", "default", "paper")
 NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
     "fig1_modules": {},
     "fig2_complexity": {},
+    "fig3_latency_depth": {},
+    "fig5_resolution": {},
+    "fig6_batch_size": {},
 }
 
 log = logging.getLogger(__name__)

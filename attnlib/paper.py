@@ -19,6 +19,7 @@ TABLES = {
     "table4": "table4_coco.csv",
     "table5": "table5_bdd100k.csv",
     "text": "text_claims.csv",
+    "figure_claims": "figure_claims.csv",
     "errata": "errata.csv",
 }
 
@@ -33,7 +34,9 @@ def load(table: str) -> pd.DataFrame:
     """One of the paper's tables as a tidy DataFrame.
 
     Args:
-        table: ``table1`` … ``table5``, ``text`` (numbers stated in the text) or ``errata``.
+        table: ``table1`` … ``table5``, ``text`` (numbers stated in the text), ``figure_claims``
+            (what the text says the figures show; the figure images are not in our copy of the
+            paper, so no values are read off them) or ``errata``.
     """
     if table not in TABLES:
         raise ValueError(f"unknown paper table {table!r}; valid names are {', '.join(TABLES)}")

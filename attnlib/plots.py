@@ -181,3 +181,67 @@ def styled_comparison(comparison: pd.DataFrame) -> pd.io.formats.style.Styler:
     formats = {c: "{:.2f}" for c in shown.columns if shown[c].dtype.kind == "f"}
     formats["GMACs, exact"] = "{:.3f}"
     return shown.style.apply(shade, axis=1).format(formats).hide(axis="index")
+
+
+def _with_module_labels(summary: pd.DataFrame) -> pd.DataFrame:
+    return summary.assign(
+        Module=summary.variant.map(lambda v: display_name(v) if v in MODULE_ORDER else v),
+        depth=summary.model.map(lambda m: int("".join(ch for ch in m.split("_")[-1] if ch.isdigit()))),
+        setting=summary.engine + " " + summary.precision,
+    )
+
+
+def plot_latency_vs_depth(summary: pd.DataFrame, hardware: str) -> Figure:
+    """Fig. 3: minimum single-image time vs ResNet depth, one panel per engine and precision."""
+    data = _with_module_labels(summary)
+    grid = sns.relplot(
+        data=data,
+        x="depth",
+        y="min_ms",
+        hue="Module",
+        style="Module",
+        col="setting",
+        kind="line",
+        markers=True,
+        dashes=False,
+        palette=module_palette(),
+        height=3.8,
+        aspect=1.1,
+        facet_kws={"sharey": False},
+    )
+    grid.set_axis_labels("ResNet depth", "time (ms, min)")
+    grid.set_titles("{col_name}")
+    for axis in grid.axes.flat:
+        axis.set_xticks(sorted(data.depth.unique()))
+    grid.figure.suptitle(f"Measured on {hardware}", y=1.03, fontsize=10)
+    return grid.figure
+
+
+def plot_overhead_vs(summary: pd.DataFrame, x: str, hardware: str, row: str | None = None) -> Figure:
+    """Figs. 5 and 6: overhead over the baseline (%, min-based) vs ``x`` (resolution or batch_size)."""
+    data = _with_module_labels(summary[summary.variant != "baseline"])
+    palette = {**module_palette(), **{v: (0.2, 0.2, 0.2) for v in data.Module.unique() if v not in module_palette()}}
+    grid = sns.relplot(
+        data=data,
+        x=x,
+        y="overhead_min_pct",
+        hue="Module",
+        style="Module",
+        col="setting",
+        row=row,
+        kind="line",
+        markers=True,
+        dashes=False,
+        palette=palette,
+        height=3.6,
+        aspect=1.15,
+        facet_kws={"sharey": False},
+    )
+    for axis in grid.axes.flat:
+        axis.axhline(0, color="grey", linewidth=0.6)
+        axis.set_xscale("log", base=2)
+        axis.set_xticks(sorted(data[x].unique()))
+        axis.set_xticklabels([str(v) for v in sorted(data[x].unique())])
+    grid.set_axis_labels(x.replace("_", " "), "overhead over baseline (%, min)")
+    grid.figure.suptitle(f"Measured on {hardware}", y=1.03, fontsize=10)
+    return grid.figure

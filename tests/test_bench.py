@@ -198,3 +198,44 @@ def test_cli_writes_provenance_stamped_record(tmp_path):
     for field in ("cpu", "torch_threads", "torch", "engine_versions", "date", "git_commit", "profile"):
         assert field in provenance
     assert provenance["skipped_engines"].keys() == {"tensorrt"}
+
+
+def synthetic_summary() -> pd.DataFrame:
+    rows = []
+    for engine, scale in (("eager", 10.0), ("openvino", 4.0), ("onnxruntime", 5.0)):
+        for depth in (18, 50):
+            for index, attention_name in enumerate(MODULES):
+                minimum = scale * depth / 18 * (1 + 0.05 * index)
+                rows.append(
+                    {
+                        "engine": engine,
+                        "model": f"resnet{depth}",
+                        "variant": attention_name,
+                        "attention": attention_name,
+                        "precision": "fp32",
+                        "resolution": 224,
+                        "batch_size": 1,
+                        "min_ms": minimum,
+                        "overhead_min_pct": 5.0 * index,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_report_best_engine_and_table2_from_known_summary():
+    from attnlib import paper
+    from attnlib.bench.report import best_engine, depth_conclusions, table2_latency
+
+    summary = synthetic_summary()
+    assert best_engine(summary) == "openvino"
+    table = table2_latency(summary, paper.load("table2"), "openvino").set_index(["ResNet", "module"])
+    assert table.loc[(50, "SE"), "ours openvino %"] == 15.0
+    assert table.loc[(18, "Baseline"), "paper PyTorch %"] == 0.0
+    expected_paper = 100 * (
+        paper.load("table2").set_index(["depth", "module"]).pytorch_ms.loc[(50, "ab")]
+        / paper.load("table2").set_index(["depth", "module"]).pytorch_ms.loc[(50, "baseline")]
+        - 1
+    )
+    assert table.loc[(50, "AB"), "paper PyTorch %"] == pytest.approx(expected_paper)
+    conclusions = depth_conclusions(summary, "openvino")
+    assert bool(conclusions.iloc[0].holds)  # AB is the cheapest module in the synthetic data

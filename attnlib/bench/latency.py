@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 import torch
@@ -21,6 +21,7 @@ from attnlib.attention import available
 from attnlib.bench.engines import (
     EngineOptions,
     EngineUnavailable,
+    default_threads,
     engine_status,
     prepare,
     reference_output,
@@ -28,6 +29,7 @@ from attnlib.bench.engines import (
     verify_against_eager,
 )
 from attnlib.bench.timing import summarize, time_interleaved
+from attnlib.models import BasicBlock, Bottleneck
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,29 @@ class Variant:
         return self.label or (self.attention if self.attention != "baseline" else "baseline")
 
     def build(self) -> nn.Module:
+        """The network, initialised for benchmarking (see :func:`condition_for_benchmark`)."""
         if self.factory is not None:
-            return self.factory()
-        return build_model(self.model, attention=None if self.attention == "baseline" else self.attention)
+            model = self.factory()
+        else:
+            model = build_model(self.model, attention=None if self.attention == "baseline" else self.attention)
+        return condition_for_benchmark(model)
+
+
+def condition_for_benchmark(model: nn.Module, residual_scale: float = 0.2) -> nn.Module:
+    """Scale each residual branch's last BatchNorm weight so a random deep ResNet stays well conditioned.
+
+    With default initialisation the activations of a random ResNet-152 grow block after block, and
+    engines that legitimately reorder floating-point sums then disagree with eager by more than
+    rtol 1e-4 of the output. Timing does not depend on weight values (every kernel is dense), so we
+    shrink the residual branches instead of loosening the check.
+    """
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, Bottleneck):
+                module.bn3.weight.mul_(residual_scale)
+            elif isinstance(module, BasicBlock):
+                module.bn2.weight.mul_(residual_scale)
+    return model
 
 
 @dataclass
@@ -125,9 +147,12 @@ def run_groups(
 ) -> LatencyResult:
     """Run every (variants, resolution, batch size) group on every available engine.
 
-    Engines that cannot run here are skipped, with the reason kept in ``skipped``.
+    Engines that cannot run here are skipped, with the reason kept in ``skipped``. The CPU thread
+    count is fixed for every engine: ``options.threads``, or all threads PyTorch uses by default.
     """
     options = options or EngineOptions()
+    if options.threads is None:
+        options = replace(options, threads=default_threads())
     groups = list(groups)
     summaries, samples, skipped = [], [], {}
     for engine in engines:

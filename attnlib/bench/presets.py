@@ -7,12 +7,12 @@ and becomes one run record in ``data/results/latency/``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from attnlib.bench.engines import EngineOptions
+from attnlib.bench.engines import EngineOptions, default_threads
 from attnlib.bench.latency import (
     LatencyResult,
     Variant,
@@ -100,6 +100,9 @@ def run_experiment(
         progress=progress,
     )
     path = None
+    options = (
+        experiment.options if experiment.options.threads else replace(experiment.options, threads=default_threads())
+    )
     if save and not result.summary.empty:
         record = provenance(
             profile,
@@ -107,7 +110,7 @@ def run_experiment(
             trials=experiment.trials,
             warmup=experiment.warmup,
             skipped_engines=result.skipped,
-            **options_record(experiment.options, experiment.engines),
+            **options_record(options, experiment.engines),
         )
         table = result.summary.assign(experiment=experiment.name)
         path = write_record("latency", f"{experiment.name}-{experiment.options.device}", table, record, root)
