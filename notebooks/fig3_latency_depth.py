@@ -40,15 +40,17 @@ from IPython.display import Markdown, display
 from attnlib import paper
 from attnlib.bench import EngineOptions
 from attnlib.bench.latency import depth_groups
-from attnlib.bench.presets import Experiment, load_latency_records, run_experiment
+from attnlib.bench.presets import Experiment, run_experiment
 from attnlib.bench.report import (
     best_engine,
+    committed_records,
     depth_conclusions,
     engine_availability,
     latency_settings,
     module_comparison,
     overhead_table,
     override,
+    reduced_protocol_warning,
     table2_latency,
 )
 from attnlib.plots import plot_latency_vs_depth
@@ -57,21 +59,18 @@ from attnlib.results import provenance, provenance_table
 settings = override(latency_settings("fig3_depth", profile), engines=engines, depths=depths, trials=trials)
 run = provenance(profile, experiment="fig3_depth", settings=str(settings))
 hardware = run["gpu"] if settings.device == "cuda" else f"{run['cpu']} ({threads or run['torch_threads']} threads)"
-if profile != "paper":
-    display(Markdown(
-        f":::{{warning}}\n**Profile `{profile}` — measured while building this book on {hardware}, "
-        f"with {settings.trials} trials per network** (the paper: 1000, on an RTX 2080 Ti GPU). These are "
-        "CPU timings of a reduced protocol: they show where this machine stands, not the paper's GPU numbers. "
-        "Rerun with `-p profile paper` for the full protocol.\n:::"
-    ))
+warning = reduced_protocol_warning(profile, hardware, f"{settings.trials} trials per network")
+if warning:
+    display(Markdown(warning))
 engine_availability(settings.engines, EngineOptions(device=settings.device))
 
 # %%
 summaries = []
 for precision in settings.precisions:
     options = EngineOptions(device=settings.device, precision=precision, threads=threads)
-    experiment = Experiment("fig3_depth", depth_groups(settings.depths), settings.engines, options,
-                            settings.trials, settings.warmup)
+    experiment = Experiment(
+        "fig3_depth", depth_groups(settings.depths), settings.engines, options, settings.trials, settings.warmup
+    )
     result, record_path = run_experiment(experiment, profile, save=save_record)
     summaries.append(result.summary)
     for engine, reason in result.skipped.items():
@@ -115,13 +114,9 @@ depth_conclusions(summary, engine).style.hide(axis="index")
 # builds the book.
 
 # %%
-records = load_latency_records("fig3_depth")
-if records.empty:
-    display(Markdown("*No committed Fig. 3 records yet.*"))
-else:
-    for (hardware_name, date), record in records.groupby(["hardware", "date"]):
-        display(Markdown(f"**{hardware_name}** — profile `{record.record_profile.iloc[0]}`, {date}, "
-                         f"commit `{record.commit.iloc[0]}`"))
+for hardware_name, label, record in committed_records("fig3_depth") or [("", "*No committed records yet.*", None)]:
+    display(Markdown(label))
+    if record is not None:
         figure = plot_latency_vs_depth(record, hardware_name)
         display(overhead_table(record))
 
@@ -135,14 +130,9 @@ else:
 # implementation differs. Committed records:
 
 # %%
-module_records = load_latency_records("modules")
-if module_records.empty:
-    display(Markdown("*No committed module benchmark yet: run `attnlib bench modules`.*"))
-else:
-    for (hardware_name, date), record in module_records.groupby(["hardware", "date"]):
-        display(Markdown(f"**{hardware_name}**, {record.threads.iloc[0]} threads — profile "
-                         f"`{record.record_profile.iloc[0]}`, {int(record.trials.iloc[0])} trials, {date}, "
-                         f"commit `{record.commit.iloc[0]}`"))
+for _, label, record in committed_records("modules") or [("", "*No committed records yet.*", None)]:
+    display(Markdown(label))
+    if record is not None:
         display(module_comparison(record))
 
 # %% [markdown]

@@ -36,26 +36,39 @@ from IPython.display import Markdown, display
 from attnlib import paper
 from attnlib.bench import EngineOptions
 from attnlib.bench.latency import resolution_groups
-from attnlib.bench.presets import Experiment, load_latency_records, run_experiment
-from attnlib.bench.report import latency_settings, overhead_table, override, resolution_conclusions
+from attnlib.bench.presets import Experiment, run_experiment
+from attnlib.bench.report import (
+    committed_records,
+    latency_settings,
+    overhead_table,
+    override,
+    reduced_protocol_warning,
+    resolution_conclusions,
+)
 from attnlib.plots import plot_overhead_vs
 from attnlib.results import provenance, provenance_table
 
-settings = override(latency_settings("fig5_resolution", profile), engines=engines, resolutions=resolutions,
-                    trials=trials)
+settings = override(
+    latency_settings("fig5_resolution", profile), engines=engines, resolutions=resolutions, trials=trials
+)
 run = provenance(profile, experiment="fig5_resolution", settings=str(settings))
 hardware = run["gpu"] if settings.device == "cuda" else f"{run['cpu']} ({threads or run['torch_threads']} threads)"
-if profile != "paper":
-    display(Markdown(
-        f":::{{warning}}\n**Profile `{profile}` — measured while building this book on {hardware}, "
-        f"{settings.trials} trials per network, resolutions {list(settings.resolutions)}** (the paper: 1000 trials, "
-        "RTX 2080 Ti, up to 1024²/1536²). A reduced CPU protocol, not the paper's GPU numbers.\n:::"
-    ))
+warning = reduced_protocol_warning(
+    profile, hardware, f"{settings.trials} trials per network, resolutions {list(settings.resolutions)}"
+)
+if warning:
+    display(Markdown(warning))
 
 # %%
 options = EngineOptions(device=settings.device, threads=threads)
-experiment = Experiment("fig5_resolution", resolution_groups(settings.resolutions), settings.engines, options,
-                        settings.trials, settings.warmup)
+experiment = Experiment(
+    "fig5_resolution",
+    resolution_groups(settings.resolutions),
+    settings.engines,
+    options,
+    settings.trials,
+    settings.warmup,
+)
 result, record_path = run_experiment(experiment, profile, save=save_record)
 summary = result.summary
 for engine, reason in result.skipped.items():
@@ -78,13 +91,9 @@ resolution_conclusions(summary, claims).style.hide(axis="index")
 # ## Committed run records
 
 # %%
-records = load_latency_records("fig5_resolution")
-if records.empty:
-    display(Markdown("*No committed Fig. 5 records yet.*"))
-else:
-    for (hardware_name, date), record in records.groupby(["hardware", "date"]):
-        display(Markdown(f"**{hardware_name}** — profile `{record.record_profile.iloc[0]}`, {date}, "
-                         f"commit `{record.commit.iloc[0]}`"))
+for hardware_name, label, record in committed_records("fig5_resolution") or [("", "*No committed records yet.*", None)]:
+    display(Markdown(label))
+    if record is not None:
         figure = plot_overhead_vs(record, "resolution", hardware_name)
 
 # %% [markdown]

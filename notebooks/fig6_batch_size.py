@@ -34,28 +34,38 @@ from IPython.display import Markdown, display
 from attnlib import paper
 from attnlib.bench import EngineOptions
 from attnlib.bench.latency import batch_groups
-from attnlib.bench.presets import Experiment, load_latency_records, run_experiment
-from attnlib.bench.report import batch_conclusions, latency_settings, overhead_table, override
+from attnlib.bench.presets import Experiment, run_experiment
+from attnlib.bench.report import (
+    batch_conclusions,
+    committed_records,
+    depth_from_model,
+    latency_settings,
+    overhead_table,
+    override,
+    reduced_protocol_warning,
+)
 from attnlib.plots import plot_overhead_vs
 from attnlib.results import provenance, provenance_table
 
-settings = override(latency_settings("fig6_batch", profile), engines=engines, depths=depths,
-                    batch_sizes=batch_sizes, trials=trials)
+settings = override(
+    latency_settings("fig6_batch", profile), engines=engines, depths=depths, batch_sizes=batch_sizes, trials=trials
+)
 run = provenance(profile, experiment="fig6_batch", settings=str(settings))
 hardware = run["gpu"] if settings.device == "cuda" else f"{run['cpu']} ({threads or run['torch_threads']} threads)"
-if profile != "paper":
-    display(Markdown(
-        f":::{{warning}}\n**Profile `{profile}` — measured while building this book on {hardware}, "
-        f"{settings.trials} trials, batch sizes {list(settings.batch_sizes)}, ResNet-{list(settings.depths)}** "
-        "(the paper: TensorRT on an RTX 2080 Ti, batch 1–64). A reduced CPU protocol.\n:::"
-    ))
+warning = reduced_protocol_warning(
+    profile,
+    hardware,
+    f"{settings.trials} trials, batch sizes {list(settings.batch_sizes)}, ResNet-{list(settings.depths)}",
+)
+if warning:
+    display(Markdown(warning))
 
 # %%
 options = EngineOptions(device=settings.device, threads=threads)
 groups = batch_groups(settings.batch_sizes, settings.depths, resolution=settings.resolutions[0])
 experiment = Experiment("fig6_batch", groups, settings.engines, options, settings.trials, settings.warmup)
 result, record_path = run_experiment(experiment, profile, save=save_record)
-summary = result.summary.assign(depth=lambda s: s.model.str.extract(r"(\d+)$")[0].astype(int))
+summary = result.summary.assign(depth=lambda s: s.model.map(depth_from_model))
 for engine, reason in result.skipped.items():
     display(Markdown(f"*Skipped `{engine}`: {reason}.*"))
 
@@ -76,15 +86,10 @@ batch_conclusions(summary, claims).style.hide(axis="index")
 # ## Committed run records
 
 # %%
-records = load_latency_records("fig6_batch")
-if records.empty:
-    display(Markdown("*No committed Fig. 6 records yet.*"))
-else:
-    for (hardware_name, date), record in records.groupby(["hardware", "date"]):
-        display(Markdown(f"**{hardware_name}** — profile `{record.record_profile.iloc[0]}`, {date}, "
-                         f"commit `{record.commit.iloc[0]}`"))
-        figure = plot_overhead_vs(record.assign(depth=record.model.str.extract(r"(\d+)$")[0].astype(int)),
-                                  "batch_size", hardware_name, row="depth")
+for hardware_name, label, record in committed_records("fig6_batch") or [("", "*No committed records yet.*", None)]:
+    display(Markdown(label))
+    if record is not None:
+        figure = plot_overhead_vs(record, "batch_size", hardware_name, row="depth")
 
 # %% [markdown]
 # ## Provenance of this page's measurements

@@ -286,3 +286,32 @@ def module_comparison(record: pd.DataFrame) -> pd.DataFrame:
         index=["engine", "Module"], columns="implementation", values="cell", aggfunc="first", sort=False
     )
     return table.reindex(columns=[c for c in ("attnlib", "plain", "timm") if c in table.columns]).fillna("—")
+
+
+def reduced_protocol_warning(profile: str, hardware: str, detail: str) -> str | None:
+    """The loud MyST warning every latency page shows when it did not run the paper's protocol."""
+    if profile == "paper":
+        return None
+    return (
+        f":::{{warning}}\n**Profile `{profile}` — measured while building this book on {hardware}, {detail}.** "
+        "The paper used 1000 trials on an RTX 2080 Ti GPU: this reduced CPU protocol shows where this machine "
+        "stands, not the paper's GPU numbers. Rerun with `-p profile paper` for the full protocol.\n:::"
+    )
+
+
+def committed_records(experiment: str) -> list[tuple[str, str, pd.DataFrame]]:
+    """Committed run records of ``experiment``: (hardware, a one-line label, summary) per record."""
+    from attnlib.bench.presets import load_latency_records
+
+    records = load_latency_records(experiment)
+    if records.empty:
+        return []
+    labelled = []
+    for (hardware, date), record in records.groupby(["hardware", "date"]):
+        first = record.iloc[0]
+        label = (
+            f"**{hardware}**, {first.threads} threads — profile `{first.record_profile}`, "
+            f"{int(first.trials)} trials, {date}, commit `{first.commit}`"
+        )
+        labelled.append((str(hardware), label, record.assign(depth=record.model.map(depth_from_model))))
+    return labelled
