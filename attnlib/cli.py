@@ -119,6 +119,36 @@ def _bench(args: argparse.Namespace) -> int:
     return 0 if not summary.empty else 1
 
 
+def _train(args: argparse.Namespace) -> int:
+    import dataclasses
+    import logging
+
+    from attnlib.train import TrainConfig, profile_config, train, write_training_record
+    from attnlib.train.loop import distributed_context
+
+    logging.basicConfig(level=logging.INFO, format="attnlib: %(message)s")
+    fields = {f.name for f in dataclasses.fields(TrainConfig)} - {"profile", "seed", "attention", "dataset", "model"}
+    overrides = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in vars(args).items() if k in fields and v is not None
+    }
+    if args.amp:
+        overrides["amp"] = True
+    if args.channels_last:
+        overrides["channels_last"] = True
+    attention = None if args.attention == "baseline" else args.attention
+    config = profile_config(args.profile, args.dataset, args.model, attention, args.seed, **overrides)
+    result = train(config, resume=args.resume, accumulation_steps=args.accumulation_steps)
+    if distributed_context(config.device).is_main:
+        final = result.final
+        print(
+            f"{config.run_name}: top-1 {final['top1']:.2f} %, top-5 {final['top5']:.2f} % after "
+            f"{final['epoch'] + 1} epochs (checkpoint {result.checkpoint})"
+        )
+        if not args.no_record:
+            print(f"wrote {write_training_record(config, result.history)}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``attnlib`` command."""
     from attnlib.attention import available
@@ -167,6 +197,37 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--output", help="results root (default data/results)")
     bench.add_argument("--json", action="store_true", help="print the summary as JSON records")
     bench.set_defaults(handler=_bench)
+
+    from attnlib.train import DATASETS
+    from attnlib.train import PROFILES as TRAIN_PROFILES
+
+    training = commands.add_parser("train", help="train one model (one seed); torchrun for several processes")
+    training.add_argument("--dataset", default="cifar100", choices=DATASETS)
+    training.add_argument("--model", default="cifar_resnet56")
+    training.add_argument("--block", choices=("basic", "bottleneck"))
+    training.add_argument("--attention", default="baseline", choices=("baseline", *available()))
+    training.add_argument("--seed", type=int, default=0)
+    training.add_argument(
+        "--profile",
+        default="default",
+        choices=TRAIN_PROFILES,
+        help="paper: the paper's protocol on real data; default/smoke: synthetic data, few epochs",
+    )
+    training.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
+    training.add_argument("--epochs", type=int)
+    training.add_argument("--batch-size", type=int, help="global batch size")
+    training.add_argument("--lr", type=float)
+    training.add_argument("--lr-milestones", type=int, nargs="+")
+    training.add_argument("--device", choices=("cpu", "cuda"))
+    training.add_argument("--amp", action="store_true")
+    training.add_argument("--channels-last", action="store_true")
+    training.add_argument("--workers", type=int)
+    training.add_argument("--data-root")
+    training.add_argument("--download", action="store_true", default=None)
+    training.add_argument("--output", help="checkpoint folder (default data/checkpoints/<run name>)")
+    training.add_argument("--accumulation-steps", type=int, default=1)
+    training.add_argument("--no-record", action="store_true", help="do not write a run record")
+    training.set_defaults(handler=_train)
 
     notebook = commands.add_parser("notebook", help="execute one notebook with papermill")
     notebook.add_argument("name", choices=list(NOTEBOOKS))

@@ -25,6 +25,9 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
     "fig3_latency_depth": {},
     "fig5_resolution": {},
     "fig6_batch_size": {},
+    "table1_cifar": {},
+    "table2_imagenet": {},
+    "fig4_tradeoff": {},
 }
 
 log = logging.getLogger(__name__)

@@ -245,3 +245,37 @@ def plot_overhead_vs(summary: pd.DataFrame, x: str, hardware: str, row: str | No
     grid.set_axis_labels(x.replace("_", " "), "overhead over baseline (%, min)")
     grid.figure.suptitle(f"Measured on {hardware}", y=1.03, fontsize=10)
     return grid.figure
+
+
+def plot_tradeoff(points: pd.DataFrame, hardware: str) -> Figure:
+    """Fig. 4: top-1 vs relative inference time; modules on ResNet-18/50 and baselines of every depth."""
+    engines = list(points.engine.unique())
+    figure, axes = plt.subplots(1, len(engines), figsize=(6 * len(engines), 4.6), squeeze=False)
+    palette = module_palette()
+    for axis, engine in zip(axes[0], engines, strict=True):
+        part = points[points.engine == engine]
+        baselines = part[part.module == "Baseline"].sort_values("ResNet")
+        axis.plot(baselines["relative time"], baselines["top-1"], color="black", linewidth=1, zorder=1)
+        for item in baselines.itertuples():
+            axis.annotate(
+                f"R{item.ResNet}", (item[4], item[5]), textcoords="offset points", xytext=(4, -10), fontsize=8
+            )
+        for depth, marker in ((18, "o"), (50, "s")):
+            rows = part[part.ResNet == depth]
+            for item in rows.itertuples():
+                axis.scatter(
+                    item[4],
+                    item[5],
+                    color=palette.get(item.module, "grey"),
+                    marker=marker,
+                    zorder=3,
+                    label=f"{item.module}" if depth == 50 else None,
+                    edgecolor="black",
+                    linewidth=0.4,
+                )
+        axis.set_xlabel("inference time relative to baseline ResNet-50 (min)")
+        axis.set_ylabel("ImageNet top-1 (%)")
+        axis.set_title(f"{engine} — {hardware}", fontsize=9)
+    axes[0][0].legend(fontsize=8, title="module (○ R18, □ R50)", title_fontsize=8)
+    figure.tight_layout()
+    return figure

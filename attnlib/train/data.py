@@ -1,0 +1,179 @@
+"""Datasets for the accuracy experiments: CIFAR-10/100, ImageNet, and learnable synthetic stand-ins.
+
+Real data: CIFAR through ``torchvision.datasets`` (downloaded into ``data/datasets/`` when the
+network allows), ImageNet through an ``ImageFolder`` root holding ``train/`` and ``val/``. When data
+is missing, :class:`DatasetNotFound` names the path looked at and how to get the data.
+
+Offline (``smoke`` and ``default`` profiles): :class:`SyntheticImages`, a deterministic dataset
+generated on the fly — each class is a fixed random low-frequency colour pattern, each sample that
+pattern at a random shift plus noise — so a network can learn it in a few epochs, and nothing is
+written to disk. It proves the pipeline; it says nothing about the paper's accuracies.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch.nn import functional as F
+from torch.utils.data import Dataset
+from torchvision import datasets, transforms
+
+from attnlib.paper import data_root
+
+CIFAR_MEAN = {"cifar10": (0.4914, 0.4822, 0.4465), "cifar100": (0.5071, 0.4865, 0.4409)}
+CIFAR_STD = {"cifar10": (0.2470, 0.2435, 0.2616), "cifar100": (0.2673, 0.2564, 0.2762)}
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+DATASETS = ("cifar10", "cifar100", "imagenet", "synthetic-cifar", "synthetic-imagenet")
+
+
+class DatasetNotFound(FileNotFoundError):
+    """A dataset is not where it was looked for; the message says where and how to get it."""
+
+
+@dataclass(frozen=True)
+class DatasetSplits:
+    """Train and validation datasets with their class count."""
+
+    train: Dataset
+    val: Dataset
+    num_classes: int
+    description: str
+
+
+def cifar_transforms(name: str, train: bool) -> transforms.Compose:
+    """CIFAR: random crop 32 with 4-px padding and horizontal flip for training; per-channel normalisation."""
+    normalise = transforms.Normalize(CIFAR_MEAN[name], CIFAR_STD[name])
+    if train:
+        return transforms.Compose(
+            [transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip(), transforms.ToTensor(), normalise]
+        )
+    return transforms.Compose([transforms.ToTensor(), normalise])
+
+
+def imagenet_transforms(train: bool) -> transforms.Compose:
+    """ImageNet: RandomResizedCrop 224 + flip for training; Resize 256 + CenterCrop 224 for evaluation."""
+    normalise = transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)
+    if train:
+        return transforms.Compose(
+            [transforms.RandomResizedCrop(224), transforms.RandomHorizontalFlip(), transforms.ToTensor(), normalise]
+        )
+    return transforms.Compose([transforms.Resize(256), transforms.CenterCrop(224), transforms.ToTensor(), normalise])
+
+
+class SyntheticImages(Dataset):
+    """A learnable, deterministic image classification dataset generated on the fly.
+
+    Class ``k`` owns a random smooth colour pattern (seeded by ``seed`` and ``k``); sample ``i`` is
+    its class pattern, randomly shifted and flipped, plus Gaussian noise, all derived from
+    ``(seed, split, i)`` so every access returns the same tensor. Training samples additionally get
+    the tensor versions of the paper's augmentations (random shift ≈ crop with padding, flip).
+
+    Args:
+        num_samples: dataset length.
+        num_classes: number of classes.
+        image_size: square side in pixels (32 for CIFAR-shaped, 64+ for ImageNet-shaped).
+        seed: makes the class patterns; share it between the train and val splits.
+        split: ``"train"`` or ``"val"`` (different samples of the same classes).
+        noise: standard deviation of the per-sample noise (the task's difficulty).
+    """
+
+    def __init__(
+        self,
+        num_samples: int,
+        num_classes: int,
+        image_size: int = 32,
+        seed: int = 0,
+        split: str = "train",
+        noise: float = 0.6,
+    ) -> None:
+        if split not in ("train", "val"):
+            raise ValueError(f"split must be 'train' or 'val', got {split!r}")
+        self.num_samples, self.num_classes, self.image_size = num_samples, num_classes, image_size
+        self.seed, self.split, self.noise = seed, split, noise
+        generator = torch.Generator().manual_seed(seed)
+        coarse = torch.randn(num_classes, 3, 4, 4, generator=generator)
+        self.patterns = F.interpolate(coarse, size=(image_size, image_size), mode="bicubic", align_corners=False)
+        self.patterns = self.patterns / self.patterns.flatten(1).std(dim=1).view(-1, 1, 1, 1)
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        if not 0 <= index < self.num_samples:
+            raise IndexError(index)
+        offset = 0 if self.split == "train" else 1_000_003
+        generator = torch.Generator().manual_seed(self.seed * 7_919 + offset + index)
+        label = int(torch.randint(self.num_classes, (1,), generator=generator))
+        image = self.patterns[label]
+        shift = torch.randint(-4, 5, (2,), generator=generator).tolist()
+        image = torch.roll(image, shifts=shift, dims=(1, 2))
+        if torch.rand(1, generator=generator) < 0.5:
+            image = image.flip(2)
+        image = image + self.noise * torch.randn(image.shape, generator=generator)
+        return image, label
+
+
+def _imagenet_root(root: str | os.PathLike | None) -> Path:
+    chosen = root or os.environ.get("ATTNLIB_IMAGENET") or data_root() / "datasets" / "imagenet"
+    return Path(chosen)
+
+
+def load_dataset(
+    name: str,
+    root: str | os.PathLike | None = None,
+    *,
+    download: bool = False,
+    synthetic_size: tuple[int, int] = (2048, 512),
+    seed: int = 0,
+) -> DatasetSplits:
+    """Train and validation splits of ``name`` (one of :data:`DATASETS`).
+
+    Args:
+        name: ``cifar10``, ``cifar100``, ``imagenet``, ``synthetic-cifar`` (10 classes, 32²) or
+            ``synthetic-imagenet`` (100 classes, 64²).
+        root: dataset folder; CIFAR defaults to ``data/datasets/``, ImageNet to
+            ``$ATTNLIB_IMAGENET`` or ``data/datasets/imagenet`` (with ``train/`` and ``val/``).
+        download: let torchvision download CIFAR when it is missing.
+        synthetic_size: (train, val) sample counts of the synthetic datasets.
+        seed: seed of the synthetic datasets.
+    """
+    if name in ("cifar10", "cifar100"):
+        folder = Path(root or data_root() / "datasets")
+        factory = datasets.CIFAR10 if name == "cifar10" else datasets.CIFAR100
+        try:
+            train = factory(str(folder), train=True, transform=cifar_transforms(name, True), download=download)
+            val = factory(str(folder), train=False, transform=cifar_transforms(name, False), download=download)
+        except RuntimeError as error:
+            raise DatasetNotFound(
+                f"{name} not found in {folder}: pass download=True (CLI: --download) on a machine with "
+                f"internet access, or copy the extracted 'cifar-10-batches-py'/'cifar-100-python' folder there "
+                f"(https://www.cs.toronto.edu/~kriz/cifar.html). ({error})"
+            ) from error
+        return DatasetSplits(train, val, 10 if name == "cifar10" else 100, f"{name} from {folder}")
+    if name == "imagenet":
+        folder = _imagenet_root(root)
+        missing = [split for split in ("train", "val") if not (folder / split).is_dir()]
+        if missing:
+            raise DatasetNotFound(
+                f"ImageNet not found: {', '.join(str(folder / m) for m in missing)} missing. Download ILSVRC2012 from "
+                "https://www.image-net.org/ and arrange it as ImageFolder class folders under train/ and val/, "
+                "then pass --data-root PATH or set ATTNLIB_IMAGENET=PATH."
+            )
+        train = datasets.ImageFolder(str(folder / "train"), transform=imagenet_transforms(True))
+        val = datasets.ImageFolder(str(folder / "val"), transform=imagenet_transforms(False))
+        return DatasetSplits(train, val, len(train.classes), f"ImageNet ImageFolder at {folder}")
+    if name in ("synthetic-cifar", "synthetic-imagenet"):
+        classes, size = (10, 32) if name == "synthetic-cifar" else (100, 64)
+        train = SyntheticImages(synthetic_size[0], classes, size, seed, "train")
+        val = SyntheticImages(synthetic_size[1], classes, size, seed, "val")
+        return DatasetSplits(
+            train,
+            val,
+            classes,
+            f"SYNTHETIC {name}: {synthetic_size[0]}/{synthetic_size[1]} generated images, "
+            f"{classes} classes, {size}² (a pipeline check, not a benchmark)",
+        )
+    raise ValueError(f"unknown dataset {name!r}; valid names are {', '.join(DATASETS)}")

@@ -1,0 +1,330 @@
+"""The training loop shared by every accuracy experiment (Tables 1–3; detection reuses it).
+
+* SGD with momentum and weight decay, ``MultiStepLR``; top-1/top-5 on the validation set each epoch.
+* A checkpoint after every epoch (model, optimiser, scheduler, RNG states, epoch), written
+  atomically; ``resume=True`` continues from it exactly — an interrupted run loses at most the
+  epoch in progress, and the resumed weights equal those of an uninterrupted run.
+* Multi-GPU / multi-node through PyTorch's ``DistributedDataParallel``, launched with ``torchrun``
+  (``gloo`` on CPU, ``nccl`` on CUDA). ``batch_size`` is the global batch; each of the W processes
+  takes an interleaved 1/W of every global batch. A single process with ``accumulation_steps=W``
+  sees the very same micro-batches, which is how the tests check DDP.
+* Per-epoch data order depends only on (seed, epoch), so runs are reproducible and resumable.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+import time
+from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, Sampler
+from tqdm import tqdm
+
+from attnlib import build_model
+from attnlib.attention import StyleRecalibration
+from attnlib.results import _atomic_write_text, provenance
+from attnlib.train.config import TrainConfig
+from attnlib.train.data import load_dataset
+
+log = logging.getLogger(__name__)
+
+
+class InterleavedBatchSampler(Sampler[list[int]]):
+    """Batches of one process's share of a per-epoch permutation.
+
+    The permutation of ``range(length)`` is drawn from ``(seed, epoch)``. It is cut into global
+    batches of ``batch_size``; stream ``stream`` of ``streams`` takes elements ``stream::streams``
+    of each global batch. With DDP, stream = rank and streams = world size; on one process with
+    gradient accumulation, each stream is one micro-batch of the same global batch. The last
+    incomplete global batch is dropped (as the paper's code does with ``drop_last``-style epochs).
+    """
+
+    def __init__(self, length: int, batch_size: int, seed: int, stream: int = 0, streams: int = 1) -> None:
+        if batch_size % streams:
+            raise ValueError(f"batch_size {batch_size} is not divisible by {streams} processes/micro-batches")
+        self.length, self.batch_size, self.seed = length, batch_size, seed
+        self.stream, self.streams, self.epoch = stream, streams, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.length // self.batch_size
+
+    def __iter__(self) -> Iterator[list[int]]:
+        generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+        order = torch.randperm(self.length, generator=generator).tolist()
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            yield order[start : start + self.batch_size][self.stream :: self.streams]
+
+
+def topk_correct(logits: torch.Tensor, targets: torch.Tensor, ks: tuple[int, ...] = (1, 5)) -> list[int]:
+    """Number of samples whose target is among the top-k logits, for each k (k capped at #classes)."""
+    largest = min(max(ks), logits.shape[1])
+    top = logits.topk(largest, dim=1).indices
+    hits = top.eq(targets.view(-1, 1))
+    return [int(hits[:, : min(k, largest)].any(dim=1).sum()) for k in ks]
+
+
+@dataclass
+class DistributedContext:
+    """Rank and world size (1 process when not launched by torchrun)."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+
+def distributed_context(device: str) -> DistributedContext:
+    """Join the process group torchrun set up (env:// rendezvous), if any."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return DistributedContext()
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if device == "cuda" else "gloo")
+    context = DistributedContext(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
+    if device == "cuda":
+        torch.cuda.set_device(context.local_rank)
+    return context
+
+
+@dataclass
+class TrainResult:
+    """What a run produced: per-epoch metrics, the final model, and where things were written."""
+
+    config: TrainConfig
+    history: list[dict[str, Any]] = field(default_factory=list)
+    model: nn.Module | None = None
+    checkpoint: Path | None = None
+    record: Path | None = None
+
+    @property
+    def final(self) -> dict[str, Any]:
+        return self.history[-1] if self.history else {}
+
+
+def parameter_groups(model: nn.Module, config: TrainConfig) -> list[dict[str, Any]]:
+    """SGD groups; with ``srm_no_weight_decay`` SRM's own parameters get no weight decay (paper's code)."""
+    if not config.srm_no_weight_decay:
+        return [{"params": [p for p in model.parameters() if p.requires_grad]}]
+    exempt = {id(p) for m in model.modules() if isinstance(m, StyleRecalibration) for p in m.parameters()}
+    return [
+        {"params": [p for p in model.parameters() if p.requires_grad and id(p) not in exempt]},
+        {"params": [p for p in model.parameters() if p.requires_grad and id(p) in exempt], "weight_decay": 0.0},
+    ]
+
+
+def _rng_state() -> dict[str, Any]:
+    state = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])
+    random.setstate(state["python"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    """``torch.save`` to a temporary file, then an atomic rename: a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    torch.save(state, temporary)
+    os.replace(temporary, path)
+
+
+def _loader(dataset: Dataset, sampler: Sampler, config: TrainConfig) -> DataLoader:
+    return DataLoader(
+        dataset,
+        batch_sampler=sampler,
+        num_workers=config.workers,
+        pin_memory=config.device == "cuda",
+        persistent_workers=False,
+    )
+
+
+def evaluate(model: nn.Module, dataset: Dataset, config: TrainConfig, context: DistributedContext) -> dict[str, float]:
+    """Loss, top-1 and top-5 (%) on ``dataset``; each process evaluates an interleaved shard."""
+    indices = list(range(len(dataset)))[context.rank :: context.world_size]
+    batches = [indices[i : i + config.batch_size] for i in range(0, len(indices), config.batch_size)]
+    loader = DataLoader(dataset, batch_sampler=batches, num_workers=config.workers)
+    totals = torch.zeros(4, dtype=torch.float64)
+    model.eval()
+    with torch.inference_mode():
+        for images, targets in loader:
+            images, targets = images.to(config.device), targets.to(config.device)
+            logits = model(images).float()
+            top1, top5 = topk_correct(logits, targets)
+            loss = nn.functional.cross_entropy(logits, targets, reduction="sum")
+            totals += torch.tensor([float(loss), top1, top5, len(targets)], dtype=torch.float64)
+    if context.enabled:
+        dist.all_reduce(totals)
+    loss, top1, top5, count = totals.tolist()
+    return {"val_loss": loss / count, "top1": 100 * top1 / count, "top5": 100 * top5 / count}
+
+
+def build_training_model(config: TrainConfig, num_classes: int) -> nn.Module:
+    """The network of ``config`` with its seed applied before initialisation."""
+    torch.manual_seed(config.seed)
+    block = config.block if config.model.startswith("cifar") else None
+    return build_model(config.model, attention=config.attention, num_classes=num_classes, block=block)
+
+
+def train(
+    config: TrainConfig,
+    *,
+    resume: bool = False,
+    accumulation_steps: int = 1,
+    stop_after_epochs: int | None = None,
+    progress: bool = True,
+    model: nn.Module | None = None,
+) -> TrainResult:
+    """Train ``config`` to the end (or ``stop_after_epochs`` more epochs), checkpointing every epoch.
+
+    Args:
+        config: the run.
+        resume: continue from ``<run dir>/checkpoint.pt`` if it exists.
+        accumulation_steps: split each global batch into this many micro-batches on one process
+            (the single-process equivalent of that many DDP processes).
+        stop_after_epochs: end after this many epochs of this call (simulates an interruption).
+        progress: show a progress bar with ETA on the main process.
+        model: start from this network instead of building ``config.model`` (fine-tuning).
+    """
+    context = distributed_context(config.device)
+    streams = context.world_size if context.enabled else accumulation_steps
+    if context.enabled and accumulation_steps != 1:
+        raise ValueError("use either DDP processes or accumulation_steps, not both")
+    splits = load_dataset(
+        config.dataset,
+        config.data_root,
+        download=config.download,
+        synthetic_size=config.synthetic_size,
+        seed=config.seed,
+    )
+    model = model if model is not None else build_training_model(config, splits.num_classes)
+    model = model.to(config.device)
+    if config.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    network = nn.parallel.DistributedDataParallel(model) if context.enabled else model
+    optimizer = torch.optim.SGD(
+        parameter_groups(model, config), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+    )
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(config.lr_milestones), config.lr_gamma)
+    scaler = torch.amp.GradScaler(enabled=config.amp and config.device == "cuda")
+    result = TrainResult(config, model=model)
+    run_dir = config.run_dir()
+    checkpoint_path = run_dir / "checkpoint.pt"
+    start_epoch = 0
+    if resume and checkpoint_path.is_file():
+        state = torch.load(checkpoint_path, map_location=config.device, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        scaler.load_state_dict(state["scaler"])
+        _set_rng_state(state["rng"])
+        start_epoch, result.history = state["epoch"] + 1, state["history"]
+        log.info("resumed %s at epoch %d", config.run_name, start_epoch)
+    sampler = InterleavedBatchSampler(
+        len(splits.train), config.batch_size, config.seed, context.rank if context.enabled else 0, streams
+    )
+    end_epoch = config.epochs if stop_after_epochs is None else min(config.epochs, start_epoch + stop_after_epochs)
+    record_provenance = provenance(
+        config.profile,
+        config=config.as_dict(),
+        dataset=splits.description,
+        train_size=len(splits.train),
+        val_size=len(splits.val),
+        world_size=context.world_size,
+        accumulation_steps=accumulation_steps,
+    )
+    for epoch in range(start_epoch, end_epoch):
+        started = time.perf_counter()
+        model.train()
+        sampler.set_epoch(epoch)
+        micro_samplers = [sampler] if context.enabled or streams == 1 else [_stream(sampler, s) for s in range(streams)]
+        running_loss, seen = 0.0, 0
+        batches = zip(*[_loader(splits.train, s, config) for s in micro_samplers], strict=True)
+        bar = tqdm(
+            batches,
+            total=len(sampler),
+            desc=f"epoch {epoch + 1}/{config.epochs}",
+            leave=False,
+            disable=not (progress and context.is_main),
+        )
+        for micro_batches in bar:
+            optimizer.zero_grad(set_to_none=True)
+            for images, targets in micro_batches:
+                images, targets = images.to(config.device), targets.to(config.device)
+                if config.channels_last:
+                    images = images.contiguous(memory_format=torch.channels_last)
+                autocast = torch.autocast("cuda", dtype=torch.float16) if scaler.is_enabled() else nullcontext()
+                with autocast:
+                    loss = nn.functional.cross_entropy(network(images), targets)
+                scaler.scale(loss / len(micro_batches)).backward()
+                running_loss += loss.item() * len(targets)
+                seen += len(targets)
+            scaler.step(optimizer)
+            scaler.update()
+            if not math.isfinite(running_loss):
+                raise FloatingPointError(f"training loss became {running_loss} in epoch {epoch}")
+            bar.set_postfix(loss=f"{running_loss / max(seen, 1):.3f}")
+        lr = optimizer.param_groups[0]["lr"]
+        scheduler.step()
+        metrics = evaluate(model, splits.val, config, context)
+        metrics.update(
+            epoch=epoch, lr=lr, train_loss=running_loss / max(seen, 1), seconds=time.perf_counter() - started
+        )
+        result.history.append(metrics)
+        if context.is_main:
+            save_checkpoint(
+                checkpoint_path,
+                {
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "scaler": scaler.state_dict(),
+                    "rng": _rng_state(),
+                    "epoch": epoch,
+                    "history": result.history,
+                    "config": config.as_dict(),
+                },
+            )
+            _atomic_write_text(run_dir / "record.json", _json({**record_provenance, "history": result.history}))
+            log.info("epoch %d: %s", epoch, metrics)
+    result.checkpoint = checkpoint_path
+    return result
+
+
+def _stream(sampler: InterleavedBatchSampler, stream: int) -> InterleavedBatchSampler:
+    micro = InterleavedBatchSampler(sampler.length, sampler.batch_size, sampler.seed, stream, sampler.streams)
+    micro.set_epoch(sampler.epoch)
+    return micro
+
+
+def _json(value: object) -> str:
+    import json
+
+    return json.dumps(value, indent=2, default=str) + "\n"

@@ -1,0 +1,56 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Accuracy–latency trade-off (Fig. 4)
+#
+# Sect. 4.3.1: is adding a module better than going deeper? The paper plots ImageNet top-1 against
+# relative inference time for ResNet-18/50 with each module and for the baseline ResNets of every
+# depth, in PyTorch and TensorRT: for bottleneck ResNets a module usually beats a deeper network
+# in both speed and accuracy; for basic-block ResNets it does not.
+#
+# Here the **times are measured** (committed Fig. 3 records: eager and the optimising engines of that
+# machine), and the **accuracies are not ours** unless an ImageNet run record exists: they are the
+# paper's Table 2 values (ResNet-18/50) and torchvision's published accuracy of its V1 weights for
+# baseline ResNet-34/101/152, which Table 2 does not list. The `accuracy source` column labels each.
+
+# %% tags=["parameters"]
+profile = "default"
+
+# %%
+from IPython.display import Markdown, display
+
+from attnlib import paper
+from attnlib.bench.report import committed_records, tradeoff_points
+from attnlib.plots import plot_tradeoff
+from attnlib.results import provenance, provenance_table
+from attnlib.train.records import final_epochs
+
+run = provenance(profile, experiment="fig4")
+records = committed_records("fig3_depth")
+accuracy = final_epochs("imagenet")
+if not records:
+    display(Markdown("*No committed Fig. 3 latency record: run `attnlib bench --preset cpu` or `--preset gpu`.*"))
+
+# %%
+for hardware_name, label, latency in records:
+    display(Markdown(label))
+    points = tradeoff_points(latency, paper.load("table2"), accuracy)
+    figure = plot_tradeoff(points, hardware_name)
+    display(points.round(3).style.format(precision=3).hide(axis="index"))
+
+# %% [markdown]
+# With accuracies taken from the paper, the question this page can answer on our hardware is the
+# speed half: how far right each module moves a ResNet-18/50 compared with the next deeper baseline.
+
+# %%
+provenance_table(run).style.hide(axis="index")

@@ -1,0 +1,253 @@
+"""Training pipeline on synthetic data: learning, exact resume, DDP equivalence, loaders, metrics."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from PIL import Image
+
+from attnlib import attention, build_model
+from attnlib.train import (
+    DatasetNotFound,
+    InterleavedBatchSampler,
+    SyntheticImages,
+    TrainConfig,
+    aggregate_seeds,
+    load_dataset,
+    paper_config,
+    profile_config,
+    topk_correct,
+    train,
+)
+from attnlib.train.loop import parameter_groups
+
+MODULES = (None, *attention.available())
+
+
+def tiny_config(tmp_path: Path, **overrides) -> TrainConfig:
+    base = TrainConfig(
+        dataset="synthetic-cifar",
+        model="cifar_resnet8",
+        attention="se",
+        epochs=3,
+        batch_size=16,
+        lr=0.05,
+        lr_milestones=(2,),
+        synthetic_size=(96, 32),
+        profile="smoke",
+        output=str(tmp_path),
+    )
+    return replace(base, **overrides)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_loss_falls_for_every_module(name):
+    torch.manual_seed(0)
+    model = build_model("cifar_resnet8", attention=name)
+    data = SyntheticImages(32, 10, 32, seed=1)
+    images = torch.stack([data[i][0] for i in range(32)])
+    labels = torch.tensor([data[i][1] for i in range(32)])
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    losses = []
+    for _ in range(15):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(images), labels)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.7 * losses[0], losses
+
+
+def test_training_learns_the_synthetic_task(tmp_path):
+    result = train(tiny_config(tmp_path, epochs=4, synthetic_size=(320, 96), attention="ab"), progress=False)
+    assert result.history[-1]["top1"] > 30  # 10 classes: chance is 10 %
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
+
+
+def test_interrupted_and_resumed_equals_uninterrupted(tmp_path):
+    full = train(tiny_config(tmp_path / "full"), progress=False)
+    partial = tiny_config(tmp_path / "interrupted")
+    first = train(partial, stop_after_epochs=1, progress=False)
+    assert len(first.history) == 1 and (tmp_path / "interrupted" / "checkpoint.pt").is_file()
+    resumed = train(partial, resume=True, progress=False)
+    assert [h["epoch"] for h in resumed.history] == [0, 1, 2]
+    for (name, a), b in zip(full.model.state_dict().items(), resumed.model.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
+    assert resumed.history[-1]["top1"] == full.history[-1]["top1"]
+    assert not list((tmp_path / "interrupted").glob(".*tmp"))
+
+
+def test_sampler_streams_partition_each_global_batch():
+    whole = InterleavedBatchSampler(40, 8, seed=3)
+    parts = [InterleavedBatchSampler(40, 8, seed=3, stream=s, streams=2) for s in range(2)]
+    for sampler in (whole, *parts):
+        sampler.set_epoch(5)
+    for batch, *shares in zip(whole, *parts, strict=True):
+        assert sorted(batch) == sorted(shares[0] + shares[1])
+    with pytest.raises(ValueError, match="divisible"):
+        InterleavedBatchSampler(40, 7, seed=0, streams=2)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_ddp_two_processes_gloo_matches_single_process(tmp_path):
+    config = profile_config(
+        "smoke",
+        "synthetic-cifar",
+        "cifar_resnet8",
+        "se",
+        0,
+        epochs=2,
+        batch_size=16,
+        lr=0.05,
+        lr_milestones=(2,),
+        output=str(tmp_path / "single"),
+    )
+    single = train(config, accumulation_steps=2, progress=False)
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(free_port()),
+        "-m",
+        "attnlib.cli",
+        "train",
+        "--dataset",
+        "synthetic-cifar",
+        "--model",
+        "cifar_resnet8",
+        "--attention",
+        "se",
+        "--profile",
+        "smoke",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "16",
+        "--lr",
+        "0.05",
+        "--lr-milestones",
+        "2",
+        "--output",
+        str(tmp_path / "ddp"),
+        "--no-record",
+    ]
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    completed = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    ddp_state = torch.load(tmp_path / "ddp" / "checkpoint.pt", weights_only=False)["model"]
+    for name, parameter in single.model.named_parameters():
+        torch.testing.assert_close(ddp_state[name], parameter.detach(), rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_synthetic_cli_profile_default_is_synthetic():
+    config = profile_config("default", "cifar100", "cifar_resnet56", "se")
+    assert config.dataset == "synthetic-cifar" and config.profile == "default"
+    paper = paper_config("cifar100", "cifar_resnet56", "se")
+    assert (paper.epochs, paper.batch_size, paper.lr, paper.lr_milestones) == (164, 128, 0.2, (81, 122))
+    assert (paper.momentum, paper.weight_decay) == (0.9, 1e-4)
+    imagenet = paper_config("imagenet", "resnet50", "srm")
+    assert (imagenet.epochs, imagenet.batch_size, imagenet.lr, imagenet.lr_milestones) == (90, 256, 0.1, (31, 61))
+    with pytest.raises(ValueError, match="real dataset"):
+        paper_config("synthetic-cifar", "cifar_resnet56", None)
+
+
+def test_learning_rate_schedule_steps_at_milestones(tmp_path):
+    result = train(tiny_config(tmp_path, epochs=3, lr=0.1, lr_milestones=(1, 2)), progress=False)
+    assert [round(h["lr"], 6) for h in result.history] == [0.1, 0.01, 0.001]
+
+
+def test_srm_parameters_can_be_exempt_from_weight_decay():
+    model = build_model("cifar_resnet8", attention="srm")
+    groups = parameter_groups(model, TrainConfig(srm_no_weight_decay=True, attention="srm"))
+    exempt = groups[1]
+    assert exempt["weight_decay"] == 0.0
+    assert len(exempt["params"]) == 3 * 3  # cfc, bn weight, bn bias in 3 blocks
+    assert len(parameter_groups(model, TrainConfig())) == 1
+
+
+def test_topk_on_hand_made_logits():
+    logits = torch.tensor(
+        [
+            [0.1, 0.9, 0.0, 0.0, 0.0, 0.0],  # target 1: top-1 hit
+            [0.5, 0.1, 0.4, 0.3, 0.2, 0.0],  # target 2: 2nd → top-5 only
+            [0.0, 0.1, 0.2, 0.3, 0.4, 0.5],  # target 0: 6th → miss
+        ]
+    )
+    assert topk_correct(logits, torch.tensor([1, 2, 0])) == [1, 2]
+    assert topk_correct(logits[:, :3], torch.tensor([1, 2, 0])) == [1, 3]  # k capped at #classes
+
+
+def test_seed_aggregation():
+    finals = pd.DataFrame(
+        {
+            "dataset": ["cifar100"] * 4,
+            "model": ["m"] * 4,
+            "block": ["basic"] * 4,
+            "attention": ["se", "se", "se", "ab"],
+            "seed": [0, 1, 2, 0],
+            "top1": [70.0, 72.0, 74.0, 71.0],
+            "top5": [90.0, 91.0, 92.0, 90.5],
+        }
+    )
+    summary = aggregate_seeds(finals).set_index("attention")
+    assert summary.loc["se", "top1_mean"] == 72.0
+    assert summary.loc["se", "top1_std"] == pytest.approx(2.0)
+    assert summary.loc["se", "seeds"] == 3
+    assert pd.isna(summary.loc["ab", "top1_std"])
+
+
+def test_synthetic_dataset_is_deterministic():
+    a, b = SyntheticImages(10, 5, 32, seed=4), SyntheticImages(10, 5, 32, seed=4)
+    assert torch.equal(a[3][0], b[3][0]) and a[3][1] == b[3][1]
+    assert not torch.equal(a[3][0], SyntheticImages(10, 5, 32, seed=4, split="val")[3][0])
+    assert a[0][0].shape == (3, 32, 32)
+
+
+def test_missing_cifar_names_path_and_fix(tmp_path):
+    with pytest.raises(DatasetNotFound) as error:
+        load_dataset("cifar10", tmp_path)
+    assert str(tmp_path) in str(error.value) and "download" in str(error.value)
+
+
+def test_missing_imagenet_names_path_and_fix(tmp_path):
+    with pytest.raises(DatasetNotFound) as error:
+        load_dataset("imagenet", tmp_path / "nowhere")
+    message = str(error.value)
+    assert str(tmp_path / "nowhere" / "train") in message and "ATTNLIB_IMAGENET" in message
+
+
+def test_imagenet_imagefolder_on_generated_images(tmp_path):
+    for split in ("train", "val"):
+        for label in ("n01", "n02"):
+            folder = tmp_path / split / label
+            folder.mkdir(parents=True)
+            for index in range(2):
+                Image.new("RGB", (300, 260), color=(index * 90, 40, 200)).save(folder / f"{index}.png")
+    splits = load_dataset("imagenet", tmp_path)
+    assert splits.num_classes == 2 and len(splits.train) == 4
+    image, label = splits.val[0]
+    assert image.shape == (3, 224, 224) and label == 0
+    assert splits.train[0][0].shape == (3, 224, 224)
+
+
+def test_unknown_dataset_lists_valid_names():
+    with pytest.raises(ValueError, match="cifar10, cifar100, imagenet"):
+        load_dataset("mnist")
