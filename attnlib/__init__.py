@@ -4,7 +4,7 @@ Klomp, Wijnhoven, de With, "Performance-Efficiency Comparisons of Channel Attent
 ResNets", Neural Processing Letters, 2023.
 """
 
-from attnlib.models import build_model
+from attnlib.models import build_model, load_pretrained, retrofit
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "build_model"]
+__all__ = ["__version__", "build_model", "load_pretrained", "retrofit"]

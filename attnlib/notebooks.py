@@ -28,6 +28,7 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
     "table1_cifar": {},
     "table2_imagenet": {},
     "fig4_tradeoff": {},
+    "table3_finetune": {},
 }
 
 log = logging.getLogger(__name__)

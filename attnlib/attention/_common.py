@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from torch import nn
 
 
 def check_feature_map(x: torch.Tensor, channels: int, module: str) -> None:
@@ -20,3 +21,29 @@ def check_feature_map(x: torch.Tensor, channels: int, module: str) -> None:
 def squeeze(x: torch.Tensor) -> torch.Tensor:
     """Spatial mean z of Eq. (1), kept as (N, C, 1, 1) so it broadcasts back onto ``x``."""
     return x.mean((2, 3), keepdim=True)
+
+
+def add_gate_affine(module: nn.Module, channels: int, identity_init: bool) -> None:
+    """Register the optional affine after the sigmoid: gate = a·σ(s) + b, a = 0 and b = 1 at init.
+
+    With ``identity_init`` the gated module starts as an exact identity (x · (0·σ + 1) = x), so it
+    can be inserted into a pretrained network without changing its function — the learnable
+    "scaling layer with weight zero and bias unity right after the sigmoid" that Klomp et al.
+    (Sect. 4.2) propose but do not test. Without it nothing is registered and the state dict and
+    speed are those of the plain module.
+    """
+    if identity_init:
+        module.gate_scale = nn.Parameter(torch.zeros(channels))
+        module.gate_shift = nn.Parameter(torch.ones(channels))
+    else:
+        module.register_parameter("gate_scale", None)
+        module.register_parameter("gate_shift", None)
+
+
+def sigmoid_gate(module: nn.Module, logits: torch.Tensor) -> torch.Tensor:
+    """σ(logits), or a·σ(logits) + b when the module was built with ``identity_init``; shape kept."""
+    gate = torch.sigmoid(logits)
+    if module.gate_scale is None:
+        return gate
+    shape = [1, -1] + [1] * (logits.dim() - 2)
+    return torch.addcmul(module.gate_shift.view(shape), gate, module.gate_scale.view(shape))

@@ -13,7 +13,7 @@ import math
 import torch
 from torch import nn
 
-from attnlib.attention._common import check_feature_map
+from attnlib.attention._common import add_gate_affine, check_feature_map, sigmoid_gate
 
 
 def adaptive_kernel_size(channels: int, gamma: float = 2.0, beta: float = 1.0) -> int:
@@ -30,6 +30,7 @@ class EfficientChannelAttention(nn.Module):
         kernel_size: odd kernel size of the channel convolution (paper: 3), or ``"adaptive"``
             for ECA-Net's rule.
         gamma, beta: parameters of the adaptive rule, ignored for an integer kernel size.
+        identity_init: gate a·σ(·) + b with a = 0, b = 1, an exact identity at init (for retrofitting).
     """
 
     def __init__(
@@ -39,6 +40,7 @@ class EfficientChannelAttention(nn.Module):
         *,
         gamma: float = 2.0,
         beta: float = 1.0,
+        identity_init: bool = False,
     ) -> None:
         super().__init__()
         if kernel_size == "adaptive":
@@ -48,12 +50,13 @@ class EfficientChannelAttention(nn.Module):
         self.channels = channels
         self.kernel_size = kernel_size
         self.conv = nn.Conv1d(1, 1, kernel_size, padding=kernel_size // 2, bias=False)
+        add_gate_affine(self, channels, identity_init)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_feature_map(x, self.channels, type(self).__name__)
         batch = x.shape[0]
         z = x.mean((2, 3)).view(batch, 1, self.channels)
-        gate = torch.sigmoid(self.conv(z)).view(batch, self.channels, 1, 1)
+        gate = sigmoid_gate(self, self.conv(z).view(batch, self.channels)).view(batch, self.channels, 1, 1)
         return x * gate
 
     def extra_repr(self) -> str:

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from attnlib.attention._common import check_feature_map
+from attnlib.attention._common import add_gate_affine, check_feature_map, sigmoid_gate
 from attnlib.attention.se import reduced_channels
 
 
@@ -31,9 +31,10 @@ class MultiSqueezeExcitation(nn.Module):
         channels: number of channels C.
         reduction: reduction ratio r of each branch (paper: 16).
         branches: number of SE branches B (paper: 3).
+        identity_init: gate a·σ(·) + b with a = 0, b = 1, an exact identity at init (for retrofitting).
     """
 
-    def __init__(self, channels: int, reduction: int = 16, branches: int = 3) -> None:
+    def __init__(self, channels: int, reduction: int = 16, branches: int = 3, *, identity_init: bool = False) -> None:
         super().__init__()
         if branches < 1:
             raise ValueError(f"branches must be >= 1, got {branches}")
@@ -45,6 +46,7 @@ class MultiSqueezeExcitation(nn.Module):
         self.fc2 = nn.Linear(branches * self.hidden, channels, bias=False)
         self.fc2_bias = nn.Parameter(torch.empty(branches, channels))
         self.assigner = nn.Linear(channels, branches, bias=False)
+        add_gate_affine(self, channels, identity_init)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -61,7 +63,7 @@ class MultiSqueezeExcitation(nn.Module):
         hidden = F.relu(self.fc1(z), inplace=True).view(batch, self.branches, self.hidden)
         weighted = (hidden * branch_weights.unsqueeze(2)).view(batch, -1)
         logits = torch.addmm(branch_weights @ self.fc2_bias, weighted, self.fc2.weight.t())
-        return x * torch.sigmoid(logits).view(batch, self.channels, 1, 1)
+        return x * sigmoid_gate(self, logits).view(batch, self.channels, 1, 1)
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, reduction={self.reduction}, branches={self.branches}"

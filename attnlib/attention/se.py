@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from attnlib.attention._common import check_feature_map
+from attnlib.attention._common import add_gate_affine, check_feature_map, sigmoid_gate
 
 
 def reduced_channels(channels: int, reduction: int) -> int:
@@ -26,20 +26,22 @@ class SqueezeExcitation(nn.Module):
     Args:
         channels: number of channels C.
         reduction: reduction ratio r of the hidden layer (paper: 16).
+        identity_init: gate a·σ(·) + b with a = 0, b = 1, an exact identity at init (for retrofitting).
     """
 
-    def __init__(self, channels: int, reduction: int = 16) -> None:
+    def __init__(self, channels: int, reduction: int = 16, *, identity_init: bool = False) -> None:
         super().__init__()
         self.channels = channels
         self.reduction = reduction
         hidden = reduced_channels(channels, reduction)
         self.fc1 = nn.Linear(channels, hidden)
         self.fc2 = nn.Linear(hidden, channels)
+        add_gate_affine(self, channels, identity_init)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_feature_map(x, self.channels, type(self).__name__)
         z = x.mean((2, 3))
-        gate = torch.sigmoid(self.fc2(F.relu(self.fc1(z), inplace=True)))
+        gate = sigmoid_gate(self, self.fc2(F.relu(self.fc1(z), inplace=True)))
         return x * gate.view(x.shape[0], self.channels, 1, 1)
 
     def extra_repr(self) -> str:

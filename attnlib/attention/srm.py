@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from attnlib.attention._common import check_feature_map
+from attnlib.attention._common import add_gate_affine, check_feature_map, sigmoid_gate
 
 
 def style_pool(x: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -39,22 +39,24 @@ class StyleRecalibration(nn.Module):
     Args:
         channels: number of channels C.
         eps: added to the variance before the square root (see module docstring).
+        identity_init: gate a·σ(·) + b with a = 0, b = 1, an exact identity at init (for retrofitting).
     """
 
-    def __init__(self, channels: int, *, eps: float = 1e-5) -> None:
+    def __init__(self, channels: int, *, eps: float = 1e-5, identity_init: bool = False) -> None:
         super().__init__()
         self.channels = channels
         self.eps = eps
         # Zero-initialised as in the SRM reference code: the gate starts at σ(BN(0)) = 0.5.
         self.cfc = nn.Parameter(torch.zeros(channels, 2))
         self.bn = nn.BatchNorm2d(channels)
+        add_gate_affine(self, channels, identity_init)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_feature_map(x, self.channels, type(self).__name__)
         mean, std = style_pool(x, self.eps)
         weight = self.cfc.view(1, self.channels, 2, 1)
         z = mean * weight[:, :, 0:1] + std * weight[:, :, 1:2]
-        return x * torch.sigmoid(self.bn(z))
+        return x * sigmoid_gate(self, self.bn(z))
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, eps={self.eps}"

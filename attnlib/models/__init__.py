@@ -12,8 +12,18 @@ from attnlib.models.resnet import (
     ResNet,
     attention_factory,
 )
+from attnlib.models.retrofit import load_pretrained, retrofit
 
-__all__ = ["BasicBlock", "Bottleneck", "ResNet", "attention_factory", "available_models", "build_model"]
+__all__ = [
+    "BasicBlock",
+    "Bottleneck",
+    "ResNet",
+    "attention_factory",
+    "available_models",
+    "build_model",
+    "load_pretrained",
+    "retrofit",
+]
 
 # depth -> (block, blocks per stage); torchvision's table (He et al. 2016, Table 1).
 IMAGENET_RESNETS: dict[int, tuple[type[BasicBlock] | type[Bottleneck], list[int]]] = {
