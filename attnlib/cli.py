@@ -145,7 +145,7 @@ def _train(args: argparse.Namespace) -> int:
             f"{final['epoch'] + 1} epochs (checkpoint {result.checkpoint})"
         )
         if not args.no_record:
-            print(f"wrote {write_training_record(config, result.history)}", file=sys.stderr)
+            print(f"wrote {write_training_record(config, result.history, **result.dataset)}", file=sys.stderr)
     return 0
 
 

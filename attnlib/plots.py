@@ -184,9 +184,16 @@ def styled_comparison(comparison: pd.DataFrame) -> pd.io.formats.style.Styler:
 
 
 def _with_module_labels(summary: pd.DataFrame) -> pd.DataFrame:
+    def depth_of(model: str) -> int:
+        return int("".join(ch for ch in model.split("_")[-1] if ch.isdigit()))
+
+    if "depth" in summary.columns:
+        depth = summary.depth
+    else:
+        depth = (summary["group"] if "group" in summary.columns else summary.model).map(depth_of)
     return summary.assign(
         Module=summary.variant.map(lambda v: display_name(v) if v in MODULE_ORDER else v),
-        depth=summary.model.map(lambda m: int("".join(ch for ch in m.split("_")[-1] if ch.isdigit()))),
+        depth=depth,
         setting=summary.engine + " " + summary.precision,
     )
 

@@ -26,6 +26,7 @@
 profile = "default"
 engines = None
 resolutions = None
+depths = None
 trials = None
 threads = None
 save_record = False
@@ -39,6 +40,7 @@ from attnlib.bench.latency import resolution_groups
 from attnlib.bench.presets import Experiment, run_experiment
 from attnlib.bench.report import (
     committed_records,
+    depth_from_model,
     latency_settings,
     overhead_table,
     override,
@@ -49,7 +51,7 @@ from attnlib.plots import plot_overhead_vs
 from attnlib.results import provenance, provenance_table
 
 settings = override(
-    latency_settings("fig5_resolution", profile), engines=engines, resolutions=resolutions, trials=trials
+    latency_settings("fig5_resolution", profile), engines=engines, resolutions=resolutions, depths=depths, trials=trials
 )
 run = provenance(profile, experiment="fig5_resolution", settings=str(settings))
 hardware = run["gpu"] if settings.device == "cuda" else f"{run['cpu']} ({threads or run['torch_threads']} threads)"
@@ -63,7 +65,7 @@ if warning:
 options = EngineOptions(device=settings.device, threads=threads)
 experiment = Experiment(
     "fig5_resolution",
-    resolution_groups(settings.resolutions),
+    resolution_groups(settings.resolutions, settings.depths),
     settings.engines,
     options,
     settings.trials,
@@ -75,7 +77,8 @@ for engine, reason in result.skipped.items():
     display(Markdown(f"*Skipped `{engine}`: {reason}.*"))
 
 # %%
-figure = plot_overhead_vs(summary, "resolution", hardware)
+summary = summary.assign(depth=summary.group.map(depth_from_model))
+figure = plot_overhead_vs(summary, "resolution", hardware, row="depth" if summary.depth.nunique() > 1 else None)
 
 # %%
 overhead_table(summary, index="resolution")
@@ -94,7 +97,8 @@ resolution_conclusions(summary, claims).style.hide(axis="index")
 for hardware_name, label, record in committed_records("fig5_resolution") or [("", "*No committed records yet.*", None)]:
     display(Markdown(label))
     if record is not None:
-        figure = plot_overhead_vs(record, "resolution", hardware_name)
+        rows = "depth" if record.depth.nunique() > 1 else None
+        figure = plot_overhead_vs(record, "resolution", hardware_name, row=rows)
 
 # %% [markdown]
 # ## Provenance of this page's measurements

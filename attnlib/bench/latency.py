@@ -120,6 +120,7 @@ def measure_group(
     by_name = {v.name: v for v in variants}
     summary.insert(1, "model", summary.variant.map(lambda n: by_name[n].model))
     summary.insert(2, "attention", summary.variant.map(lambda n: by_name[n].attention))
+    summary.insert(3, "group", variants[0].model)
     summary["max_abs_error_vs_eager"] = summary.variant.map(max_errors)
     context = {
         "engine": engine,
@@ -186,17 +187,24 @@ def depth_groups(
     return [([Variant(f"resnet{d}", a) for a in _baseline_first(attentions)], resolution, batch_size) for d in depths]
 
 
+DEEPER = {18: 34, 34: 50, 50: 101, 101: 152}
+
+
 def resolution_groups(
     resolutions: Iterable[int],
-    model: str = "resnet50",
-    deeper: str | None = "resnet101",
+    depths: Iterable[int] = (50,),
     attentions: Sequence[str] = ALL_ATTENTIONS,
+    deeper_reference: bool = True,
 ) -> list[tuple[list[Variant], int, int]]:
-    """Fig. 5: per resolution, ``model`` with every module and (for reference) the deeper baseline."""
-    variants = [Variant(model, a) for a in _baseline_first(attentions)]
-    if deeper:
-        variants.append(Variant(deeper, "baseline", label=deeper))
-    return [(variants, r, 1) for r in resolutions]
+    """Fig. 5: per depth and resolution, the network with every module and (for reference) the next
+    deeper baseline (ResNet-101 for ResNet-50, as in the paper)."""
+    groups = []
+    for depth in depths:
+        variants = [Variant(f"resnet{depth}", a) for a in _baseline_first(attentions)]
+        if deeper_reference and depth in DEEPER:
+            variants.append(Variant(f"resnet{DEEPER[depth]}", "baseline", label=f"resnet{DEEPER[depth]}"))
+        groups += [(variants, r, 1) for r in resolutions]
+    return groups
 
 
 def batch_groups(

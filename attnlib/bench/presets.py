@@ -45,7 +45,7 @@ def gpu_preset() -> list[Experiment]:
     fp16 = EngineOptions(device="cuda", precision="fp16")
     graphs = EngineOptions(device="cuda", cuda_graphs=True)
     depths = depth_groups((18, 34, 50, 101, 152))
-    resolutions = resolution_groups((64, 128, 224, 320, 512, 768, 1024))
+    resolutions = resolution_groups((64, 128, 224, 320, 512, 768, 1024), depths=(50, 18))
     batches = batch_groups((1, 2, 4, 8, 16, 32, 64))
     return [
         Experiment("fig3_depth", depths, ("eager", "tensorrt", "onnxruntime"), fp32, trials=200),

@@ -50,13 +50,16 @@ def latency_settings(experiment: str, profile: str) -> LatencySettings:
             ),
         },
         "fig5_resolution": {
-            "smoke": LatencySettings(("eager",), trials=2, warmup=1, resolutions=(32, 64)),
-            "default": LatencySettings(("eager", "openvino"), trials=6, warmup=1, resolutions=(64, 224, 448)),
+            "smoke": LatencySettings(("eager",), trials=2, warmup=1, depths=(50,), resolutions=(32, 64)),
+            "default": LatencySettings(
+                ("eager", "openvino"), trials=6, warmup=1, depths=(50,), resolutions=(64, 224, 448)
+            ),
             "paper": LatencySettings(
                 paper_engines,
                 trials=1000,
                 warmup=20,
                 device=device,
+                depths=(50, 18),
                 resolutions=(32, 64, 128, 224, 320, 448, 512, 640, 768, 1024),
             ),
         },
@@ -313,7 +316,8 @@ def committed_records(experiment: str) -> list[tuple[str, str, pd.DataFrame]]:
             f"**{hardware}**, {first.threads} threads — profile `{first.record_profile}`, "
             f"{int(first.trials)} trials, {date}, commit `{first.commit}`"
         )
-        labelled.append((str(hardware), label, record.assign(depth=record.model.map(depth_from_model))))
+        group = record["group"] if "group" in record.columns else record.model
+        labelled.append((str(hardware), label, record.assign(depth=group.map(depth_from_model))))
     return labelled
 
 

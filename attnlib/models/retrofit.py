@@ -26,24 +26,18 @@ from attnlib.models.resnet import BasicBlock, Bottleneck
 
 
 class RetrofitBasicBlock(tv_resnet.BasicBlock):
-    """torchvision's BasicBlock with ``self.attention`` applied to bn2's output."""
+    """torchvision's BasicBlock with ``self.attention`` applied to bn2's output.
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.attention(self.bn2(self.conv2(out)))
-        return self.relu(out + identity)
+    torchvision's blocks use the same attribute names as attnlib's, so attnlib's forward serves.
+    """
+
+    forward = BasicBlock.forward
 
 
 class RetrofitBottleneck(tv_resnet.Bottleneck):
-    """torchvision's Bottleneck with ``self.attention`` applied to bn3's output."""
+    """torchvision's Bottleneck with ``self.attention`` applied to bn3's output (attnlib's forward)."""
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.attention(self.bn3(self.conv3(out)))
-        return self.relu(out + identity)
+    forward = Bottleneck.forward
 
 
 _TORCHVISION_BLOCKS = {tv_resnet.BasicBlock: RetrofitBasicBlock, tv_resnet.Bottleneck: RetrofitBottleneck}

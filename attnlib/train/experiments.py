@@ -99,7 +99,7 @@ def run_accuracy(
                         config = replace(config, output=str(base_dir / config.run_name))
                         result = train(config, progress=False)
                         if save_records:
-                            write_training_record(config, result.history)
+                            write_training_record(config, result.history, **result.dataset)
                         rows.append(_final_row(config, result.history))
     return pd.DataFrame(rows)
 

@@ -106,11 +106,18 @@ def table3_rows() -> list[tuple[str, bool]]:
 
 
 def run_table3(profile: str, cache: Path | None = None, rows: list[tuple[str, bool]] | None = None) -> pd.DataFrame:
-    """Run Table 3's protocol; one row per (module, identity_init, schedule) with top-1/top-5."""
+    """Run Table 3's protocol; one row per (module, identity_init, schedule) with top-1/top-5.
+
+    The pretrained network is cached as a checkpoint under ``cache`` (default
+    ``data/checkpoints/table3-<profile>``, ignored by git) and reused by later runs.
+    """
+    from attnlib.paper import data_root
+
     settings = finetune_settings(profile)
     results = []
     with tempfile.TemporaryDirectory() as scratch:
-        cache = Path(cache or scratch)
+        cache = Path(cache or data_root() / "checkpoints" / f"table3-{profile}")
+        finetune_dir = Path(scratch)
         pretrained = pretrained_network(settings, cache)
         splits = load_dataset(
             settings.pretrain.dataset,
@@ -132,7 +139,7 @@ def run_table3(profile: str, cache: Path | None = None, rows: list[tuple[str, bo
                         lr=schedule.lr,
                         lr_milestones=schedule.milestones,
                         attention=None if module == "baseline" else module,
-                        output=str(cache / "finetune" / f"{module}-{identity_init}-{schedule.name}"),
+                        output=str(finetune_dir / f"{module}-{identity_init}-{schedule.name}"),
                     )
                     metrics = train(config, model=network, progress=False).final
                 results.append(

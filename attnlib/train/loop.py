@@ -115,7 +115,7 @@ class TrainResult:
     history: list[dict[str, Any]] = field(default_factory=list)
     model: nn.Module | None = None
     checkpoint: Path | None = None
-    record: Path | None = None
+    dataset: dict[str, Any] = field(default_factory=dict)
 
     @property
     def final(self) -> dict[str, Any]:
@@ -234,7 +234,11 @@ def train(
     )
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(config.lr_milestones), config.lr_gamma)
     scaler = torch.amp.GradScaler(enabled=config.amp and config.device == "cuda")
-    result = TrainResult(config, model=model)
+    result = TrainResult(
+        config,
+        model=model,
+        dataset={"dataset": splits.description, "train_size": len(splits.train), "val_size": len(splits.val)},
+    )
     run_dir = config.run_dir()
     checkpoint_path = run_dir / "checkpoint.pt"
     start_epoch = 0
