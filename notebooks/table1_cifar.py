@@ -29,7 +29,7 @@ from IPython.display import Markdown, display
 from attnlib import paper
 from attnlib.results import provenance, provenance_table
 from attnlib.train import aggregate_seeds
-from attnlib.train.experiments import best_marks, paper_table1, run_accuracy, table1_layout, table1_settings
+from attnlib.train.experiments import paper_table1, run_accuracy, table1_settings, table1_style
 from attnlib.train.records import final_epochs
 
 settings = table1_settings(profile)
@@ -53,14 +53,11 @@ summary = aggregate_seeds(finals)
 # %% [markdown]
 # ## This run, in Table 1's layout
 #
-# Mean ± standard deviation over seeds; the marks table says which module is best per column and
-# which are within one standard deviation of it (the paper's bold and underline).
+# Mean ± standard deviation over seeds; as in the paper, the best module of each column is **bold** and
+# those within one standard deviation of it are underlined.
 
 # %%
-table1_layout(summary)
-
-# %%
-best_marks(summary).pivot_table(index=["dataset", "attention"], columns="block", values="mark", aggfunc="first")
+table1_style(summary)
 
 # %% [markdown]
 # ## The paper's Table 1

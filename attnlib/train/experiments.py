@@ -202,3 +202,29 @@ def table2_full(accuracy: pd.DataFrame, latency: pd.DataFrame, table2: pd.DataFr
                 row[f"ours {label} ms"] = float(cell.min_ms.iloc[0]) if len(cell) else float("nan")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def table1_style(summary: pd.DataFrame):
+    """:func:`table1_layout` styled like the paper: best **bold**, within one std of it underlined."""
+    layout = table1_layout(summary)
+    marks = {
+        metric: best_marks(summary, metric)
+        .assign(Module=lambda d: d.attention.map(display_name))
+        .set_index(["dataset", "Module", "block"])
+        .mark
+        for metric in ("top1", "top5")
+    }
+
+    def css(frame: pd.DataFrame) -> pd.DataFrame:
+        styles = pd.DataFrame("", index=frame.index, columns=frame.columns)
+        for block, metric_label in frame.columns:
+            metric = "top1" if metric_label == "top-1" else "top5"
+            for dataset, module in frame.index:
+                mark = marks[metric].get((dataset, module, block), "")
+                styles.loc[(dataset, module), (block, metric_label)] = {
+                    "best": "font-weight: bold",
+                    "within 1 std": "text-decoration: underline",
+                }.get(mark, "")
+        return styles
+
+    return layout.style.apply(css, axis=None)
