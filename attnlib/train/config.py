@@ -39,6 +39,7 @@ class TrainConfig:
     data_root: str | None = None
     download: bool = False
     synthetic_size: tuple[int, int] = (2048, 512)
+    synthetic_noise: float = 0.6
     profile: str = "default"
     output: str | None = None
 

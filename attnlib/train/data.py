@@ -128,6 +128,7 @@ def load_dataset(
     download: bool = False,
     synthetic_size: tuple[int, int] = (2048, 512),
     seed: int = 0,
+    synthetic_noise: float = 0.6,
 ) -> DatasetSplits:
     """Train and validation splits of ``name`` (one of :data:`DATASETS`).
 
@@ -139,6 +140,7 @@ def load_dataset(
         download: let torchvision download CIFAR when it is missing.
         synthetic_size: (train, val) sample counts of the synthetic datasets.
         seed: seed of the synthetic datasets.
+        synthetic_noise: per-pixel noise of the synthetic datasets (their difficulty).
     """
     if name in ("cifar10", "cifar100"):
         folder = Path(root or data_root() / "datasets")
@@ -167,8 +169,8 @@ def load_dataset(
         return DatasetSplits(train, val, len(train.classes), f"ImageNet ImageFolder at {folder}")
     if name in ("synthetic-cifar", "synthetic-imagenet"):
         classes, size = (10, 32) if name == "synthetic-cifar" else (100, 64)
-        train = SyntheticImages(synthetic_size[0], classes, size, seed, "train")
-        val = SyntheticImages(synthetic_size[1], classes, size, seed, "val")
+        train = SyntheticImages(synthetic_size[0], classes, size, seed, "train", synthetic_noise)
+        val = SyntheticImages(synthetic_size[1], classes, size, seed, "val", synthetic_noise)
         return DatasetSplits(
             train,
             val,

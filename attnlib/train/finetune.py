@@ -14,6 +14,8 @@ property — unchanged for AB and identity-init, broken for plain sigmoid module
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -71,6 +73,7 @@ def finetune_settings(profile: str) -> FinetuneSettings:
             lr_milestones=(4,),
             synthetic_size=(1024, 256),
             block="basic",
+            synthetic_noise=6.0,
         )
         schedules = (
             Schedule("initialized", 0, 0.0),
@@ -96,7 +99,9 @@ def pretrained_network(settings: FinetuneSettings, cache: Path) -> nn.Module:
         from torchvision.models import ResNet18_Weights
 
         return load_pretrained(build_model("resnet18"), ResNet18_Weights.IMAGENET1K_V1)
-    config = replace(settings.pretrain, output=str(cache / settings.pretrain.run_name))
+    # The cache folder is keyed by every setting, so a changed pretraining never reuses a stale one.
+    key = hashlib.sha1(json.dumps(settings.pretrain.as_dict(), sort_keys=True, default=str).encode()).hexdigest()[:10]
+    config = replace(settings.pretrain, output=str(cache / f"{settings.pretrain.run_name}-{key}"))
     return train(config, resume=True, progress=False).model
 
 
@@ -124,6 +129,7 @@ def run_table3(profile: str, cache: Path | None = None, rows: list[tuple[str, bo
             settings.pretrain.data_root,
             synthetic_size=settings.pretrain.synthetic_size,
             seed=settings.pretrain.seed,
+            synthetic_noise=settings.pretrain.synthetic_noise,
         )
         for module, identity_init in rows or table3_rows():
             for schedule in settings.schedules:

@@ -223,6 +223,7 @@ def train(
         download=config.download,
         synthetic_size=config.synthetic_size,
         seed=config.seed,
+        synthetic_noise=config.synthetic_noise,
     )
     model = model if model is not None else build_training_model(config, splits.num_classes)
     model = model.to(config.device)
