@@ -76,7 +76,8 @@ def provenance(profile: str, **extra: Any) -> dict[str, Any]:
     return record
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a synced temporary file and ``os.replace``: never half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -107,8 +108,8 @@ def write_record(
     json_path = csv_path.with_suffix(".json")
     if csv_path.exists() or json_path.exists():
         raise FileExistsError(f"refusing to overwrite the run record {csv_path}")
-    _atomic_write_text(json_path, json.dumps(record_provenance, indent=2, sort_keys=True, default=str) + "\n")
-    _atomic_write_text(csv_path, table.to_csv(index=False))
+    atomic_write_text(json_path, json.dumps(record_provenance, indent=2, sort_keys=True, default=str) + "\n")
+    atomic_write_text(csv_path, table.to_csv(index=False))
     return csv_path
 
 

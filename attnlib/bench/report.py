@@ -98,11 +98,8 @@ def best_engine(summary: pd.DataFrame) -> str | None:
 
 def engine_availability(engines: tuple[str, ...], options: EngineOptions) -> pd.DataFrame:
     """One row per engine: available or not, and the version or the reason."""
-    rows = [
-        {"engine": e, "available": engine_status(e, options)[0], "version or reason": engine_status(e, options)[1]}
-        for e in engines
-    ]
-    return pd.DataFrame(rows)
+    statuses = {engine: engine_status(engine, options) for engine in engines}
+    return pd.DataFrame([{"engine": e, "available": ok, "version or reason": why} for e, (ok, why) in statuses.items()])
 
 
 def depth_from_model(model: str) -> int:

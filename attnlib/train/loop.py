@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from attnlib import build_model
 from attnlib.attention import StyleRecalibration
-from attnlib.results import _atomic_write_text, provenance
+from attnlib.results import atomic_write_text, provenance
 from attnlib.train.config import TrainConfig
 from attnlib.train.data import load_dataset
 
@@ -317,7 +317,7 @@ def train(
                     "config": config.as_dict(),
                 },
             )
-            _atomic_write_text(run_dir / "record.json", _json({**record_provenance, "history": result.history}))
+            atomic_write_text(run_dir / "record.json", _json({**record_provenance, "history": result.history}))
             log.info("epoch %d: %s", epoch, metrics)
     result.checkpoint = checkpoint_path
     return result
