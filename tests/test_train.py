@@ -256,11 +256,19 @@ def test_unknown_dataset_lists_valid_names():
 def test_table1_marks_best_and_within_one_std():
     from attnlib.train.experiments import best_marks, table1_style
 
-    summary = pd.DataFrame({
-        "dataset": ["c"] * 3, "model": ["m"] * 3, "block": ["basic"] * 3, "attention": ["baseline", "ab", "se"],
-        "top1_mean": [70.0, 71.5, 72.0], "top1_std": [0.3, 0.4, 0.6], "top5_mean": [90.0, 91.0, 90.5],
-        "top5_std": [0.1, 0.2, 0.2], "seeds": [3, 3, 3],
-    })
+    summary = pd.DataFrame(
+        {
+            "dataset": ["c"] * 3,
+            "model": ["m"] * 3,
+            "block": ["basic"] * 3,
+            "attention": ["baseline", "ab", "se"],
+            "top1_mean": [70.0, 71.5, 72.0],
+            "top1_std": [0.3, 0.4, 0.6],
+            "top5_mean": [90.0, 91.0, 90.5],
+            "top5_std": [0.1, 0.2, 0.2],
+            "seeds": [3, 3, 3],
+        }
+    )
     marks = best_marks(summary).set_index("attention").mark
     assert marks["se"] == "best" and marks["ab"] == "within 1 std" and marks["baseline"] == ""
     html = table1_style(summary).to_html()
