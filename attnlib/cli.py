@@ -7,6 +7,7 @@ import ast
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 
@@ -72,7 +73,7 @@ def _bench(args: argparse.Namespace) -> int:
     from attnlib.bench.presets import PRESETS, Experiment, run_experiment
 
     logging.basicConfig(level=logging.WARNING, format="attnlib: %(message)s")
-    root = None if args.output is None else __import__("pathlib").Path(args.output)
+    root = None if args.output is None else Path(args.output)
     options = EngineOptions(
         device=args.device,
         precision=args.precision,

@@ -135,9 +135,10 @@ def _count_paper(model: nn.Module, example: torch.Tensor, roots: dict[str, nn.Mo
         total["all"] += ops
         total["attention"] += ops
 
+    root_ids = {id(root) for root in roots.values()}
     inside_attention = {id(m) for root in roots.values() for m in root.modules()}
     for module in model.modules():
-        if id(module) in {id(r) for r in roots.values()}:
+        if id(module) in root_ids:
             handles.append(module.register_forward_hook(attention_hook))
         elif id(module) not in inside_attention and not list(module.children()):
             handles.append(module.register_forward_hook(layer_hook))

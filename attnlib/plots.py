@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from attnlib.attention import display_name
+from attnlib.models import depth_from_model
 
 MODULE_ORDER = ["baseline", "ab", "eca", "se", "srm", "multise"]
 STAGE_COLOURS = {
@@ -184,13 +185,10 @@ def styled_comparison(comparison: pd.DataFrame) -> pd.io.formats.style.Styler:
 
 
 def _with_module_labels(summary: pd.DataFrame) -> pd.DataFrame:
-    def depth_of(model: str) -> int:
-        return int("".join(ch for ch in model.split("_")[-1] if ch.isdigit()))
-
     if "depth" in summary.columns:
         depth = summary.depth
     else:
-        depth = (summary["group"] if "group" in summary.columns else summary.model).map(depth_of)
+        depth = (summary["group"] if "group" in summary.columns else summary.model).map(depth_from_model)
     return summary.assign(
         Module=summary.variant.map(lambda v: display_name(v) if v in MODULE_ORDER else v),
         depth=depth,

@@ -29,7 +29,13 @@ from IPython.display import Markdown, display
 from attnlib import paper
 from attnlib.results import provenance, provenance_table
 from attnlib.train import aggregate_seeds
-from attnlib.train.experiments import paper_table1, run_accuracy, table1_settings, table1_style
+from attnlib.train.experiments import (
+    paper_table1,
+    run_accuracy,
+    synthetic_data_warning,
+    table1_settings,
+    table1_style,
+)
 from attnlib.train.records import final_epochs
 
 settings = table1_settings(profile)
@@ -37,12 +43,16 @@ run = provenance(profile, experiment="table1", settings=str(settings))
 if profile != "paper":
     display(
         Markdown(
-            f":::{{admonition}} Synthetic data — these numbers say nothing about the paper's claims\n:class: danger\n"
-            f"Profile `{profile}`: small CIFAR-shaped ResNets ({', '.join(f'{m} ({b})' for m, b in settings.models)}) "
-            f"trained for a few epochs on a **generated** 10-class dataset, seeds {list(settings.seeds)}, on "
-            f"{run['cpu']}. This checks that the training pipeline runs end to end for every module and block type; "
-            "it is not CIFAR, and its accuracies must not be compared with the paper's. "
-            "Run `-p profile paper` (with CIFAR available) for the real protocol.\n:::"
+            synthetic_data_warning(
+                "these numbers say nothing about the paper's claims",
+                f"Profile `{profile}`: small CIFAR-shaped ResNets "
+                f"({', '.join(f'{m} ({b})' for m, b in settings.models)}) "
+                f"trained for a few epochs on a **generated** 10-class dataset, seeds {list(settings.seeds)}, on "
+                f"{run['cpu']}. This checks that the training pipeline runs end to end for every module and "
+                "block type; "
+                "it is not CIFAR, and its accuracies must not be compared with the paper's. "
+                "Run `-p profile paper` (with CIFAR available) for the real protocol.",
+            )
         )
     )
 

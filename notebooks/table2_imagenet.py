@@ -30,7 +30,7 @@ from IPython.display import Markdown, display
 from attnlib import paper
 from attnlib.bench.report import committed_records
 from attnlib.results import provenance, provenance_table
-from attnlib.train.experiments import run_accuracy, table2_full, table2_settings
+from attnlib.train.experiments import run_accuracy, synthetic_data_warning, table2_full, table2_settings
 from attnlib.train.records import final_epochs
 
 settings = table2_settings(profile)
@@ -38,11 +38,13 @@ run = provenance(profile, experiment="table2", settings=str(settings))
 if profile != "paper":
     display(
         Markdown(
-            f':::{{admonition}} Synthetic data — the "ours top-1/top-5" columns say nothing about the paper\'s claims\n'
-            ":class: danger\n"
-            f"Profile `{profile}`: ResNet-{'/'.join(m[0][6:] for m in settings.models)} trained for a few epochs on a "
-            f"**generated** 100-class, 64² dataset on {run['cpu']}, to check the ImageNet pipeline end to end. "
-            "Run `-p profile paper` with ImageNet (`ATTNLIB_IMAGENET`) on GPUs for the real protocol.\n:::"
+            synthetic_data_warning(
+                'the "ours top-1/top-5" columns say nothing about the paper\'s claims',
+                f"Profile `{profile}`: ResNet-{'/'.join(m[0][6:] for m in settings.models)} "
+                "trained for a few epochs on a "
+                f"**generated** 100-class, 64² dataset on {run['cpu']}, to check the ImageNet pipeline end to end. "
+                "Run `-p profile paper` with ImageNet (`ATTNLIB_IMAGENET`) on GPUs for the real protocol.",
+            )
         )
     )
 

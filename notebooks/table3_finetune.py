@@ -29,6 +29,7 @@ from IPython.display import Markdown, display
 
 from attnlib import paper
 from attnlib.results import provenance, provenance_table
+from attnlib.train.experiments import synthetic_data_warning
 from attnlib.train.finetune import finetune_settings, run_table3, table3_layout
 
 settings = finetune_settings(profile)
@@ -36,14 +37,16 @@ run = provenance(profile, experiment="table3", settings=str(settings))
 if settings.scaled:
     display(
         Markdown(
-            ":::{admonition} Synthetic data, scaled-down schedule — a protocol check, not the paper's numbers\n"
-            ":class: danger\n"
-            f"Profile `{profile}`: a {settings.pretrain.model} pretrained for {settings.pretrain.epochs} epochs on a "
-            f"**generated** 10-class dataset on {run['cpu']} stands in for the ImageNet-pretrained ResNet-18; the "
-            "columns keep the paper's names but run "
-            + ", ".join(f"`{s.name}` → {s.epochs} epochs at lr {s.lr}" for s in settings.schedules[1:])
-            + ". Only the *initialized* column is expected to mirror the paper at any scale. "
-            "Run `-p profile paper` with ImageNet for the real protocol.\n:::"
+            synthetic_data_warning(
+                "scaled-down schedule, a protocol check, not the paper's numbers",
+                f"Profile `{profile}`: a {settings.pretrain.model} pretrained for "
+                f"{settings.pretrain.epochs} epochs on a "
+                f"**generated** 10-class dataset on {run['cpu']} stands in for the ImageNet-pretrained ResNet-18; the "
+                "columns keep the paper's names but run "
+                + ", ".join(f"`{s.name}` → {s.epochs} epochs at lr {s.lr}" for s in settings.schedules[1:])
+                + ". Only the *initialized* column is expected to mirror the paper at any scale. "
+                "Run `-p profile paper` with ImageNet for the real protocol.",
+            )
         )
     )
 

@@ -17,7 +17,7 @@ import importlib
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -56,6 +56,11 @@ class EngineOptions:
             raise ValueError(f"device must be 'cpu' or 'cuda', got {self.device!r}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+
+    def with_fixed_threads(self) -> EngineOptions:
+        """These options with ``threads`` filled in (PyTorch's current count when unset), so every
+        engine of a run uses, and every record states, the same number."""
+        return self if self.threads else replace(self, threads=default_threads())
 
     @property
     def dtype(self) -> torch.dtype:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 import torch
@@ -21,7 +21,6 @@ from attnlib.attention import available
 from attnlib.bench.engines import (
     EngineOptions,
     EngineUnavailable,
-    default_threads,
     engine_status,
     prepare,
     reference_output,
@@ -152,8 +151,7 @@ def run_groups(
     count is fixed for every engine: ``options.threads``, or all threads PyTorch uses by default.
     """
     options = options or EngineOptions()
-    if options.threads is None:
-        options = replace(options, threads=default_threads())
+    options = options.with_fixed_threads()
     groups = list(groups)
     summaries, samples, skipped = [], [], {}
     for engine in engines:

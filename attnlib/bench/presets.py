@@ -7,12 +7,12 @@ and becomes one run record in ``data/results/latency/``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from attnlib.bench.engines import EngineOptions, default_threads
+from attnlib.bench.engines import EngineOptions
 from attnlib.bench.latency import (
     LatencyResult,
     Variant,
@@ -100,9 +100,7 @@ def run_experiment(
         progress=progress,
     )
     path = None
-    options = (
-        experiment.options if experiment.options.threads else replace(experiment.options, threads=default_threads())
-    )
+    options = experiment.options.with_fixed_threads()
     if save and not result.summary.empty:
         record = provenance(
             profile,

@@ -12,6 +12,7 @@ import torch
 
 from attnlib.attention import display_name
 from attnlib.bench.engines import EngineOptions, engine_status
+from attnlib.models import depth_from_model
 
 OPTIMISING_ENGINES = ("tensorrt", "openvino", "onnxruntime", "compile")
 
@@ -100,10 +101,6 @@ def engine_availability(engines: tuple[str, ...], options: EngineOptions) -> pd.
     """One row per engine: available or not, and the version or the reason."""
     statuses = {engine: engine_status(engine, options) for engine in engines}
     return pd.DataFrame([{"engine": e, "available": ok, "version or reason": why} for e, (ok, why) in statuses.items()])
-
-
-def depth_from_model(model: str) -> int:
-    return int("".join(ch for ch in model.split("_")[-1] if ch.isdigit()))
 
 
 def table2_latency(summary: pd.DataFrame, table2: pd.DataFrame, engine: str | None) -> pd.DataFrame:

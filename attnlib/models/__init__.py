@@ -21,6 +21,7 @@ __all__ = [
     "attention_factory",
     "available_models",
     "build_model",
+    "depth_from_model",
     "load_pretrained",
     "retrofit",
 ]
@@ -41,6 +42,11 @@ CIFAR_BLOCKS = {"basic": (BasicBlock, 6), "bottleneck": (Bottleneck, 9)}
 def available_models() -> tuple[str, ...]:
     """Model names accepted by :func:`build_model` (any depth 6n+2 / 9n+2 works for CIFAR)."""
     return (*tuple(f"resnet{depth}" for depth in IMAGENET_RESNETS), "cifar_resnet<depth>")
+
+
+def depth_from_model(name: str) -> int:
+    """Depth encoded in a model name: ``resnet50`` → 50, ``cifar_resnet56`` → 56."""
+    return int("".join(ch for ch in name.split("_")[-1] if ch.isdigit()))
 
 
 def _cifar_stage_blocks(depth: int, block: str) -> int:

@@ -33,6 +33,11 @@ class AccuracySettings:
     overrides: tuple[tuple[str, object], ...] = ()
 
 
+def synthetic_data_warning(title: str, body: str) -> str:
+    """The red MyST admonition every accuracy page shows when it trained on generated data."""
+    return f":::{{admonition}} Synthetic data — {title}\n:class: danger\n{body}\n:::"
+
+
 def table1_settings(profile: str) -> AccuracySettings:
     """Table 1: ResNet-56 with basic and bottleneck blocks on CIFAR-10/100, 3 seeds (paper)."""
     if profile == "paper":
@@ -172,8 +177,9 @@ def table2_full(accuracy: pd.DataFrame, latency: pd.DataFrame, table2: pd.DataFr
         latency: a fig3 latency summary (any engine); eager and the fastest other engine are used.
         table2: the paper's Table 2.
     """
-    from attnlib.bench.report import best_engine, depth_from_model
+    from attnlib.bench.report import best_engine
     from attnlib.complexity import count_model
+    from attnlib.models import depth_from_model
 
     engine = best_engine(latency) if not latency.empty else None
     rows = []
