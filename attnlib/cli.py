@@ -150,6 +150,53 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _detect(args: argparse.Namespace) -> int:
+    import logging
+    from dataclasses import replace
+
+    from attnlib.detection import experiments
+    from attnlib.paper import data_root
+    from attnlib.results import provenance, write_record
+    from attnlib.train.loop import distributed_context, train
+
+    logging.basicConfig(level=logging.INFO, format="attnlib: %(message)s")
+    module = args.attention
+    if args.table == 4:
+        settings = experiments.table4_settings(args.profile)
+        if args.backbone_weights:
+            attention = None if module == "baseline" else module
+            config = replace(
+                settings.detection, attention=attention, init=args.init, backbone_weights=args.backbone_weights
+            )
+        else:
+            cache = data_root() / "checkpoints" / f"table4-{args.profile}"
+            config = experiments.table4_config(settings, module, args.init, cache)
+    else:
+        settings = experiments.table5_settings(args.profile)
+        config = experiments.table5_config(settings, args.split, module, args.method)
+    overrides = {
+        name: getattr(args, name)
+        for name in ("epochs", "batch_size", "lr", "device", "workers", "data_root", "output", "coco_layout", "seed")
+        if getattr(args, name) is not None
+    }
+    if args.lr_milestones is not None:
+        overrides["lr_milestones"] = tuple(args.lr_milestones)
+    if args.amp:
+        overrides["amp"] = True
+    config = replace(config, **overrides)
+    result = train(config, resume=args.resume)
+    if distributed_context(config.device).is_main:
+        final = result.final
+        print(f"{config.run_name}: AP {final['AP']:.1f}, AP50 {final['AP50']:.1f} after {final['epoch'] + 1} epochs")
+        if not args.no_record:
+            import pandas as pd
+
+            table = pd.DataFrame(result.history).assign(run=config.run_name)
+            record = provenance(config.profile, config=config.as_dict(), **result.dataset)
+            print(f"wrote {write_record('detection', config.run_name, table, record)}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``attnlib`` command."""
     from attnlib.attention import available
@@ -230,6 +277,34 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--no-record", action="store_true", help="do not write a run record")
     training.set_defaults(handler=_train)
 
+    from attnlib.detection.bdd import SPLITS
+    from attnlib.detection.data import COCO_LAYOUTS
+
+    detect = commands.add_parser(
+        "detect", help="train and evaluate one detector of Table 4 (COCO) or 5 (BDD100k); torchrun for several GPUs"
+    )
+    detect.add_argument("--table", type=int, choices=(4, 5), required=True)
+    detect.add_argument("--attention", default="baseline", choices=("baseline", *available()))
+    detect.add_argument("--init", default="pretrained", choices=("pretrained", "scratch"), help="Table 4 only")
+    detect.add_argument("--backbone-weights", help="Table 4: ImageNet checkpoint (default: the Table 2 run's)")
+    detect.add_argument("--split", default="all", choices=SPLITS, help="Table 5 only")
+    detect.add_argument("--method", choices=("ibn", "style_adversarial"), help="Table 5 domain generalisation")
+    detect.add_argument("--profile", default="default", choices=TRAIN_PROFILES)
+    detect.add_argument("--data-root", help="COCO or BDD100k root (default $ATTNLIB_COCO / $ATTNLIB_BDD100K)")
+    detect.add_argument("--coco-layout", choices=COCO_LAYOUTS)
+    detect.add_argument("--seed", type=int)
+    detect.add_argument("--epochs", type=int)
+    detect.add_argument("--batch-size", type=int, help="global batch size")
+    detect.add_argument("--lr", type=float)
+    detect.add_argument("--lr-milestones", type=int, nargs="+")
+    detect.add_argument("--device", choices=("cpu", "cuda"))
+    detect.add_argument("--amp", action="store_true")
+    detect.add_argument("--workers", type=int)
+    detect.add_argument("--output", help="checkpoint folder (default data/checkpoints/<run name>)")
+    detect.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
+    detect.add_argument("--no-record", action="store_true", help="do not write a run record")
+    detect.set_defaults(handler=_detect)
+
     notebook = commands.add_parser("notebook", help="execute one notebook with papermill")
     notebook.add_argument("name", choices=list(NOTEBOOKS))
     notebook.add_argument("--profile", default="default", choices=PROFILES)
@@ -250,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except ValueError as error:
+    except (ValueError, FileNotFoundError) as error:
         print(f"attnlib: error: {error}", file=sys.stderr)
         return 2
 

@@ -29,6 +29,8 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
     "table2_imagenet": {},
     "fig4_tradeoff": {},
     "table3_finetune": {},
+    "table4_coco": {},
+    "table5_bdd100k": {},
 }
 
 log = logging.getLogger(__name__)

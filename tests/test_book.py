@@ -54,7 +54,7 @@ def test_book_builds_with_warnings_as_errors(smoke_book):
         page = (html / "notebooks" / f"{name}.html").read_text()
         assert "Traceback" not in page
     assert "Smoke profile" in (html / "notebooks" / "fig2_complexity.html").read_text()
-    for name in ("table1_cifar", "table2_imagenet"):
+    for name in ("table1_cifar", "table2_imagenet", "table3_finetune", "table4_coco", "table5_bdd100k"):
         assert "Synthetic data" in (html / "notebooks" / f"{name}.html").read_text()
     for name in ("fig3_latency_depth", "fig5_resolution", "fig6_batch_size"):
         assert "Profile <code" in (html / "notebooks" / f"{name}.html").read_text()

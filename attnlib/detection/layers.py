@@ -75,9 +75,71 @@ class StyleAdversarialHead(nn.Module):
         return {name: head(style) for name, head in self.heads.items()}
 
     def loss(self, features: torch.Tensor, labels: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Sum of the tasks' cross-entropies; its gradient pushes the backbone *away* from the domains."""
+        """Sum of the tasks' cross-entropies; its gradient pushes the backbone *away* from the domains.
+
+        Labels equal to -100 (an ``undefined`` attribute) are ignored; a task with no defined label in
+        the batch contributes 0 (with a graph, so every process of a DDP run has the same parameters
+        in use).
+        """
         logits = self(features)
-        return sum(nn.functional.cross_entropy(logits[name], labels[name]) for name in logits)
+        total = features.new_zeros(())
+        for name, task_logits in logits.items():
+            target = labels[name]
+            if bool((target != -100).any()):
+                total = total + nn.functional.cross_entropy(task_logits, target, ignore_index=-100)
+            else:
+                total = total + 0.0 * task_logits.sum()
+        return total
+
+
+class StyleAdversarialDetector(nn.Module):
+    """A torchvision detector plus a :class:`StyleAdversarialHead` on one backbone stage's output.
+
+    In training, ``forward(images, targets)`` returns the detector's losses plus
+    ``"style_adversarial"``: the head's loss on the watched stage's features, with targets carrying
+    integer domain labels under the head's task names (e.g. ``timeofday``, ``weather``). In
+    evaluation it returns the detector's detections unchanged.
+
+    Args:
+        detector: torchvision ``SSD`` / ``FasterRCNN``.
+        stage: the module whose output is the style source (ResNet ``layer2`` in the paper).
+        channels: that output's channels.
+        domains: classes per adversarial task.
+        scale: gradient reversal λ; weight: multiplier of the adversarial loss.
+    """
+
+    def __init__(
+        self,
+        detector: nn.Module,
+        stage: nn.Module,
+        channels: int,
+        domains: dict[str, int],
+        scale: float = 1.0,
+        weight: float = 1.0,
+        hidden: int = 256,
+    ) -> None:
+        super().__init__()
+        self.detector = detector
+        self.head = StyleAdversarialHead(channels, domains, hidden, scale)
+        self.weight = weight
+        self._features: torch.Tensor | None = None
+        stage.register_forward_hook(self._keep)
+
+    def _keep(self, module: nn.Module, inputs: object, output: torch.Tensor) -> None:
+        self._features = output
+
+    def forward(self, images: list[torch.Tensor], targets: list[dict] | None = None) -> object:
+        out = self.detector(images, targets)
+        if not self.training:
+            return out
+        device = self._features.device
+        labels = {
+            name: torch.as_tensor([int(t[name]) for t in targets], dtype=torch.int64, device=device)
+            for name in self.head.heads
+        }
+        out["style_adversarial"] = self.weight * self.head.loss(self._features, labels)
+        self._features = None
+        return out
 
 
 class _IBNBasicBlock(BasicBlock):

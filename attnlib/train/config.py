@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from attnlib.train.loop import Task
 
 PROFILES = ("smoke", "default", "paper")
 
@@ -63,6 +67,12 @@ class TrainConfig:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+    def task(self) -> Task:
+        """The training task of this config: image classification."""
+        from attnlib.train.loop import ClassificationTask
+
+        return ClassificationTask(self)
 
 
 def paper_config(dataset: str, model: str, attention: str | None, seed: int = 0, **overrides: object) -> TrainConfig:

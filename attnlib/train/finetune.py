@@ -14,8 +14,6 @@ property — unchanged for AB and identity-init, broken for plain sigmoid module
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +25,7 @@ from attnlib.attention import available, display_name
 from attnlib.models import build_model, load_pretrained, retrofit
 from attnlib.train.config import TrainConfig, profile_config
 from attnlib.train.data import load_dataset
-from attnlib.train.loop import DistributedContext, evaluate, train
+from attnlib.train.loop import DistributedContext, evaluate, train, train_cached
 
 
 @dataclass(frozen=True)
@@ -99,10 +97,7 @@ def pretrained_network(settings: FinetuneSettings, cache: Path) -> nn.Module:
         from torchvision.models import ResNet18_Weights
 
         return load_pretrained(build_model("resnet18"), ResNet18_Weights.IMAGENET1K_V1)
-    # The cache folder is keyed by every setting, so a changed pretraining never reuses a stale one.
-    key = hashlib.sha1(json.dumps(settings.pretrain.as_dict(), sort_keys=True, default=str).encode()).hexdigest()[:10]
-    config = replace(settings.pretrain, output=str(cache / f"{settings.pretrain.run_name}-{key}"))
-    return train(config, resume=True, progress=False).model
+    return train_cached(settings.pretrain, cache).model
 
 
 def table3_rows() -> list[tuple[str, bool]]:

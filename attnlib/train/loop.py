@@ -1,5 +1,8 @@
-"""The training loop shared by every accuracy experiment (Tables 1–3; detection reuses it).
+"""The training loop shared by every accuracy experiment (Tables 1–3 and the detection Tables 4–5).
 
+* What is trained is a :class:`Task`: it builds the data and the network, computes a batch's loss and
+  evaluates. :class:`ClassificationTask` (cross-entropy, top-1/top-5) is the default;
+  ``attnlib.detection.DetectionTask`` plugs detectors into the very same loop.
 * SGD with momentum and weight decay, ``MultiStepLR``; top-1/top-5 on the validation set each epoch.
 * A checkpoint after every epoch (model, optimiser, scheduler, RNG states, epoch), written
   atomically; ``resume=True`` continues from it exactly — an interrupted run loses at most the
@@ -22,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -35,7 +38,7 @@ from attnlib import build_model
 from attnlib.attention import StyleRecalibration
 from attnlib.results import atomic_write_text, provenance
 from attnlib.train.config import TrainConfig
-from attnlib.train.data import load_dataset
+from attnlib.train.data import DatasetSplits, load_dataset
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +159,11 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
-def _loader(dataset: Dataset, sampler: Sampler, config: TrainConfig) -> DataLoader:
+def _loader(dataset: Dataset, sampler: Sampler, config: TrainConfig, collate: Any = None) -> DataLoader:
     return DataLoader(
         dataset,
         batch_sampler=sampler,
+        collate_fn=collate,
         num_workers=config.workers,
         pin_memory=config.device == "cuda",
         persistent_workers=False,
@@ -193,6 +197,63 @@ def build_training_model(config: TrainConfig, num_classes: int) -> nn.Module:
     return build_model(config.model, attention=config.attention, num_classes=num_classes, block=block)
 
 
+class Task(Protocol):
+    """What the loop needs from an experiment: data, a network, a batch loss and an evaluation."""
+
+    collate: Any
+
+    def splits(self) -> DatasetSplits:
+        """Train and validation datasets (``num_classes`` sizes the network's output)."""
+
+    def build_model(self, splits: DatasetSplits) -> nn.Module:
+        """A freshly initialised network for these data."""
+
+    def loss(self, network: nn.Module, batch: Any) -> tuple[torch.Tensor, int]:
+        """Mean loss of one (micro-)batch and its number of samples; moves the batch to the device."""
+
+    def lr_factor(self, iteration: int) -> float:
+        """Multiplier of the scheduled learning rate at a global iteration (warmup); 1 otherwise."""
+
+    def evaluate(self, model: nn.Module, dataset: Dataset, context: DistributedContext) -> dict[str, float]:
+        """Validation metrics, identical on every process."""
+
+
+class ClassificationTask:
+    """Image classification: cross-entropy on logits, top-1/top-5 on the validation set."""
+
+    collate = None
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config
+
+    def splits(self) -> DatasetSplits:
+        config = self.config
+        return load_dataset(
+            config.dataset,
+            config.data_root,
+            download=config.download,
+            synthetic_size=config.synthetic_size,
+            seed=config.seed,
+            synthetic_noise=config.synthetic_noise,
+        )
+
+    def build_model(self, splits: DatasetSplits) -> nn.Module:
+        return build_training_model(self.config, splits.num_classes)
+
+    def loss(self, network: nn.Module, batch: Any) -> tuple[torch.Tensor, int]:
+        images, targets = batch
+        images, targets = images.to(self.config.device), targets.to(self.config.device)
+        if self.config.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        return nn.functional.cross_entropy(network(images), targets), len(targets)
+
+    def lr_factor(self, iteration: int) -> float:
+        return 1.0
+
+    def evaluate(self, model: nn.Module, dataset: Dataset, context: DistributedContext) -> dict[str, float]:
+        return evaluate(model, dataset, self.config, context)
+
+
 def train(
     config: TrainConfig,
     *,
@@ -201,6 +262,7 @@ def train(
     stop_after_epochs: int | None = None,
     progress: bool = True,
     model: nn.Module | None = None,
+    task: Task | None = None,
 ) -> TrainResult:
     """Train ``config`` to the end (or ``stop_after_epochs`` more epochs), checkpointing every epoch.
 
@@ -212,20 +274,15 @@ def train(
         stop_after_epochs: end after this many epochs of this call (simulates an interruption).
         progress: show a progress bar with ETA on the main process.
         model: start from this network instead of building ``config.model`` (fine-tuning).
+        task: what to train; ``config.task()`` by default (classification for a ``TrainConfig``).
     """
     context = distributed_context(config.device)
     streams = context.world_size if context.enabled else accumulation_steps
     if context.enabled and accumulation_steps != 1:
         raise ValueError("use either DDP processes or accumulation_steps, not both")
-    splits = load_dataset(
-        config.dataset,
-        config.data_root,
-        download=config.download,
-        synthetic_size=config.synthetic_size,
-        seed=config.seed,
-        synthetic_noise=config.synthetic_noise,
-    )
-    model = model if model is not None else build_training_model(config, splits.num_classes)
+    task = task if task is not None else config.task()
+    splits = task.splits()
+    model = model if model is not None else task.build_model(splits)
     model = model.to(config.device)
     if config.channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -271,7 +328,7 @@ def train(
         sampler.set_epoch(epoch)
         micro_samplers = [sampler] if context.enabled or streams == 1 else [_stream(sampler, s) for s in range(streams)]
         running_loss, seen = 0.0, 0
-        batches = zip(*[_loader(splits.train, s, config) for s in micro_samplers], strict=True)
+        batches = zip(*[_loader(splits.train, s, config, task.collate) for s in micro_samplers], strict=True)
         bar = tqdm(
             batches,
             total=len(sampler),
@@ -279,26 +336,22 @@ def train(
             leave=False,
             disable=not (progress and context.is_main),
         )
-        for micro_batches in bar:
+        for step, micro_batches in enumerate(bar):
             optimizer.zero_grad(set_to_none=True)
-            for images, targets in micro_batches:
-                images, targets = images.to(config.device), targets.to(config.device)
-                if config.channels_last:
-                    images = images.contiguous(memory_format=torch.channels_last)
+            for batch in micro_batches:
                 autocast = torch.autocast("cuda", dtype=torch.float16) if scaler.is_enabled() else nullcontext()
                 with autocast:
-                    loss = nn.functional.cross_entropy(network(images), targets)
+                    loss, count = task.loss(network, batch)
                 scaler.scale(loss / len(micro_batches)).backward()
-                running_loss += loss.item() * len(targets)
-                seen += len(targets)
-            scaler.step(optimizer)
-            scaler.update()
+                running_loss += loss.item() * count
+                seen += count
+            _step_with_factor(optimizer, scaler, task.lr_factor(epoch * len(sampler) + step))
             if not math.isfinite(running_loss):
                 raise FloatingPointError(f"training loss became {running_loss} in epoch {epoch}")
             bar.set_postfix(loss=f"{running_loss / max(seen, 1):.3f}")
         lr = optimizer.param_groups[0]["lr"]
         scheduler.step()
-        metrics = evaluate(model, splits.val, config, context)
+        metrics = task.evaluate(model, splits.val, context)
         metrics.update(
             epoch=epoch, lr=lr, train_loss=running_loss / max(seen, 1), seconds=time.perf_counter() - started
         )
@@ -321,6 +374,35 @@ def train(
             log.info("epoch %d: %s", epoch, metrics)
     result.checkpoint = checkpoint_path
     return result
+
+
+def _step_with_factor(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler, factor: float) -> None:
+    """One optimiser step with every group's learning rate scaled by ``factor`` (warmup), then restored.
+
+    The scheduler keeps owning the learning rates, so a resumed run warms up exactly as an
+    uninterrupted one would.
+    """
+    saved = [group["lr"] for group in optimizer.param_groups]
+    for group in optimizer.param_groups:
+        group["lr"] *= factor
+    scaler.step(optimizer)
+    scaler.update()
+    for group, lr in zip(optimizer.param_groups, saved, strict=True):
+        group["lr"] = lr
+
+
+def train_cached(config: TrainConfig, cache: Path, progress: bool = False) -> TrainResult:
+    """Train ``config`` into ``cache/<run name>-<hash of every setting>``, or resume/reuse what is there.
+
+    Keyed by the full config, so a changed setting never reuses a stale network; an interrupted
+    run resumes from its last epoch. Used for the pretrainings that later experiments start from.
+    """
+    import hashlib
+    import json
+    from dataclasses import replace
+
+    key = hashlib.sha1(json.dumps(config.as_dict(), sort_keys=True, default=str).encode()).hexdigest()[:10]
+    return train(replace(config, output=str(Path(cache) / f"{config.run_name}-{key}")), resume=True, progress=progress)
 
 
 def _stream(sampler: InterleavedBatchSampler, stream: int) -> InterleavedBatchSampler:
