@@ -35,7 +35,13 @@ save_records = False
 from IPython.display import Markdown, display
 
 from attnlib import paper
-from attnlib.detection.experiments import detection_records, run_table5, table5_layout, table5_settings
+from attnlib.detection.experiments import (
+    detection_records,
+    gains_over_baseline,
+    run_table5,
+    table5_layout,
+    table5_settings,
+)
 from attnlib.results import provenance, provenance_table
 from attnlib.train.experiments import synthetic_data_warning
 
@@ -64,7 +70,8 @@ if settings.scaled:
 
 # %%
 results = run_table5(profile, save_records=save_records)
-table5_layout(results, paper.load("table5")).style.format(precision=1, na_rep="—")
+layout = table5_layout(results, paper.load("table5"))
+layout.style.format(precision=1, na_rep="—")
 
 # %% [markdown]
 # ## What the paper concludes
@@ -76,18 +83,16 @@ table5_layout(results, paper.load("table5")).style.format(precision=1, na_rep="�
 # both is that the gains do not add up (SE +0.8 and IBN +0.8 give +1.0).
 
 # %%
-paper_table = paper.load("table5")
-baselines = paper_table[paper_table.method == "baseline"].set_index("split").ap50
-paper_gains = paper_table.assign(gain=paper_table.ap50 - paper_table.split.map(baselines))
-display(paper_gains.pivot_table(index="method", columns="split", values="gain", sort=False).round(1))
-display(Markdown(f"This run (`{profile}`), AP@0.5 and the detectors' final training loss:"))
+display(Markdown("AP@0.5 gain over the baseline of the same split (points), paper beside this run:"))
+display(gains_over_baseline(layout).style.format(precision=1, na_rep="—"))
+display(Markdown(f"This run (`{profile}`): every detector's AP, AP@0.5 and final training loss"))
 results.round(2)
 
 # %% [markdown]
 # ## Recorded runs
 
 # %%
-records = detection_records()
+records = detection_records("bdd100k")
 if records.empty:
     display(Markdown("No detection run records are committed yet: no BDD100k run has been made on real data."))
 else:

@@ -14,6 +14,7 @@ from attnlib.cli import main
 from attnlib.detection.data import load_detection_dataset
 from attnlib.detection.experiments import (
     TABLE5_ROWS,
+    gains_over_baseline,
     table4_layout,
     table4_settings,
     table5_layout,
@@ -208,3 +209,7 @@ def test_layouts_put_paper_beside_ours():
     layout5 = table5_layout(ours5, paper.load("table5"))
     assert len(layout5) == 10 and layout5.loc["SE + IBN", ("day_night", "paper")] == 31.1
     assert layout5.loc["SE + IBN", ("day_night", "ours")] == 3.0
+    gains = gains_over_baseline(layout5)
+    assert "Baseline" not in gains.index
+    assert gains.loc["SRM", ("day_night", "paper")] == pytest.approx(28.0 - 30.1)
+    assert gains.loc["AB", ("all", "paper")] == pytest.approx(44.8 - 43.9)

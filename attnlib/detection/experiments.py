@@ -284,12 +284,19 @@ def table5_layout(ours: pd.DataFrame, paper_table5: pd.DataFrame) -> pd.DataFram
     return wide[columns].reindex([m for m in order if m in wide.index])
 
 
-def detection_records() -> pd.DataFrame:
-    """The final epoch of every committed detection run record, with its provenance."""
+def gains_over_baseline(layout: pd.DataFrame) -> pd.DataFrame:
+    """Every cell of a Table 4/5 layout minus the Baseline row's cell of the same column (points)."""
+    return layout.drop(index="Baseline") - layout.loc["Baseline"]
+
+
+def detection_records(dataset: str | None = None) -> pd.DataFrame:
+    """The final epoch of every committed detection run record (of ``dataset``), with its provenance."""
     rows = []
     for table, record in read_records("detection"):
         last = table.iloc[-1].to_dict()
         config = record.get("config") or {}
+        if dataset is not None and config.get("dataset") != dataset:
+            continue
         rows.append(
             {
                 "run": last.get("run"),
