@@ -156,7 +156,6 @@ def _detect(args: argparse.Namespace) -> int:
 
     from attnlib.detection import experiments
     from attnlib.paper import data_root
-    from attnlib.results import provenance, write_record
     from attnlib.train.loop import distributed_context, train
 
     logging.basicConfig(level=logging.INFO, format="attnlib: %(message)s")
@@ -189,11 +188,7 @@ def _detect(args: argparse.Namespace) -> int:
         final = result.final
         print(f"{config.run_name}: AP {final['AP']:.1f}, AP50 {final['AP50']:.1f} after {final['epoch'] + 1} epochs")
         if not args.no_record:
-            import pandas as pd
-
-            table = pd.DataFrame(result.history).assign(run=config.run_name)
-            record = provenance(config.profile, config=config.as_dict(), **result.dataset)
-            print(f"wrote {write_record('detection', config.run_name, table, record)}", file=sys.stderr)
+            print(f"wrote {experiments.write_detection_record(config, result)}", file=sys.stderr)
     return 0
 
 

@@ -23,7 +23,7 @@ from attnlib.attention import available, display_name
 from attnlib.detection.task import DetectionConfig
 from attnlib.results import provenance, read_records, write_record
 from attnlib.train.config import TrainConfig, profile_config
-from attnlib.train.loop import train, train_cached
+from attnlib.train.loop import TrainResult, train, train_cached
 
 MODULES = ("baseline", *available())
 TABLE4_INITS = ("pretrained", "scratch")
@@ -173,14 +173,18 @@ def table5_config(settings: DetectionSettings, split: str, module: str, method: 
     return replace(settings.detection, attention=None if module == "baseline" else module, split=split, method=method)
 
 
+def write_detection_record(config: DetectionConfig, result: TrainResult) -> Path:
+    """One row per epoch (AP, AP50, loss…) under ``data/results/detection/``, with provenance and config."""
+    history = pd.DataFrame(result.history).assign(run=config.run_name)
+    record = provenance(config.profile, config=config.as_dict(), **result.dataset)
+    return write_record("detection", config.run_name, history, record)
+
+
 def _run(config: DetectionConfig, output: Path, save_records: bool) -> dict[str, object]:
     config = replace(config, output=str(output / config.run_name))
     result = train(config, progress=False, resume=True)
     if save_records:
-        history = pd.DataFrame(result.history).assign(run=config.run_name)
-        write_record(
-            "detection", config.run_name, history, provenance(config.profile, config=config.as_dict(), **result.dataset)
-        )
+        write_detection_record(config, result)
     last = result.final
     return {
         "AP": last["AP"],

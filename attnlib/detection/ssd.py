@@ -80,10 +80,7 @@ class RootResNetSSDBackbone(nn.Module):
         _init_like_resnet(self.stage5, self.extras)
 
     def forward(self, x: torch.Tensor) -> OrderedDict[str, torch.Tensor]:
-        body = self.body
-        x = body.maxpool(body.relu(body.bn1(body.conv1(x))))
-        for stage in (body.layer1, body.layer2, body.layer3, body.layer4):
-            x = stage(x)
+        x = self.body.forward_features(x)
         sources = [x, self.stage5(x)]
         for extra in self.extras:
             sources.append(extra(sources[-1]))

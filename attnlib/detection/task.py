@@ -22,7 +22,7 @@ from attnlib.detection.coco import coco_average_precision
 from attnlib.detection.data import collate_detection, load_detection_dataset
 from attnlib.train.config import TrainConfig
 from attnlib.train.data import DatasetSplits
-from attnlib.train.loop import DistributedContext
+from attnlib.train.loop import DistributedContext, shard_batches
 
 DETECTORS = ("faster_rcnn", "ssd512")
 METHODS = (None, "ibn", "style_adversarial")
@@ -144,8 +144,7 @@ def evaluate_detection(
     model: nn.Module, dataset: Dataset, config: TrainConfig, context: DistributedContext
 ) -> dict[str, float]:
     """AP and AP@0.5 (%) of ``model`` on ``dataset`` with pycocotools; processes share the images."""
-    indices = list(range(len(dataset)))[context.rank :: context.world_size]
-    batches = [indices[i : i + config.batch_size] for i in range(0, len(indices), config.batch_size)]
+    batches = shard_batches(len(dataset), config.batch_size, context)
     loader = DataLoader(dataset, batch_sampler=batches, num_workers=config.workers, collate_fn=collate_detection)
     detections: list[dict[str, Any]] = []
     model.eval()

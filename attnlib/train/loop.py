@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import os
@@ -23,7 +25,7 @@ import random
 import time
 from collections.abc import Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -170,11 +172,17 @@ def _loader(dataset: Dataset, sampler: Sampler, config: TrainConfig, collate: An
     )
 
 
+def shard_batches(length: int, batch_size: int, context: DistributedContext) -> list[list[int]]:
+    """This process's evaluation batches: every ``world_size``-th sample from ``rank``, in order."""
+    indices = list(range(length))[context.rank :: context.world_size]
+    return [indices[i : i + batch_size] for i in range(0, len(indices), batch_size)]
+
+
 def evaluate(model: nn.Module, dataset: Dataset, config: TrainConfig, context: DistributedContext) -> dict[str, float]:
     """Loss, top-1 and top-5 (%) on ``dataset``; each process evaluates an interleaved shard."""
-    indices = list(range(len(dataset)))[context.rank :: context.world_size]
-    batches = [indices[i : i + config.batch_size] for i in range(0, len(indices), config.batch_size)]
-    loader = DataLoader(dataset, batch_sampler=batches, num_workers=config.workers)
+    loader = DataLoader(
+        dataset, batch_sampler=shard_batches(len(dataset), config.batch_size, context), num_workers=config.workers
+    )
     totals = torch.zeros(4, dtype=torch.float64)
     model.eval()
     with torch.inference_mode():
@@ -397,10 +405,6 @@ def train_cached(config: TrainConfig, cache: Path, progress: bool = False) -> Tr
     Keyed by the full config, so a changed setting never reuses a stale network; an interrupted
     run resumes from its last epoch. Used for the pretrainings that later experiments start from.
     """
-    import hashlib
-    import json
-    from dataclasses import replace
-
     key = hashlib.sha1(json.dumps(config.as_dict(), sort_keys=True, default=str).encode()).hexdigest()[:10]
     return train(replace(config, output=str(Path(cache) / f"{config.run_name}-{key}")), resume=True, progress=progress)
 
@@ -412,6 +416,4 @@ def _stream(sampler: InterleavedBatchSampler, stream: int) -> InterleavedBatchSa
 
 
 def _json(value: object) -> str:
-    import json
-
     return json.dumps(value, indent=2, default=str) + "\n"
