@@ -175,7 +175,18 @@ def _detect(args: argparse.Namespace) -> int:
         config = experiments.table5_config(settings, args.split, module, args.method)
     overrides = {
         name: getattr(args, name)
-        for name in ("epochs", "batch_size", "lr", "device", "workers", "data_root", "output", "coco_layout", "seed")
+        for name in (
+            "epochs",
+            "batch_size",
+            "lr",
+            "device",
+            "workers",
+            "data_root",
+            "output",
+            "coco_layout",
+            "augmentation",
+            "seed",
+        )
         if getattr(args, name) is not None
     }
     if args.lr_milestones is not None:
@@ -273,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     training.set_defaults(handler=_train)
 
     from attnlib.detection.bdd import SPLITS
-    from attnlib.detection.data import COCO_LAYOUTS
+    from attnlib.detection.data import AUGMENTATIONS, COCO_LAYOUTS
 
     detect = commands.add_parser(
         "detect", help="train and evaluate one detector of Table 4 (COCO) or 5 (BDD100k); torchrun for several GPUs"
@@ -287,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("--profile", default="default", choices=TRAIN_PROFILES)
     detect.add_argument("--data-root", help="COCO or BDD100k root (default $ATTNLIB_COCO / $ATTNLIB_BDD100K)")
     detect.add_argument("--coco-layout", choices=COCO_LAYOUTS)
+    detect.add_argument("--augmentation", choices=AUGMENTATIONS, help="training transforms (default per table)")
     detect.add_argument("--seed", type=int)
     detect.add_argument("--epochs", type=int)
     detect.add_argument("--batch-size", type=int, help="global batch size")

@@ -88,7 +88,11 @@ def synthetic_root(dataset: str, size: tuple[int, int], image_size: int, seed: i
                 )
         else:
             write_synthetic_bdd(staging, size[0], size[1], image_size, seed)
-        os.replace(staging, root)
+        try:
+            os.replace(staging, root)
+        except OSError:
+            if not root.is_dir():  # not "another process (a DDP rank) finished first"
+                raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return root

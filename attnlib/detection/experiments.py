@@ -180,8 +180,10 @@ def write_detection_record(config: DetectionConfig, result: TrainResult) -> Path
     return write_record("detection", config.run_name, history, record)
 
 
-def _run(config: DetectionConfig, output: Path, save_records: bool) -> dict[str, object]:
-    config = replace(config, output=str(output / config.run_name))
+def _run(config: DetectionConfig, output: Path | None, save_records: bool) -> dict[str, object]:
+    """Train (or resume, or just reload) one run; ``output=None`` keeps ``data/checkpoints/<run name>``."""
+    if output is not None:
+        config = replace(config, output=str(output / config.run_name))
     result = train(config, progress=False, resume=True)
     if save_records:
         write_detection_record(config, result)
@@ -196,14 +198,22 @@ def _run(config: DetectionConfig, output: Path, save_records: bool) -> dict[str,
     }
 
 
+def _output(settings: DetectionSettings, output: Path | None, scratch: str) -> Path | None:
+    """Offline profiles train into a temporary folder; ``paper`` into ``data/checkpoints/<run name>``,
+    where ``attnlib detect`` runs of the same cell are found and reused (finished) or resumed."""
+    if output is not None:
+        return Path(output)
+    return Path(scratch) if settings.scaled else None
+
+
 def run_table4(
     profile: str, rows: tuple | None = None, output: Path | None = None, save_records: bool = False
 ) -> pd.DataFrame:
     """Train every Table 4 cell of ``profile``; one row per (module, initialization) with AP and AP50.
 
     Pretrainings are cached in ``data/checkpoints/table4-<profile>`` (ignored by git); detection
-    checkpoints go to ``output`` (a temporary folder when not given), so a rerun with the same
-    ``output`` resumes instead of starting over.
+    checkpoints go to ``output`` — by default a temporary folder offline and, at ``paper``, each
+    run's ``data/checkpoints/<run name>``, so runs made with ``attnlib detect`` are reused.
     """
     from attnlib.paper import data_root
 
@@ -217,7 +227,11 @@ def run_table4(
                 results.append({**baseline, "initialization": init})
                 continue
             config = table4_config(settings, module, init, cache)
-            row = {"module": module, "initialization": init, **_run(config, Path(output or scratch), save_records)}
+            row = {
+                "module": module,
+                "initialization": init,
+                **_run(config, _output(settings, output, scratch), save_records),
+            }
             baseline = row if module == "baseline" else baseline
             results.append(row)
     return pd.DataFrame(results)
@@ -236,7 +250,7 @@ def run_table5(
                 "split": split,
                 "module": module,
                 "method": method or "",
-                **_run(config, Path(output or scratch), save_records),
+                **_run(config, _output(settings, output, scratch), save_records),
             }
             results.append(row)
     return pd.DataFrame(results)
