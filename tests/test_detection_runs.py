@@ -227,11 +227,7 @@ def test_detection_ddp_two_processes_gloo_matches_single_process(tmp_path):
     another order), so parameters agree to a fraction of the update rather than to rounding:
     the test asks for < 2 % of the update's norm; broken averaging or sharding gives O(100 %).
     """
-    import os
-    import subprocess
-    import sys
-
-    from tests.test_train import free_port
+    from tests.test_train import run_cli_with_torchrun
 
     config = replace(
         table5_settings("smoke").detection,
@@ -244,38 +240,26 @@ def test_detection_ddp_two_processes_gloo_matches_single_process(tmp_path):
     single = train(config, accumulation_steps=2, progress=False)
     task = config.task()
     initial = task.build_model(task.splits()).state_dict()
-    command = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node",
-        "2",
-        "--master_addr",
-        "127.0.0.1",
-        "--master_port",
-        str(free_port()),
-        "-m",
-        "attnlib.cli",
-        "detect",
-        "--table",
-        "5",
-        "--profile",
-        "smoke",
-        "--attention",
-        "se",
-        "--split",
-        "all",
-        "--method",
-        "style_adversarial",
-        "--augmentation",
-        "none",
-        "--output",
-        str(tmp_path / "ddp"),
-        "--no-record",
-    ]
-    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
-    completed = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300)
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    run_cli_with_torchrun(
+        [
+            "detect",
+            "--table",
+            "5",
+            "--profile",
+            "smoke",
+            "--attention",
+            "se",
+            "--split",
+            "all",
+            "--method",
+            "style_adversarial",
+            "--augmentation",
+            "none",
+            "--output",
+            str(tmp_path / "ddp"),
+            "--no-record",
+        ]
+    )
     state = torch.load(tmp_path / "ddp" / "checkpoint.pt", weights_only=False)
     names = [name for name, _ in single.model.named_parameters()]
     ours = dict(single.model.named_parameters())

@@ -102,6 +102,27 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def run_cli_with_torchrun(arguments: list[str], processes: int = 2) -> None:
+    """``torchrun --nproc_per_node <processes> -m attnlib.cli <arguments>`` on CPU (gloo); fails on error."""
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        str(processes),
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(free_port()),
+        "-m",
+        "attnlib.cli",
+        *arguments,
+    ]
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    completed = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+
+
 def test_ddp_two_processes_gloo_matches_single_process(tmp_path):
     config = profile_config(
         "smoke",
@@ -116,42 +137,30 @@ def test_ddp_two_processes_gloo_matches_single_process(tmp_path):
         output=str(tmp_path / "single"),
     )
     single = train(config, accumulation_steps=2, progress=False)
-    command = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node",
-        "2",
-        "--master_addr",
-        "127.0.0.1",
-        "--master_port",
-        str(free_port()),
-        "-m",
-        "attnlib.cli",
-        "train",
-        "--dataset",
-        "synthetic-cifar",
-        "--model",
-        "cifar_resnet8",
-        "--attention",
-        "se",
-        "--profile",
-        "smoke",
-        "--epochs",
-        "2",
-        "--batch-size",
-        "16",
-        "--lr",
-        "0.05",
-        "--lr-milestones",
-        "2",
-        "--output",
-        str(tmp_path / "ddp"),
-        "--no-record",
-    ]
-    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
-    completed = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300)
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    run_cli_with_torchrun(
+        [
+            "train",
+            "--dataset",
+            "synthetic-cifar",
+            "--model",
+            "cifar_resnet8",
+            "--attention",
+            "se",
+            "--profile",
+            "smoke",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "16",
+            "--lr",
+            "0.05",
+            "--lr-milestones",
+            "2",
+            "--output",
+            str(tmp_path / "ddp"),
+            "--no-record",
+        ]
+    )
     ddp_state = torch.load(tmp_path / "ddp" / "checkpoint.pt", weights_only=False)["model"]
     for name, parameter in single.model.named_parameters():
         torch.testing.assert_close(ddp_state[name], parameter.detach(), rtol=1e-4, atol=1e-5, msg=name)
