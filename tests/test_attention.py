@@ -154,3 +154,46 @@ def test_gradients_reach_every_parameter(name):
     module(torch.randn(4, 32, 5, 5)).square().sum().backward()
     for parameter_name, parameter in module.named_parameters():
         assert parameter.grad is not None and parameter.grad.abs().sum() > 0, parameter_name
+
+
+@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize(("spatial", "sigma"), [(56, 8.0), (112, 4.0)])
+def test_low_precision_matches_fp64_on_large_maps_with_large_sigma(name, dtype, spatial, sigma):
+    """fp16/bf16 modules agree with the float64 reference where a squared norm would overflow fp16."""
+    module = randomise(attention.create(name, 16), seed=6).eval().to(dtype)
+    generator = torch.Generator().manual_seed(7)
+    x = (sigma * torch.randn(2, 16, spatial, spatial, generator=generator) + 1.0).to(dtype)
+    with torch.no_grad():
+        actual = module(x).double()
+    expected = REFERENCES[name](module, x.double())
+    tolerance = 1e-2 if dtype == torch.float16 else 4e-2
+    assert torch.isfinite(actual).all()
+    torch.testing.assert_close(actual, expected, rtol=tolerance, atol=tolerance * float(x.abs().max()))
+
+
+def test_srm_training_with_batch_one_names_the_module_and_the_cause():
+    module = attention.create("srm", 8).train()
+    with pytest.raises(ValueError, match=r"StyleRecalibration \(SRM\).*batch of at least 2.*BatchNorm"):
+        module(torch.randn(1, 8, 4, 4))
+    module.eval()(torch.randn(1, 8, 4, 4))  # inference with one image is fine
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_factory_keywords_device_and_dtype(name):
+    module = attention.create(name, 32, device="cpu", dtype=torch.float64)
+    assert all(p.dtype == torch.float64 for p in module.parameters())
+    assert module(torch.randn(2, 32, 3, 3, dtype=torch.float64)).dtype == torch.float64
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_plugs_into_timm_resnets_as_attn_layer(name):
+    """timm passes device= and dtype= to attention layers (README: 'Use the modules in timm')."""
+    timm = pytest.importorskip("timm")
+    cls = attention.resolve(name)
+    model = timm.create_model("resnet18", num_classes=10, block_args={"attn_layer": cls}).eval()
+    inserted = [m for m in model.modules() if isinstance(m, cls)]
+    assert len(inserted) == 8
+    assert model(torch.randn(1, 3, 64, 64)).shape == (1, 10)
+    bottleneck = timm.create_model("resnet50", num_classes=10, block_args={"attn_layer": cls})
+    assert sum(isinstance(m, cls) for m in bottleneck.modules()) == 16

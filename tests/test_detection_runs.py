@@ -141,7 +141,7 @@ def test_evaluation_of_perfect_detections_is_100_ap(dataset, tmp_data_root):
     assert scores["AP"] == pytest.approx(100.0) and scores["AP50"] == pytest.approx(100.0)
 
 
-def test_detection_training_resumes_exactly(tmp_path, tmp_data_root):
+def test_detection_training_resumes_exactly(tmp_path, tmp_data_root, one_thread):
     """The shared loop's checkpoints work for detectors: 1 epoch + resume 1 epoch == 2 epochs."""
     config = DetectionConfig(**TINY_BDD, attention="eca", method="style_adversarial", warmup_iterations=3)
     whole = train(replace(config, output=str(tmp_path / "whole")), progress=False)
@@ -220,7 +220,7 @@ def test_layouts_put_paper_beside_ours():
     assert gains.loc["AB", ("all", "paper")] == pytest.approx(44.8 - 43.9)
 
 
-def test_detection_ddp_two_processes_gloo_matches_single_process(tmp_path):
+def test_detection_ddp_two_processes_gloo_matches_single_process(tmp_path, one_thread):
     """torchrun with 2 gloo processes == one process with 2-step accumulation, for a detector too.
 
     SSD's hard-negative mining re-ranks near-tied anchors on float-level differences (gloo sums in

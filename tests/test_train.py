@@ -72,7 +72,7 @@ def test_training_learns_the_synthetic_task(tmp_path):
     assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
 
 
-def test_interrupted_and_resumed_equals_uninterrupted(tmp_path):
+def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, one_thread):
     full = train(tiny_config(tmp_path / "full"), progress=False)
     partial = tiny_config(tmp_path / "interrupted")
     first = train(partial, stop_after_epochs=1, progress=False)
@@ -118,12 +118,13 @@ def run_cli_with_torchrun(arguments: list[str], processes: int = 2) -> None:
         "attnlib.cli",
         *arguments,
     ]
-    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}  # the single-process side uses the one_thread fixture
     completed = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300)
     assert completed.returncode == 0, completed.stderr[-3000:]
 
 
-def test_ddp_two_processes_gloo_matches_single_process(tmp_path):
+def test_ddp_two_processes_gloo_matches_single_process(tmp_path, one_thread):
+    """Both sides use one intra-op thread: 2 here vs 1 in the workers changes the sums, and training amplifies it."""
     config = profile_config(
         "smoke",
         "synthetic-cifar",

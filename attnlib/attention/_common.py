@@ -23,7 +23,18 @@ def squeeze(x: torch.Tensor) -> torch.Tensor:
     return x.mean((2, 3), keepdim=True)
 
 
-def add_gate_affine(module: nn.Module, channels: int, identity_init: bool) -> None:
+def factory_kwargs(device: torch.device | str | None, dtype: torch.dtype | None) -> dict[str, object]:
+    """``device``/``dtype`` as the keyword pair ``torch.nn`` layers take (timm passes them to attention layers)."""
+    return {"device": device, "dtype": dtype}
+
+
+def add_gate_affine(
+    module: nn.Module,
+    channels: int,
+    identity_init: bool,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype | None = None,
+) -> None:
     """Register the optional affine after the sigmoid: gate = a·σ(s) + b, a = 0 and b = 1 at init.
 
     With ``identity_init`` the gated module starts as an exact identity (x · (0·σ + 1) = x), so it
@@ -33,8 +44,8 @@ def add_gate_affine(module: nn.Module, channels: int, identity_init: bool) -> No
     speed are those of the plain module.
     """
     if identity_init:
-        module.gate_scale = nn.Parameter(torch.zeros(channels))
-        module.gate_shift = nn.Parameter(torch.ones(channels))
+        module.gate_scale = nn.Parameter(torch.zeros(channels, device=device, dtype=dtype))
+        module.gate_shift = nn.Parameter(torch.ones(channels, device=device, dtype=dtype))
     else:
         module.register_parameter("gate_scale", None)
         module.register_parameter("gate_shift", None)

@@ -19,12 +19,16 @@ class AttentionBias(nn.Module):
 
     Args:
         channels: number of channels C of the feature map it recalibrates.
+        device, dtype: where and in which dtype to create the weight (``torch.nn`` factory keywords,
+            which timm passes to attention layers).
     """
 
-    def __init__(self, channels: int) -> None:
+    def __init__(
+        self, channels: int, *, device: torch.device | str | None = None, dtype: torch.dtype | None = None
+    ) -> None:
         super().__init__()
         self.channels = channels
-        self.weight = nn.Parameter(torch.zeros(channels))
+        self.weight = nn.Parameter(torch.zeros(channels, device=device, dtype=dtype))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_feature_map(x, self.channels, type(self).__name__)

@@ -13,7 +13,7 @@ import math
 import torch
 from torch import nn
 
-from attnlib.attention._common import add_gate_affine, check_feature_map, sigmoid_gate
+from attnlib.attention._common import add_gate_affine, check_feature_map, factory_kwargs, sigmoid_gate
 
 
 def adaptive_kernel_size(channels: int, gamma: float = 2.0, beta: float = 1.0) -> int:
@@ -31,6 +31,7 @@ class EfficientChannelAttention(nn.Module):
             for ECA-Net's rule.
         gamma, beta: parameters of the adaptive rule, ignored for an integer kernel size.
         identity_init: gate a·σ(·) + b with a = 0, b = 1, an exact identity at init (for retrofitting).
+        device, dtype: ``torch.nn`` factory keywords for the parameters (timm passes them).
     """
 
     def __init__(
@@ -41,6 +42,8 @@ class EfficientChannelAttention(nn.Module):
         gamma: float = 2.0,
         beta: float = 1.0,
         identity_init: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
         if kernel_size == "adaptive":
@@ -49,8 +52,8 @@ class EfficientChannelAttention(nn.Module):
             raise ValueError(f"ECA kernel_size must be a positive odd int or 'adaptive', got {kernel_size!r}")
         self.channels = channels
         self.kernel_size = kernel_size
-        self.conv = nn.Conv1d(1, 1, kernel_size, padding=kernel_size // 2, bias=False)
-        add_gate_affine(self, channels, identity_init)
+        self.conv = nn.Conv1d(1, 1, kernel_size, padding=kernel_size // 2, bias=False, **factory_kwargs(device, dtype))
+        add_gate_affine(self, channels, identity_init, device, dtype)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_feature_map(x, self.channels, type(self).__name__)

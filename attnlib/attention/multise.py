@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from attnlib.attention._common import add_gate_affine, check_feature_map, sigmoid_gate
+from attnlib.attention._common import add_gate_affine, check_feature_map, factory_kwargs, sigmoid_gate
 from attnlib.attention.se import reduced_channels
 
 
@@ -32,9 +32,19 @@ class MultiSqueezeExcitation(nn.Module):
         reduction: reduction ratio r of each branch (paper: 16).
         branches: number of SE branches B (paper: 3).
         identity_init: gate a·σ(·) + b with a = 0, b = 1, an exact identity at init (for retrofitting).
+        device, dtype: ``torch.nn`` factory keywords for the parameters (timm passes them).
     """
 
-    def __init__(self, channels: int, reduction: int = 16, branches: int = 3, *, identity_init: bool = False) -> None:
+    def __init__(
+        self,
+        channels: int,
+        reduction: int = 16,
+        branches: int = 3,
+        *,
+        identity_init: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
         super().__init__()
         if branches < 1:
             raise ValueError(f"branches must be >= 1, got {branches}")
@@ -42,11 +52,12 @@ class MultiSqueezeExcitation(nn.Module):
         self.reduction = reduction
         self.branches = branches
         self.hidden = reduced_channels(channels, reduction)
-        self.fc1 = nn.Linear(channels, branches * self.hidden)
-        self.fc2 = nn.Linear(branches * self.hidden, channels, bias=False)
-        self.fc2_bias = nn.Parameter(torch.empty(branches, channels))
-        self.assigner = nn.Linear(channels, branches, bias=False)
-        add_gate_affine(self, channels, identity_init)
+        factory = factory_kwargs(device, dtype)
+        self.fc1 = nn.Linear(channels, branches * self.hidden, **factory)
+        self.fc2 = nn.Linear(branches * self.hidden, channels, bias=False, **factory)
+        self.fc2_bias = nn.Parameter(torch.empty(branches, channels, **factory))
+        self.assigner = nn.Linear(channels, branches, bias=False, **factory)
+        add_gate_affine(self, channels, identity_init, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from attnlib.attention._common import add_gate_affine, check_feature_map, sigmoid_gate
+from attnlib.attention._common import add_gate_affine, check_feature_map, factory_kwargs, sigmoid_gate
 
 
 def reduced_channels(channels: int, reduction: int) -> int:
@@ -27,16 +27,26 @@ class SqueezeExcitation(nn.Module):
         channels: number of channels C.
         reduction: reduction ratio r of the hidden layer (paper: 16).
         identity_init: gate a·σ(·) + b with a = 0, b = 1, an exact identity at init (for retrofitting).
+        device, dtype: ``torch.nn`` factory keywords for the parameters (timm passes them).
     """
 
-    def __init__(self, channels: int, reduction: int = 16, *, identity_init: bool = False) -> None:
+    def __init__(
+        self,
+        channels: int,
+        reduction: int = 16,
+        *,
+        identity_init: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
         super().__init__()
         self.channels = channels
         self.reduction = reduction
         hidden = reduced_channels(channels, reduction)
-        self.fc1 = nn.Linear(channels, hidden)
-        self.fc2 = nn.Linear(hidden, channels)
-        add_gate_affine(self, channels, identity_init)
+        factory = factory_kwargs(device, dtype)
+        self.fc1 = nn.Linear(channels, hidden, **factory)
+        self.fc2 = nn.Linear(hidden, channels, **factory)
+        add_gate_affine(self, channels, identity_init, device, dtype)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_feature_map(x, self.channels, type(self).__name__)

@@ -9,14 +9,20 @@ epsilon), which divides by H·W − 1 and so returns NaN on a 1×1 map (e.g. the
 ImageNet ResNet fed a 32-px image) and has an unbounded gradient where the variance is 0. We use
 σ = sqrt(var + ε) with the unbiased variance when H·W > 1 and the (zero) biased one on a 1×1 map.
 For H·W > 1 and ε → 0 this is exactly the paper's operation.
+
+Reduced precision: the norm of the centred map is accumulated and returned in fp32 and divided by
+sqrt(H·W − 1) *before* squaring, so fp16/bf16 inputs neither overflow (in fp16, ‖x − μ‖² exceeds
+65504 once σ > 4.6 on a 56×56 map) nor lose the statistic; σ is cast back to the input's dtype.
 """
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
-from attnlib.attention._common import add_gate_affine, check_feature_map, sigmoid_gate
+from attnlib.attention._common import add_gate_affine, check_feature_map, factory_kwargs, sigmoid_gate
 
 
 def style_pool(x: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -28,9 +34,10 @@ def style_pool(x: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]
     """
     count = x.shape[2] * x.shape[3]
     mean = x.mean((2, 3), keepdim=True)
-    norm = torch.linalg.vector_norm(x - mean, dim=(2, 3), keepdim=True)
-    var = norm * norm / max(count - 1, 1)
-    return mean, torch.sqrt(var + eps)
+    accumulate = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else None
+    norm = torch.linalg.vector_norm(x - mean, dim=(2, 3), keepdim=True, dtype=accumulate)
+    scaled = norm / math.sqrt(max(count - 1, 1))  # = sqrt(unbiased var), never squared in low precision
+    return mean, torch.sqrt(scaled * scaled + eps).to(x.dtype)
 
 
 class StyleRecalibration(nn.Module):
@@ -40,19 +47,35 @@ class StyleRecalibration(nn.Module):
         channels: number of channels C.
         eps: added to the variance before the square root (see module docstring).
         identity_init: gate a·σ(·) + b with a = 0, b = 1, an exact identity at init (for retrofitting).
+        device, dtype: ``torch.nn`` factory keywords for the parameters (timm passes them).
     """
 
-    def __init__(self, channels: int, *, eps: float = 1e-5, identity_init: bool = False) -> None:
+    def __init__(
+        self,
+        channels: int,
+        *,
+        eps: float = 1e-5,
+        identity_init: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
         super().__init__()
         self.channels = channels
         self.eps = eps
+        factory = factory_kwargs(device, dtype)
         # Zero-initialised as in the SRM reference code: the gate starts at σ(BN(0)) = 0.5.
-        self.cfc = nn.Parameter(torch.zeros(channels, 2))
-        self.bn = nn.BatchNorm2d(channels)
-        add_gate_affine(self, channels, identity_init)
+        self.cfc = nn.Parameter(torch.zeros(channels, 2, **factory))
+        self.bn = nn.BatchNorm2d(channels, **factory)
+        add_gate_affine(self, channels, identity_init, device, dtype)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_feature_map(x, self.channels, type(self).__name__)
+        if self.training and x.shape[0] == 1:
+            raise ValueError(
+                "StyleRecalibration (SRM) in training mode needs a batch of at least 2 feature maps: its "
+                "BatchNorm normalises the style vector z, shape (N, C, 1, 1), over the batch, which is undefined "
+                "for N = 1. Call .eval() for single-image inference, or train with batch size >= 2."
+            )
         mean, std = style_pool(x, self.eps)
         weight = self.cfc.view(1, self.channels, 2, 1)
         z = mean * weight[:, :, 0:1] + std * weight[:, :, 1:2]
