@@ -1,4 +1,9 @@
-"""The ``attnlib`` command: complexity counts and notebook runs from the shell."""
+"""The ``attnlib`` command: complexity counts, latency runs, trainings and notebook runs from the shell.
+
+Every numeric option is validated where it is parsed (one line naming the option and the accepted
+values); library errors (missing data, a refused resume, an unknown name) end the command with one
+``attnlib: error: …`` line and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from attnlib.checks import non_negative_int, positive_float, positive_int
+
 
 def _literal(text: str) -> Any:
     """Parse a ``-p key value`` value like papermill: Python literal if it parses, else string."""
@@ -19,13 +26,17 @@ def _literal(text: str) -> Any:
         return text
 
 
+def _attention_or_none(name: str) -> str | None:
+    return None if name == "baseline" else name
+
+
 def _complexity(args: argparse.Namespace) -> int:
     from attnlib.complexity import count_model
 
     options = {"block": args.block} if args.block else {}
     result = count_model(
         args.model,
-        None if args.attention == "baseline" else args.attention,
+        _attention_or_none(args.attention),
         input_size=(args.batch_size, 3, args.resolution, args.resolution),
         convention=args.convention,
         **options,
@@ -48,18 +59,45 @@ def _notebook(args: argparse.Namespace) -> int:
 
     parameters = {key: _literal(value) for key, value in args.parameter}
     profile = parameters.pop("profile", args.profile)
-    output = execute(args.name, profile, args.output, parameters)
+    print(f"attnlib: executing {args.name} at profile {profile} …", file=sys.stderr, flush=True)
+    output = execute(args.name, profile, args.output, parameters, progress=True)
     print(output)
     return 0
 
 
 def _notebooks(args: argparse.Namespace) -> int:
-    from attnlib.notebooks import execute_all
+    from attnlib.notebooks import NOTEBOOKS, execute_all
 
-    report = execute_all(args.profile, args.output, args.names or None)
-    for name, outcome in report.items():
-        print(f"{name:24s} {outcome}")
-    return 1 if any(outcome.startswith("FAILED") for outcome in report.values()) else 0
+    names = args.names or list(NOTEBOOKS)
+
+    def announce(index: int, name: str, outcome: str | None) -> None:
+        if outcome is None:
+            print(f"[{index + 1}/{len(names)}] {name} …", end=" ", flush=True)
+        else:
+            print(outcome, flush=True)
+
+    report = execute_all(args.profile, args.output, names, on_progress=announce)
+    failed = [name for name, outcome in report.items() if outcome.startswith("FAILED")]
+    print(
+        f"{len(report) - len(failed)} of {len(report)} notebooks executed"
+        + (f"; failed: {', '.join(failed)}" if failed else "")
+    )
+    return 1 if failed else 0
+
+
+_SUMMARY_COLUMNS = [
+    "engine",
+    "model",
+    "variant",
+    "resolution",
+    "batch_size",
+    "min_ms",
+    "median_ms",
+    "overhead_min_pct",
+    "overhead_median_pct",
+    "ci_low_pct",
+    "ci_high_pct",
+]
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -68,11 +106,13 @@ def _bench(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from attnlib.bench.engines import EngineOptions
-    from attnlib.bench.latency import Variant
+    from attnlib.bench.latency import ALL_ATTENTIONS, Variant
     from attnlib.bench.modules import module_variants
     from attnlib.bench.presets import PRESETS, Experiment, run_experiment
+    from attnlib.checks import require_device
 
     logging.basicConfig(level=logging.WARNING, format="attnlib: %(message)s")
+    require_device(args.device)
     root = None if args.output is None else Path(args.output)
     options = EngineOptions(
         device=args.device,
@@ -81,19 +121,39 @@ def _bench(args: argparse.Namespace) -> int:
         cuda_graphs=args.cuda_graphs,
         threads=args.threads,
     )
+    model = args.model or "resnet50"
+    attentions = [a for a in (args.attention or ALL_ATTENTIONS) if a != "baseline"]
+    engines = tuple(args.engine or ("eager",))
     if args.preset:
         experiments = PRESETS[args.preset]()
+        protocol = f"preset {args.preset}"
     elif args.what == "modules":
-        variants = module_variants(args.model, [a for a in args.attention if a != "baseline"], timm=not args.no_timm)
+        variants = module_variants(model, attentions, timm=not args.no_timm)
         groups = [(variants, args.resolution, args.batch_size)]
-        experiments = [Experiment("modules", groups, tuple(args.engine), options, args.trials, args.warmup)]
+        experiments = [Experiment("modules", groups, engines, options, args.trials, args.warmup)]
+        protocol = "ad hoc"
     else:
-        attentions = ["baseline", *[a for a in args.attention if a != "baseline"]]
-        groups = [([Variant(args.model, a) for a in attentions], args.resolution, args.batch_size)]
-        experiments = [Experiment("single", groups, tuple(args.engine), options, args.trials, args.warmup)]
+        groups = [([Variant(model, a) for a in ["baseline", *attentions]], args.resolution, args.batch_size)]
+        experiments = [Experiment("single", groups, engines, options, args.trials, args.warmup)]
+        protocol = "ad hoc"
     summaries = []
-    for experiment in experiments:
-        result, path = run_experiment(experiment, args.profile, save=not args.no_save, root=root, progress=True)
+    for index, experiment in enumerate(experiments):
+        print(
+            f"attnlib: experiment {index + 1}/{len(experiments)}: {experiment.name} on {', '.join(experiment.engines)} "
+            f"({experiment.options.device}, {experiment.options.precision}), {len(experiment.groups)} group(s), "
+            f"{experiment.trials} trials",
+            file=sys.stderr,
+            flush=True,
+        )
+        result, path = run_experiment(
+            experiment,
+            args.profile,
+            save=not args.no_save,
+            root=root,
+            progress=True,
+            committed=args.commit,
+            protocol=protocol,
+        )
         for engine, reason in result.skipped.items():
             print(f"skipped {engine}: {reason}", file=sys.stderr)
         if path is not None:
@@ -103,42 +163,51 @@ def _bench(args: argparse.Namespace) -> int:
     if args.json:
         print(summary.to_json(orient="records"))
     elif not summary.empty:
-        columns = [
-            "engine",
-            "model",
-            "variant",
-            "resolution",
-            "batch_size",
-            "min_ms",
-            "median_ms",
-            "overhead_min_pct",
-            "overhead_median_pct",
-            "ci_low_pct",
-            "ci_high_pct",
-        ]
-        print(summary[columns].round(2).to_string(index=False))
+        print(summary[_SUMMARY_COLUMNS].round(2).to_string(index=False))
     return 0 if not summary.empty else 1
 
 
+# Options shared by ``train`` and ``detect``, copied onto the run's config when given.
+_RUN_OVERRIDES = ("epochs", "batch_size", "lr", "lr_milestones", "device", "workers", "data_root", "output", "seed")
+
+
+def _overrides(args: argparse.Namespace, names: Sequence[str]) -> dict[str, Any]:
+    """The config fields among ``names`` that were given on the command line (lists become tuples)."""
+    values = {}
+    for name in names:
+        value = getattr(args, name, None)
+        if value is not None and value is not False:
+            values[name] = tuple(value) if isinstance(value, list) else value
+    return values
+
+
+def _announce_run(config: Any) -> None:
+    """The first line of every training: what runs where, and loudly whether the data is generated."""
+    data = (
+        f"SYNTHETIC data ({config.dataset}: generated images, a pipeline check — not a result)"
+        if config.dataset.startswith("synthetic")
+        else f"dataset {config.dataset}"
+    )
+    print(f"attnlib: {config.run_name} on {config.device} — {data}", file=sys.stderr, flush=True)
+
+
 def _train(args: argparse.Namespace) -> int:
-    import dataclasses
     import logging
 
-    from attnlib.train import TrainConfig, profile_config, train, write_training_record
+    from attnlib.checks import require_device
+    from attnlib.train import profile_config, train, write_training_record
     from attnlib.train.loop import distributed_context
 
     logging.basicConfig(level=logging.INFO, format="attnlib: %(message)s")
-    fields = {f.name for f in dataclasses.fields(TrainConfig)} - {"profile", "seed", "attention", "dataset", "model"}
-    overrides = {
-        k: tuple(v) if isinstance(v, list) else v for k, v in vars(args).items() if k in fields and v is not None
-    }
-    if args.amp:
-        overrides["amp"] = True
-    if args.channels_last:
-        overrides["channels_last"] = True
-    attention = None if args.attention == "baseline" else args.attention
-    config = profile_config(args.profile, args.dataset, args.model, attention, args.seed, **overrides)
-    result = train(config, resume=args.resume, accumulation_steps=args.accumulation_steps)
+    overrides = _overrides(args, (*_RUN_OVERRIDES, "block", "download", "amp", "channels_last"))
+    overrides.pop("seed", None)
+    config = profile_config(
+        args.profile, args.dataset, args.model, _attention_or_none(args.attention), args.seed, **overrides
+    )
+    require_device(config.device)
+    if distributed_context(config.device).is_main:
+        _announce_run(config)
+    result = train(config, resume=args.resume, overwrite=args.overwrite, accumulation_steps=args.accumulation_steps)
     if distributed_context(config.device).is_main:
         final = result.final
         print(
@@ -146,7 +215,8 @@ def _train(args: argparse.Namespace) -> int:
             f"{final['epoch'] + 1} epochs (checkpoint {result.checkpoint})"
         )
         if not args.no_record:
-            print(f"wrote {write_training_record(config, result.history, **result.dataset)}", file=sys.stderr)
+            path = write_training_record(config, result.history, committed=args.commit, **result.dataset)
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
@@ -154,187 +224,255 @@ def _detect(args: argparse.Namespace) -> int:
     import logging
     from dataclasses import replace
 
+    from attnlib.checks import require_device
     from attnlib.detection import experiments
     from attnlib.paper import data_root
     from attnlib.train.loop import distributed_context, train
 
     logging.basicConfig(level=logging.INFO, format="attnlib: %(message)s")
-    module = args.attention
+    dataset = args.dataset or ("coco" if args.table == 4 else "bdd100k")
+    if ("coco" in dataset) != (args.table == 4):
+        raise ValueError(
+            f"Table {args.table} is trained on {'COCO' if args.table == 4 else 'BDD100k'}, not {dataset!r}"
+        )
     if args.table == 4:
         settings = experiments.table4_settings(args.profile)
         if args.backbone_weights:
-            attention = None if module == "baseline" else module
             config = replace(
-                settings.detection, attention=attention, init=args.init, backbone_weights=args.backbone_weights
+                settings.detection,
+                attention=_attention_or_none(args.attention),
+                init=args.init,
+                backbone_weights=args.backbone_weights,
             )
         else:
             cache = data_root() / "checkpoints" / f"table4-{args.profile}"
-            config = experiments.table4_config(settings, module, args.init, cache)
+            config = experiments.table4_config(settings, args.attention, args.init, cache)
     else:
         settings = experiments.table5_settings(args.profile)
-        config = experiments.table5_config(settings, args.split, module, args.method)
-    overrides = {
-        name: getattr(args, name)
-        for name in (
-            "epochs",
-            "batch_size",
-            "lr",
-            "device",
-            "workers",
-            "data_root",
-            "output",
-            "coco_layout",
-            "augmentation",
-            "seed",
-        )
-        if getattr(args, name) is not None
-    }
-    if args.lr_milestones is not None:
-        overrides["lr_milestones"] = tuple(args.lr_milestones)
-    if args.amp:
-        overrides["amp"] = True
-    config = replace(config, **overrides)
-    result = train(config, resume=args.resume)
+        config = experiments.table5_config(settings, args.split, args.attention, args.method)
+    overrides = _overrides(args, (*_RUN_OVERRIDES, "coco_layout", "augmentation", "amp"))
+    config = replace(config, dataset=dataset, **overrides)
+    require_device(config.device)
+    if distributed_context(config.device).is_main:
+        _announce_run(config)
+    result = train(config, resume=args.resume, overwrite=args.overwrite)
     if distributed_context(config.device).is_main:
         final = result.final
         print(f"{config.run_name}: AP {final['AP']:.1f}, AP50 {final['AP50']:.1f} after {final['epoch'] + 1} epochs")
         if not args.no_record:
-            print(f"wrote {experiments.write_detection_record(config, result)}", file=sys.stderr)
+            print(f"wrote {experiments.write_detection_record(config, result, args.commit)}", file=sys.stderr)
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``attnlib`` command."""
+_FORMAT = {"formatter_class": argparse.ArgumentDefaultsHelpFormatter}
+
+
+def _add_complexity(commands: Any) -> None:
     from attnlib.attention import available
     from attnlib.complexity import CONVENTIONS
-    from attnlib.notebooks import NOTEBOOKS, PROFILES
 
-    parser = argparse.ArgumentParser(prog="attnlib", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = commands.add_parser("complexity", help="parameters and MACs of one model", **_FORMAT)
+    parser.add_argument("--model", default="resnet50", help="resnet18/34/50/101/152 or cifar_resnet<depth>")
+    parser.add_argument("--attention", default="baseline", choices=("baseline", *available()))
+    parser.add_argument("--block", choices=("basic", "bottleneck"), help="CIFAR ResNets only")
+    parser.add_argument("--convention", default="paper", choices=CONVENTIONS)
+    parser.add_argument("--resolution", type=positive_int, default=224)
+    parser.add_argument("--batch-size", type=positive_int, default=1)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=_complexity)
 
-    complexity = commands.add_parser("complexity", help="parameters and MACs of one model")
-    complexity.add_argument("--model", default="resnet50", help="resnet18/34/50/101/152 or cifar_resnet<depth>")
-    complexity.add_argument("--attention", default="baseline", choices=("baseline", *available()))
-    complexity.add_argument("--block", choices=("basic", "bottleneck"), help="CIFAR ResNets only")
-    complexity.add_argument("--convention", default="paper", choices=CONVENTIONS)
-    complexity.add_argument("--resolution", type=int, default=224)
-    complexity.add_argument("--batch-size", type=int, default=1)
-    complexity.add_argument("--json", action="store_true", help="print one JSON object")
-    complexity.set_defaults(handler=_complexity)
 
+def _add_record_options(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--no-" + what, action="store_true", help="do not write a run record")
+    parser.add_argument(
+        "--commit",
+        action="store_true",
+        help="write the run record to data/results/ (shown by the book once committed to git) instead of "
+        "data/runs/ (ignored by git, never shown)",
+    )
+
+
+def _add_bench(commands: Any) -> None:
+    from attnlib.attention import available
     from attnlib.bench.engines import ENGINES, PRECISIONS
     from attnlib.bench.presets import PRESETS
+    from attnlib.notebooks import PROFILES
 
-    bench = commands.add_parser("bench", help="time networks interleaved on one or more engines")
-    bench.add_argument(
+    parser = commands.add_parser("bench", help="time networks interleaved on one or more engines", **_FORMAT)
+    parser.add_argument(
         "what",
         nargs="?",
         choices=("modules",),
         help="'modules': attnlib vs plain reference vs timm modules inside one network",
     )
-    bench.add_argument("--model", default="resnet50")
-    bench.add_argument("--attention", nargs="+", default=["baseline", *available()], choices=("baseline", *available()))
-    bench.add_argument("--engine", nargs="+", default=["eager"], choices=ENGINES)
-    bench.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    bench.add_argument("--precision", default="fp32", choices=tuple(PRECISIONS))
-    bench.add_argument("--channels-last", action="store_true")
-    bench.add_argument("--cuda-graphs", action="store_true")
-    bench.add_argument("--threads", type=int, help="CPU threads (default: PyTorch's setting, recorded)")
-    bench.add_argument("--resolution", type=int, default=224)
-    bench.add_argument("--batch-size", type=int, default=1)
-    bench.add_argument("--trials", type=int, default=200)
-    bench.add_argument("--warmup", type=int, default=10)
-    bench.add_argument("--preset", choices=tuple(PRESETS), help="run a named sweep (gpu: Figs. 3/5/6 on CUDA)")
-    bench.add_argument("--profile", default="paper", choices=PROFILES, help="profile recorded with the results")
-    bench.add_argument("--no-timm", action="store_true", help="modules: leave timm's SE and ECA out")
-    bench.add_argument("--no-save", action="store_true", help="do not write a run record")
-    bench.add_argument("--output", help="results root (default data/results)")
-    bench.add_argument("--json", action="store_true", help="print the summary as JSON records")
-    bench.set_defaults(handler=_bench)
+    parser.add_argument("--model", help="network to time (default resnet50)")
+    parser.add_argument(
+        "--attention", nargs="+", choices=("baseline", *available()), help="modules to compare (default: all five)"
+    )
+    parser.add_argument("--engine", nargs="+", choices=ENGINES, help="engines (default: eager)")
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--precision", default="fp32", choices=tuple(PRECISIONS))
+    parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--cuda-graphs", action="store_true")
+    parser.add_argument("--threads", type=positive_int, help="CPU threads (default: PyTorch's setting, recorded)")
+    parser.add_argument("--resolution", type=positive_int, default=224)
+    parser.add_argument("--batch-size", type=positive_int, default=1)
+    parser.add_argument("--trials", type=positive_int, default=200)
+    parser.add_argument("--warmup", type=non_negative_int, default=10)
+    parser.add_argument(
+        "--preset", choices=tuple(PRESETS), help="run a named sweep (gpu: Figs. 3/5/6 on CUDA); fixes its own networks"
+    )
+    parser.add_argument("--profile", default="default", choices=PROFILES, help="profile recorded with the results")
+    parser.add_argument("--no-timm", action="store_true", help="modules: leave timm's SE and ECA out")
+    _add_record_options(parser, "save")
+    parser.add_argument("--output", help="results root (default: data/runs, or data/results with --commit)")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON records")
+    parser.set_defaults(handler=_bench, check=lambda args: _check_bench(parser, args))
 
-    from attnlib.train import DATASETS
-    from attnlib.train import PROFILES as TRAIN_PROFILES
 
-    training = commands.add_parser("train", help="train one model (one seed); torchrun for several processes")
-    training.add_argument("--dataset", default="cifar100", choices=DATASETS)
-    training.add_argument("--model", default="cifar_resnet56")
-    training.add_argument("--block", choices=("basic", "bottleneck"))
-    training.add_argument("--attention", default="baseline", choices=("baseline", *available()))
-    training.add_argument("--seed", type=int, default=0)
-    training.add_argument(
+def _check_bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.preset:
+        fixed = [f"--{name.replace('_', '-')}" for name in ("model", "attention", "engine") if getattr(args, name)]
+        if args.what:
+            fixed.append("'modules'")
+        if fixed:
+            parser.error(f"--preset {args.preset} runs a fixed sweep; it cannot be combined with {', '.join(fixed)}")
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Options of ``train`` and ``detect``: schedule, device, data, checkpoints and records."""
+    from attnlib.notebooks import PROFILES
+
+    parser.add_argument(
         "--profile",
         default="default",
-        choices=TRAIN_PROFILES,
-        help="paper: the paper's protocol on real data; default/smoke: synthetic data, few epochs",
+        choices=PROFILES,
+        help="paper: the paper's protocol; default/smoke: short schedules (on the dataset you name)",
     )
-    training.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
-    training.add_argument("--epochs", type=int)
-    training.add_argument("--batch-size", type=int, help="global batch size")
-    training.add_argument("--lr", type=float)
-    training.add_argument("--lr-milestones", type=int, nargs="+")
-    training.add_argument("--device", choices=("cpu", "cuda"))
-    training.add_argument("--amp", action="store_true")
-    training.add_argument("--channels-last", action="store_true")
-    training.add_argument("--workers", type=int)
-    training.add_argument("--data-root")
-    training.add_argument("--download", action="store_true", default=None)
-    training.add_argument("--output", help="checkpoint folder (default data/checkpoints/<run name>)")
-    training.add_argument("--accumulation-steps", type=int, default=1)
-    training.add_argument("--no-record", action="store_true", help="do not write a run record")
-    training.set_defaults(handler=_train)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument("--epochs", type=positive_int)
+    parser.add_argument("--batch-size", type=positive_int, help="global batch size")
+    parser.add_argument("--lr", type=positive_float)
+    parser.add_argument("--lr-milestones", type=non_negative_int, nargs="+")
+    parser.add_argument("--device", choices=("cpu", "cuda"))
+    parser.add_argument("--amp", action="store_true")
+    parser.add_argument("--workers", type=non_negative_int)
+    parser.add_argument("--output", help="checkpoint folder (default data/checkpoints/<run name>)")
+    parser.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="start again from epoch 0 even if the run folder holds a checkpoint"
+    )
+    _add_record_options(parser, "record")
 
+
+def _add_train(commands: Any) -> None:
+    from attnlib.attention import available
+    from attnlib.train import DATASETS
+
+    parser = commands.add_parser("train", help="train one model (one seed); torchrun for several processes", **_FORMAT)
+    parser.add_argument(
+        "--dataset",
+        required=True,
+        choices=DATASETS,
+        help="a real dataset (read from disk, or refused with where to get it) or synthetic-* (generated)",
+    )
+    parser.add_argument("--model", default="cifar_resnet56")
+    parser.add_argument("--block", choices=("basic", "bottleneck"))
+    parser.add_argument("--attention", default="baseline", choices=("baseline", *available()))
+    _add_run_options(parser)
+    parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--data-root", help="dataset folder (CIFAR: data/datasets; ImageNet: $ATTNLIB_IMAGENET)")
+    parser.add_argument("--download", action="store_true", help="let torchvision download CIFAR")
+    parser.add_argument(
+        "--accumulation-steps", type=positive_int, default=1, help="micro-batches per step on one process"
+    )
+    parser.set_defaults(handler=_train)
+
+
+def _add_detect(commands: Any) -> None:
+    from attnlib.attention import available
     from attnlib.detection.bdd import SPLITS
     from attnlib.detection.data import AUGMENTATIONS, COCO_LAYOUTS
+    from attnlib.detection.data import DATASETS as DETECTION_DATASETS
 
-    detect = commands.add_parser(
-        "detect", help="train and evaluate one detector of Table 4 (COCO) or 5 (BDD100k); torchrun for several GPUs"
+    parser = commands.add_parser(
+        "detect",
+        help="train and evaluate one detector of Table 4 (COCO) or 5 (BDD100k); torchrun for several GPUs",
+        **_FORMAT,
     )
-    detect.add_argument("--table", type=int, choices=(4, 5), required=True)
-    detect.add_argument("--attention", default="baseline", choices=("baseline", *available()))
-    detect.add_argument("--init", default="pretrained", choices=("pretrained", "scratch"), help="Table 4 only")
-    detect.add_argument("--backbone-weights", help="Table 4: ImageNet checkpoint (default: the Table 2 run's)")
-    detect.add_argument("--split", default="all", choices=SPLITS, help="Table 5 only")
-    detect.add_argument("--method", choices=("ibn", "style_adversarial"), help="Table 5 domain generalisation")
-    detect.add_argument("--profile", default="default", choices=TRAIN_PROFILES)
-    detect.add_argument("--data-root", help="COCO or BDD100k root (default $ATTNLIB_COCO / $ATTNLIB_BDD100K)")
-    detect.add_argument("--coco-layout", choices=COCO_LAYOUTS)
-    detect.add_argument("--augmentation", choices=AUGMENTATIONS, help="training transforms (default per table)")
-    detect.add_argument("--seed", type=int)
-    detect.add_argument("--epochs", type=int)
-    detect.add_argument("--batch-size", type=int, help="global batch size")
-    detect.add_argument("--lr", type=float)
-    detect.add_argument("--lr-milestones", type=int, nargs="+")
-    detect.add_argument("--device", choices=("cpu", "cuda"))
-    detect.add_argument("--amp", action="store_true")
-    detect.add_argument("--workers", type=int)
-    detect.add_argument("--output", help="checkpoint folder (default data/checkpoints/<run name>)")
-    detect.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
-    detect.add_argument("--no-record", action="store_true", help="do not write a run record")
-    detect.set_defaults(handler=_detect)
+    parser.add_argument("--table", type=int, choices=(4, 5), required=True)
+    parser.add_argument(
+        "--dataset",
+        choices=DETECTION_DATASETS,
+        help="default: the table's real dataset (coco / bdd100k); synthetic-* for generated data",
+    )
+    parser.add_argument("--attention", default="baseline", choices=("baseline", *available()))
+    parser.add_argument("--init", default="pretrained", choices=("pretrained", "scratch"), help="Table 4 only")
+    parser.add_argument("--backbone-weights", help="Table 4: ImageNet checkpoint (default: the Table 2 run's)")
+    parser.add_argument("--split", default="all", choices=SPLITS, help="Table 5 only")
+    parser.add_argument("--method", choices=("ibn", "style_adversarial"), help="Table 5 domain generalisation")
+    _add_run_options(parser)
+    parser.add_argument("--data-root", help="COCO or BDD100k root (default $ATTNLIB_COCO / $ATTNLIB_BDD100K)")
+    parser.add_argument("--coco-layout", choices=COCO_LAYOUTS)
+    parser.add_argument("--augmentation", choices=AUGMENTATIONS, help="training transforms (default per table)")
+    parser.set_defaults(handler=_detect)
 
-    notebook = commands.add_parser("notebook", help="execute one notebook with papermill")
+
+def _add_notebooks(commands: Any) -> None:
+    from attnlib.notebooks import NOTEBOOKS, PROFILES
+
+    notebook = commands.add_parser("notebook", help="execute one notebook with papermill", **_FORMAT)
     notebook.add_argument("name", choices=list(NOTEBOOKS))
     notebook.add_argument("--profile", default="default", choices=PROFILES)
-    notebook.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    notebook.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a notebook parameter (a Python literal, else a string)",
+    )
     notebook.add_argument("--output", help="folder for the executed notebook (default book/notebooks)")
     notebook.set_defaults(handler=_notebook)
 
-    notebooks = commands.add_parser("notebooks", help="execute all notebooks, reporting each")
+    notebooks = commands.add_parser("notebooks", help="execute all notebooks, reporting each", **_FORMAT)
     notebooks.add_argument("names", nargs="*", help="a subset (default: all)")
     notebooks.add_argument("--profile", default="default", choices=PROFILES)
     notebooks.add_argument("--output", help="folder for the executed notebooks (default book/notebooks)")
     notebooks.set_defaults(handler=_notebooks)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``attnlib`` command (one small function per subcommand)."""
+    parser = argparse.ArgumentParser(prog="attnlib", description=__doc__, **_FORMAT)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_complexity, _add_bench, _add_train, _add_detect, _add_notebooks):
+        add(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``attnlib`` console script."""
-    args = build_parser().parse_args(argv)
+    from attnlib.notebooks import NotebookFailed
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check = getattr(args, "check", None)
+    if check is not None:
+        check(args)
     try:
         return args.handler(args)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, OSError, NotebookFailed) as error:
         print(f"attnlib: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "attnlib: interrupted (a training keeps its completed epochs: continue with --resume; "
+            "records and executed notebooks are only written when complete)",
+            file=sys.stderr,
+        )
+        return 130
 
 
 if __name__ == "__main__":

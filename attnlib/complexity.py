@@ -229,8 +229,8 @@ def count(
     """
     if convention not in CONVENTIONS:
         raise ValueError(f"unknown convention {convention!r}; valid conventions are {', '.join(CONVENTIONS)}")
-    if len(input_size) != 4:
-        raise ValueError(f"input_size must be (N, C, H, W), got {tuple(input_size)}")
+    if len(input_size) != 4 or not all(isinstance(size, int) and size > 0 for size in input_size):
+        raise ValueError(f"input_size must be (N, C, H, W) of positive ints, got {tuple(input_size)}")
     roots = attention_roots(model)
     params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     attention_params = sum(p.numel() for root in roots.values() for p in root.parameters() if p.requires_grad)

@@ -5,13 +5,19 @@ Notebooks live in ``notebooks/`` as jupytext percent-format ``.py`` files with o
 parameters with papermill, executes it and writes the executed notebook where the book expects it
 (``book/notebooks/<name>.ipynb``). Rerunning one figure at another profile or on other hardware is
 ``attnlib notebook fig2_complexity -p profile paper``.
+
+A failed run never replaces a good page: the notebook executes into a temporary file that replaces
+the page only on success; a failure is kept beside it as ``<name>.failed.ipynb`` (outside the
+book's table of contents) and raised as :class:`NotebookFailed` with the reason on one line.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +42,37 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
 log = logging.getLogger(__name__)
 
 
+class NotebookFailed(RuntimeError):
+    """A notebook raised; the message gives the cell, the exception and where the failed copy is."""
+
+
+def _papermill_value(value: Any) -> Any:
+    """A parameter papermill can write as a literal: tuples become lists (papermill would quote them)."""
+    if isinstance(value, tuple | list):
+        return [_papermill_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _papermill_value(item) for key, item in value.items()}
+    return value
+
+
 def project_root() -> Path:
     """The checkout holding ``notebooks/`` and ``book/``."""
     return Path(__file__).resolve().parents[1]
+
+
+def _local_kernel(folder: Path) -> Any:
+    """Kernel-manager config: talk to the kernel over Unix sockets in ``folder``, not TCP.
+
+    Nothing leaves the machine, and the kernel no longer warns on every run that it is "running over
+    TCP without encryption"; the sockets live in the run's temporary folder, so concurrent runs never
+    share them.
+    """
+    from traitlets.config import Config
+
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(folder / "kernel")
+    return config
 
 
 def notebook_source(name: str) -> Path:
@@ -55,14 +89,17 @@ def execute(
     output_dir: Path | None = None,
     parameters: dict[str, Any] | None = None,
     kernel_name: str = "python3",
+    progress: bool = False,
 ) -> Path:
     """Execute notebook ``name`` at ``profile`` and return the executed ``.ipynb`` path.
 
-    Raises papermill's ``PapermillExecutionError`` (with the failing cell) if a cell fails; the
-    partially executed notebook is still written for inspection.
+    The page is replaced only when every cell succeeded. Raises :class:`NotebookFailed` (cell,
+    exception, path of the kept ``<name>.failed.ipynb``) if a cell fails; the previous page stays.
+    ``progress`` shows papermill's per-cell progress bar.
     """
     import jupytext
     import papermill
+    from papermill.exceptions import PapermillExecutionError
 
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; valid profiles are {', '.join(PROFILES)}")
@@ -70,37 +107,61 @@ def execute(
     output_dir = Path(output_dir or project_root() / "book" / "notebooks")
     output_dir.mkdir(parents=True, exist_ok=True)
     values = {"profile": profile, **NOTEBOOKS[name].get(profile, {}), **(parameters or {})}
+    values = {key: _papermill_value(value) for key, value in values.items()}
+    output = output_dir / f"{name}.ipynb"
+    failed = output_dir / f"{name}.failed.ipynb"
     with tempfile.TemporaryDirectory() as scratch:
         unexecuted = Path(scratch) / f"{name}.ipynb"
+        executed = Path(scratch) / f"{name}.executed.ipynb"
         jupytext.write(jupytext.read(source), unexecuted)
-        output = output_dir / f"{name}.ipynb"
-        papermill.execute_notebook(
-            str(unexecuted),
-            str(output),
-            parameters=values,
-            kernel_name=kernel_name,
-            cwd=str(project_root()),
-            progress_bar=False,
-        )
+        try:
+            papermill.execute_notebook(
+                str(unexecuted),
+                str(executed),
+                parameters=values,
+                kernel_name=kernel_name,
+                cwd=str(project_root()),
+                progress_bar=progress,
+                config=_local_kernel(Path(scratch)),
+            )
+        except PapermillExecutionError as error:
+            if executed.is_file():
+                os.replace(executed, failed)
+            reason = f"{error.ename}: {str(error.evalue).strip().splitlines()[-1] if str(error.evalue).strip() else ''}"
+            raise NotebookFailed(
+                f"notebook {name} failed in cell {error.exec_count} — {reason}. The page "
+                f"{output} is unchanged; the failed notebook is kept at {failed}"
+            ) from None
+        staged = output_dir / f".{name}.ipynb.partial"
+        staged.write_bytes(executed.read_bytes())
+        os.replace(staged, output)
+    failed.unlink(missing_ok=True)
     return output
 
 
 def execute_all(
-    profile: str = "default", output_dir: Path | None = None, names: list[str] | None = None
+    profile: str = "default",
+    output_dir: Path | None = None,
+    names: list[str] | None = None,
+    on_progress: Callable[[int, str, str | None], None] | None = None,
 ) -> dict[str, str]:
     """Execute every notebook (or ``names``); keep going past failures and report each one.
 
-    Returns ``{name: "ok (12.3 s)" | "FAILED: <reason>"}``.
+    ``on_progress(index, name, outcome)`` is called before each notebook (``outcome`` None) and after
+    it, so a caller can show what runs now. Returns ``{name: "ok (12.3 s)" | "FAILED: <reason>"}``.
     """
     report = {}
-    for name in names or list(NOTEBOOKS):
+    for index, name in enumerate(names or list(NOTEBOOKS)):
+        if on_progress is not None:
+            on_progress(index, name, None)
         start = time.perf_counter()
         try:
             execute(name, profile, output_dir)
             report[name] = f"ok ({time.perf_counter() - start:.1f} s)"
         except Exception as error:
-            report[name] = (
-                f"FAILED: {type(error).__name__}: {str(error).strip().splitlines()[-1] if str(error).strip() else ''}"
-            )
+            lines = str(error).strip().splitlines()
+            report[name] = f"FAILED: {type(error).__name__}: {lines[-1] if lines else ''}"
             log.error("notebook %s failed: %s", name, error)
+        if on_progress is not None:
+            on_progress(index, name, report[name])
     return report

@@ -4,6 +4,17 @@ A record is a tidy CSV plus a JSON sidecar with its provenance (hardware, versio
 date, git commit). Records are written atomically (temporary file + ``os.replace``) under a new,
 time-stamped name, so an interrupted run never leaves a half-written file and nothing is ever
 overwritten.
+
+Two folders, so that an ad-hoc run never changes what the book shows:
+
+* ``data/runs/<kind>/`` (ignored by git): where every run writes its record by default — yours
+  to inspect, never rendered by the book.
+* ``data/results/<kind>/`` (committed): the records the book renders. A run writes here only when
+  asked (``--commit`` on the command line, ``committed=True`` in Python); commit the files to git.
+
+Every record states its ``record_schema``. Readers accept every schema ever committed:
+:func:`read_records` upgrades older records (schema 1 had no ``record_schema`` field, and its latency
+tables no ``group`` column) to the current one.
 """
 
 from __future__ import annotations
@@ -21,6 +32,17 @@ import pandas as pd
 import torch
 
 from attnlib.paper import data_root
+
+RECORD_SCHEMA = 2
+"""Version of the record format written now. 1: no ``record_schema`` field and no latency ``group``
+column; 2: ``record_schema`` in the JSON, ``group`` (the group's baseline model) in latency tables."""
+
+COMMITTED, AD_HOC = "results", "runs"
+
+
+def records_root(committed: bool = False) -> Path:
+    """``data/results`` (committed records, shown by the book) or ``data/runs`` (ad-hoc, git-ignored)."""
+    return data_root() / (COMMITTED if committed else AD_HOC)
 
 
 def _git(*args: str) -> str | None:
@@ -58,6 +80,7 @@ def provenance(profile: str, **extra: Any) -> dict[str, Any]:
     commit = _git("rev-parse", "HEAD")
     dirty = _git("status", "--porcelain", "--untracked-files=no")
     record = {
+        "record_schema": RECORD_SCHEMA,
         "profile": profile,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "git_commit": commit,
@@ -97,12 +120,15 @@ def write_record(
     table: pd.DataFrame,
     record_provenance: dict[str, Any],
     root: Path | None = None,
+    committed: bool = False,
 ) -> Path:
     """Write ``table`` and its provenance as ``<root>/<kind>/<name>-<UTC time>.{csv,json}``.
 
-    Returns the CSV path. Raises ``FileExistsError`` rather than overwrite an existing record.
+    ``root`` defaults to :func:`records_root`: ``data/runs`` (ad hoc), or ``data/results`` with
+    ``committed`` (what the book shows). Returns the CSV path. Raises ``FileExistsError`` rather
+    than overwrite an existing record.
     """
-    folder = (root or data_root() / "results") / kind
+    folder = (root or records_root(committed)) / kind
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     csv_path = folder / f"{name}-{stamp}.csv"
     json_path = csv_path.with_suffix(".json")
@@ -114,14 +140,33 @@ def write_record(
 
 
 def read_records(kind: str, root: Path | None = None) -> list[tuple[pd.DataFrame, dict[str, Any]]]:
-    """All complete records of ``kind`` (CSV with its JSON), oldest first."""
-    folder = (root or data_root() / "results") / kind
+    """All complete records of ``kind`` (CSV with its JSON), oldest first, upgraded to the current schema.
+
+    ``root`` defaults to the committed records (``data/results``), the only ones the book shows.
+    """
+    folder = (root or records_root(committed=True)) / kind
     records = []
     for csv_path in sorted(folder.glob("*.csv")):
         json_path = csv_path.with_suffix(".json")
         if json_path.is_file():
-            records.append((pd.read_csv(csv_path), json.loads(json_path.read_text())))
+            records.append(upgrade_record(kind, pd.read_csv(csv_path), json.loads(json_path.read_text())))
     return records
+
+
+def upgrade_record(kind: str, table: pd.DataFrame, record: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A record of any committed schema in the current one (:data:`RECORD_SCHEMA`)."""
+    schema = int(record.get("record_schema", 1))
+    if schema > RECORD_SCHEMA:
+        raise ValueError(f"record schema {schema} is newer than this attnlib reads ({RECORD_SCHEMA}); update attnlib")
+    record = {**record, "record_schema": RECORD_SCHEMA, "read_from_schema": schema}
+    if schema < 2 and kind == "latency":
+        if "group" not in table.columns:
+            # Schema 1 grouped by the baseline model only implicitly: each group was one model's variants.
+            table = table.assign(group=table["model"])
+        if record.get("profile") == "paper" and int(record.get("trials", 0)) < 1000:
+            # Schema 1's `attnlib bench` labelled every run `paper` by default; the paper used 1000 trials.
+            record["profile"] = f"ad hoc ({record.get('trials')} trials; schema 1 recorded bench's old default 'paper')"
+    return table, record
 
 
 def provenance_table(record_provenance: dict[str, Any]) -> pd.DataFrame:

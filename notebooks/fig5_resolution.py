@@ -32,6 +32,8 @@ threads = None
 save_record = False
 
 # %%
+import matplotlib.pyplot as plt
+import pandas as pd
 from IPython.display import Markdown, display
 
 from attnlib import paper
@@ -41,6 +43,7 @@ from attnlib.bench.presets import Experiment, run_experiment
 from attnlib.bench.report import (
     committed_records,
     depth_from_model,
+    guarded_conclusions,
     latency_settings,
     overhead_table,
     override,
@@ -55,13 +58,48 @@ settings = override(
 )
 run = provenance(profile, experiment="fig5_resolution", settings=str(settings))
 hardware = run["gpu"] if settings.device == "cuda" else f"{run['cpu']} ({threads or run['torch_threads']} threads)"
+claims = paper.load("figure_claims").query("figure == 'Fig. 5'")
+
+
+def show(summary: pd.DataFrame, hardware_name: str, where: str) -> None:
+    """Fig. 5, the overhead table and the paper's statements checked on one resolution sweep."""
+    summary = summary.assign(depth=summary.group.map(depth_from_model))
+    figure = plot_overhead_vs(
+        summary, "resolution", hardware_name, row="depth" if summary.depth.nunique() > 1 else None
+    )
+    display(figure)
+    plt.close(figure)  # shown once, here, in order
+    display(overhead_table(summary, index="resolution"))
+    display(Markdown("The paper's statements, checked here:"))
+    display(guarded_conclusions(resolution_conclusions(summary, claims), summary, where))
+
+
+# %% [markdown]
+# ## Committed run records: the headline measurements
+#
+# Made with `attnlib bench --preset cpu|gpu --commit` and committed to `data/results/latency/`, each
+# labelled with its hardware, protocol and date; shown on every build, whatever machine builds the book.
+
+# %%
+records = committed_records("fig5_resolution")
+if not records:
+    display(Markdown("*No committed records yet.*"))
+for hardware_name, label, record in records:
+    display(Markdown(label))
+    show(record, hardware_name, f"record from {hardware_name}")
+
+# %% [markdown]
+# ## This machine, now
+#
+# The same sweep, timed while this book was built (the `profile` parameter sets its size); its
+# conclusions are shown only when it passes the noise check.
+
+# %%
 warning = reduced_protocol_warning(
     profile, hardware, f"{settings.trials} trials per network, resolutions {list(settings.resolutions)}"
 )
 if warning:
     display(Markdown(warning))
-
-# %%
 options = EngineOptions(device=settings.device, threads=threads)
 experiment = Experiment(
     "fig5_resolution",
@@ -71,34 +109,10 @@ experiment = Experiment(
     settings.trials,
     settings.warmup,
 )
-result, record_path = run_experiment(experiment, profile, save=save_record)
-summary = result.summary
+result, record_path = run_experiment(experiment, profile, save=save_record, protocol="notebook fig5")
 for engine, reason in result.skipped.items():
     display(Markdown(f"*Skipped `{engine}`: {reason}.*"))
-
-# %%
-summary = summary.assign(depth=summary.group.map(depth_from_model))
-figure = plot_overhead_vs(summary, "resolution", hardware, row="depth" if summary.depth.nunique() > 1 else None)
-
-# %%
-overhead_table(summary, index="resolution")
-
-# %% [markdown]
-# ## The paper's statements, checked here
-
-# %%
-claims = paper.load("figure_claims").query("figure == 'Fig. 5'")
-resolution_conclusions(summary, claims).style.hide(axis="index")
-
-# %% [markdown]
-# ## Committed run records
-
-# %%
-for hardware_name, label, record in committed_records("fig5_resolution") or [("", "*No committed records yet.*", None)]:
-    display(Markdown(label))
-    if record is not None:
-        rows = "depth" if record.depth.nunique() > 1 else None
-        figure = plot_overhead_vs(record, "resolution", hardware_name, row=rows)
+show(result.summary, hardware, f"this machine ({hardware}), now")
 
 # %% [markdown]
 # ## Provenance of this page's measurements

@@ -161,6 +161,8 @@ def test_cli_detect_runs_one_row_and_reports_missing_weights(tmp_path, capsys, t
             "detect",
             "--table",
             "5",
+            "--dataset",
+            "synthetic-bdd100k",
             "--profile",
             "smoke",
             "--attention",
@@ -174,9 +176,19 @@ def test_cli_detect_runs_one_row_and_reports_missing_weights(tmp_path, capsys, t
             "--no-record",
         ]
     )
-    assert code == 0 and "AP50" in capsys.readouterr().out
-    code = main(["detect", "--table", "4", "--attention", "se", "--backbone-weights", str(tmp_path / "x.pt")])
+    captured = capsys.readouterr()
+    assert code == 0 and "AP50" in captured.out
+    assert captured.err.splitlines()[0].endswith(
+        "SYNTHETIC data (synthetic-bdd100k: generated images, a pipeline check — not a result)"
+    )
+    weights = ["--backbone-weights", str(tmp_path / "x.pt")]
+    code = main(["detect", "--table", "4", "--dataset", "synthetic-coco", "--attention", "se", *weights])
     assert code == 2 and "backbone checkpoint not found" in capsys.readouterr().err
+    # a real dataset is used or refused, never silently replaced by generated data
+    code = main(["detect", "--table", "5", "--profile", "smoke", "--data-root", str(tmp_path / "nowhere")])
+    assert code == 2 and f"BDD100k train images not found at {tmp_path / 'nowhere'}" in capsys.readouterr().err
+    code = main(["detect", "--table", "5", "--dataset", "synthetic-bdd100k", "--data-root", str(tmp_path)])
+    assert code == 2 and "--data-root is for real datasets" in capsys.readouterr().err
 
 
 def test_table_settings_cover_the_papers_rows():
@@ -245,6 +257,8 @@ def test_detection_ddp_two_processes_gloo_matches_single_process(tmp_path, one_t
             "detect",
             "--table",
             "5",
+            "--dataset",
+            "synthetic-bdd100k",
             "--profile",
             "smoke",
             "--attention",

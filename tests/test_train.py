@@ -27,7 +27,16 @@ from attnlib.train import (
     topk_correct,
     train,
 )
-from attnlib.train.loop import parameter_groups
+from attnlib.train.loop import (
+    CheckpointDamaged,
+    RunExists,
+    RunFolderInUse,
+    load_checkpoint,
+    parameter_groups,
+    previous_checkpoint,
+    run_folder_lock,
+    save_checkpoint,
+)
 
 MODULES = (None, *attention.available())
 
@@ -167,9 +176,13 @@ def test_ddp_two_processes_gloo_matches_single_process(tmp_path, one_thread):
         torch.testing.assert_close(ddp_state[name], parameter.detach(), rtol=1e-4, atol=1e-5, msg=name)
 
 
-def test_synthetic_cli_profile_default_is_synthetic():
+def test_profiles_keep_the_named_dataset():
+    """A real dataset stays real at every profile; generated data only when named (issue 10, item 8)."""
     config = profile_config("default", "cifar100", "cifar_resnet56", "se")
-    assert config.dataset == "synthetic-cifar" and config.profile == "default"
+    assert config.dataset == "cifar100" and config.profile == "default" and config.epochs == 4
+    assert profile_config("smoke", "synthetic-cifar", "cifar_resnet8", None).dataset == "synthetic-cifar"
+    with pytest.raises(ValueError, match="unknown profile 'fast'"):
+        profile_config("fast", "cifar100", "cifar_resnet56", "se")
     paper = paper_config("cifar100", "cifar_resnet56", "se")
     assert (paper.epochs, paper.batch_size, paper.lr, paper.lr_milestones) == (164, 128, 0.2, (81, 122))
     assert (paper.momentum, paper.weight_decay) == (0.9, 1e-4)
@@ -283,3 +296,63 @@ def test_table1_marks_best_and_within_one_std():
     assert marks["se"] == "best" and marks["ab"] == "within 1 std" and marks["baseline"] == ""
     html = table1_style(summary).to_html()
     assert "font-weight: bold" in html and "text-decoration: underline" in html
+
+
+def test_rerun_without_resume_refuses_to_overwrite(tmp_path):
+    config = tiny_config(tmp_path, epochs=2)
+    train(config, stop_after_epochs=1, progress=False)
+    before = (tmp_path / "checkpoint.pt").read_bytes()
+    with pytest.raises(RunExists, match=r"--resume.*--overwrite"):
+        train(config, progress=False)
+    assert (tmp_path / "checkpoint.pt").read_bytes() == before
+    again = train(config, overwrite=True, progress=False)
+    assert [h["epoch"] for h in again.history] == [0, 1]
+
+
+def test_resume_with_other_settings_names_every_difference(tmp_path):
+    train(tiny_config(tmp_path, epochs=2), stop_after_epochs=1, progress=False)
+    changed = tiny_config(tmp_path, epochs=2, seed=3, lr=0.2, attention="eca")
+    with pytest.raises(ValueError, match=r"attention: saved 'se', now 'eca'.*lr: saved 0.05, now 0.2.*seed: saved 0"):
+        train(changed, resume=True, progress=False)
+    # how it runs may change (data-loading workers, download permission): not part of the result
+    resumed = train(tiny_config(tmp_path, epochs=2, workers=1, download=True), resume=True, progress=False)
+    assert [h["epoch"] for h in resumed.history] == [0, 1]
+
+
+def test_damaged_checkpoint_is_named_and_resume_falls_back_to_the_previous_one(tmp_path, caplog):
+    config = tiny_config(tmp_path, epochs=3)
+    train(config, stop_after_epochs=2, progress=False)
+    checkpoint = tmp_path / "checkpoint.pt"
+    assert previous_checkpoint(checkpoint).is_file()
+    checkpoint.write_bytes(checkpoint.read_bytes()[:1000])  # truncated, e.g. by a copy
+    with caplog.at_level("WARNING"):
+        resumed = train(config, resume=True, progress=False)
+    assert str(checkpoint) in caplog.text and "previous good one" in caplog.text
+    assert [h["epoch"] for h in resumed.history] == [0, 1, 2]  # epoch 1 redone from epoch 0's checkpoint
+    for path in (checkpoint, previous_checkpoint(checkpoint)):
+        path.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointDamaged, match=str(checkpoint)):
+        train(config, resume=True, progress=False)
+
+
+def test_second_training_in_the_same_run_folder_is_refused(tmp_path):
+    config = tiny_config(tmp_path)
+    with run_folder_lock(tmp_path), pytest.raises(RunFolderInUse, match=f"{tmp_path}.*in use.*pid {os.getpid()}"):
+        train(config, progress=False)
+    assert not (tmp_path / "checkpoint.pt").exists()
+
+
+def test_concurrent_checkpoint_writes_use_unique_temporary_files(tmp_path):
+    """Two writers of one path (e.g. two runs started together) never share a temporary file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    state = {"model": {"w": torch.zeros(2_000_000)}, "epoch": 0}
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: save_checkpoint(tmp_path / "checkpoint.pt", state), range(16)))
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["epoch"] == 0
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_batch_larger_than_the_training_set_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="larger than the training set"):
+        train(tiny_config(tmp_path, batch_size=5000), progress=False)

@@ -56,6 +56,8 @@ class EngineOptions:
             raise ValueError(f"device must be 'cpu' or 'cuda', got {self.device!r}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"threads must be >= 1 (or None for PyTorch's setting), got {self.threads}")
 
     def with_fixed_threads(self) -> EngineOptions:
         """These options with ``threads`` filled in (PyTorch's current count when unset), so every

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 import torch
 from torch import nn
+from tqdm import tqdm
 
 from attnlib import build_model
 from attnlib.attention import available
@@ -28,6 +29,7 @@ from attnlib.bench.engines import (
     verify_against_eager,
 )
 from attnlib.bench.timing import summarize, time_interleaved
+from attnlib.checks import require_non_negative, require_positive
 from attnlib.models import BasicBlock, Bottleneck
 
 log = logging.getLogger(__name__)
@@ -103,18 +105,20 @@ def measure_group(
     Returns (summary, samples). Raises :class:`EngineUnavailable` if the engine cannot run here.
     """
     options = options or EngineOptions()
+    _check_sizes(resolution, batch_size, trials, warmup)
     torch.manual_seed(seed)
     example = torch.randn(batch_size, 3, resolution, resolution)
     calls = {}
     max_errors = {}
+    label = f"{engine} · {variants[0].model} · {resolution}² · batch {batch_size}"
     with thread_limit(options.threads):
-        for variant in variants:
+        for variant in tqdm(variants, desc=f"prepare+check {label}", disable=not progress, leave=False):
             model = variant.build().eval()
             expected = reference_output(model, example)
             prepared = prepare(engine, model, example, options)
             max_errors[variant.name] = verify_against_eager(prepared, expected, options.precision)
             calls[variant.name] = lambda prepared=prepared: prepared.run(prepared.example)
-        samples = time_interleaved(calls, trials, warmup, options.device, seed, progress)
+        samples = time_interleaved(calls, trials, warmup, options.device, seed, progress, description=f"time {label}")
     summary = summarize(samples, baseline=variants[0].name)
     by_name = {v.name: v for v in variants}
     summary.insert(1, "model", summary.variant.map(lambda n: by_name[n].model))
@@ -153,6 +157,8 @@ def run_groups(
     options = options or EngineOptions()
     options = options.with_fixed_threads()
     groups = list(groups)
+    for _, resolution, batch_size in groups:
+        _check_sizes(resolution, batch_size, trials, warmup)
     summaries, samples, skipped = [], [], {}
     for engine in engines:
         ok, reason = engine_status(engine, options)
@@ -176,6 +182,13 @@ def run_groups(
         pd.concat(samples, ignore_index=True) if samples else empty,
         skipped,
     )
+
+
+def _check_sizes(resolution: int, batch_size: int, trials: int, warmup: int) -> None:
+    """One clear error for sizes no timing run can use (before any network is built)."""
+    for name, value in (("resolution", resolution), ("batch_size", batch_size), ("trials", trials)):
+        require_positive(name, value)
+    require_non_negative("warmup", warmup)
 
 
 def depth_groups(

@@ -88,9 +88,19 @@ PRESETS: dict[str, Callable[[], list[Experiment]]] = {"gpu": gpu_preset, "cpu": 
 
 
 def run_experiment(
-    experiment: Experiment, profile: str, save: bool = True, root: Path | None = None, progress: bool = False
+    experiment: Experiment,
+    profile: str,
+    save: bool = True,
+    root: Path | None = None,
+    progress: bool = False,
+    committed: bool = False,
+    protocol: str = "ad hoc",
 ) -> tuple[LatencyResult, Path | None]:
-    """Run one experiment; write its summary as a run record (unless ``save`` is false)."""
+    """Run one experiment; write its summary as a run record (unless ``save`` is false).
+
+    The record goes to ``data/runs/latency`` or, with ``committed``, to ``data/results/latency`` (what
+    the book shows); ``protocol`` (a preset's name, a notebook, or "ad hoc") is recorded with it.
+    """
     result = run_groups(
         experiment.groups,
         experiment.engines,
@@ -105,13 +115,16 @@ def run_experiment(
         record = provenance(
             profile,
             experiment=experiment.name,
+            protocol=protocol,
             trials=experiment.trials,
             warmup=experiment.warmup,
             skipped_engines=result.skipped,
             **options_record(options, experiment.engines),
         )
         table = result.summary.assign(experiment=experiment.name)
-        path = write_record("latency", f"{experiment.name}-{experiment.options.device}", table, record, root)
+        path = write_record(
+            "latency", f"{experiment.name}-{experiment.options.device}", table, record, root, committed=committed
+        )
     return result, path
 
 

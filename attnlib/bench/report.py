@@ -1,6 +1,12 @@
 """What the latency notebooks show: profile settings, paper comparisons and checked conclusions.
 
 Kept here so that the notebooks only call and plot.
+
+The chapters' headline figures, tables and conclusion checks come from committed, carefully
+measured run records (labelled with their hardware). The measurement made while building the book
+goes below them as "this machine, now", and its conclusions are shown only when
+:func:`measurement_problems` finds it quiet enough to support them; otherwise the page says which
+checks failed and withholds them.
 """
 
 from __future__ import annotations
@@ -15,6 +21,11 @@ from attnlib.bench.engines import EngineOptions, engine_status
 from attnlib.models import depth_from_model
 
 OPTIMISING_ENGINES = ("tensorrt", "openvino", "onnxruntime", "compile")
+
+# Limits of the noise check (see measurement_problems).
+MAX_BASELINE_SPREAD_PCT = 25.0  # IQR / median of the baseline's trials (quiet 2-core runs: 5-15 %)
+MIN_CREDIBLE_OVERHEAD_PCT = -2.0  # a module adds work: an overhead whose whole CI lies below this is noise
+MACS_RATIO_FOR_ORDER = 1.4  # a network with >= 1.4x the MACs must not be measured faster
 
 
 @dataclass(frozen=True)
@@ -285,6 +296,78 @@ def module_comparison(record: pd.DataFrame) -> pd.DataFrame:
     return table.reindex(columns=[c for c in ("attnlib", "plain", "timm") if c in table.columns]).fillna("—")
 
 
+def measurement_problems(summary: pd.DataFrame) -> list[str]:
+    """Why a latency measurement is too noisy to support conclusions (empty list: it is not).
+
+    Three checks, each a physical impossibility or a sign of a busy machine:
+
+    * the baseline's trials spread more than :data:`MAX_BASELINE_SPREAD_PCT` (IQR / median);
+    * a module's overhead lies below :data:`MIN_CREDIBLE_OVERHEAD_PCT` with its whole 95 % interval
+      (a module adds work; it cannot make the network faster);
+    * a baseline ResNet with at least :data:`MACS_RATIO_FOR_ORDER` × the MACs of another was timed
+      faster than it on the same engine, precision, resolution and batch size.
+    """
+    from attnlib.complexity import count_model
+
+    if summary.empty:
+        return ["no measurement"]
+    problems = []
+    baselines = summary[summary.variant == summary.baseline]
+    for row in baselines.itertuples():
+        spread = 100 * row.iqr_ms / row.median_ms if row.median_ms > 0 else float("inf")
+        if spread > MAX_BASELINE_SPREAD_PCT:
+            problems.append(
+                f"{row.engine}, {row.model} at {row.resolution}², batch {row.batch_size}: the baseline's trials "
+                f"spread {spread:.0f} % (IQR/median; limit {MAX_BASELINE_SPREAD_PCT:.0f} %)"
+            )
+    modules = summary[summary.variant != summary.baseline]
+    for row in modules[modules.ci_high_pct < MIN_CREDIBLE_OVERHEAD_PCT].itertuples():
+        problems.append(
+            f"{row.engine}, {row.model} + {row.variant} at {row.resolution}², batch {row.batch_size}: overhead "
+            f"{row.overhead_median_pct:.1f} % with its 95 % interval below {row.ci_high_pct:.1f} % — a module cannot "
+            "make the network faster"
+        )
+    depths = baselines.assign(depth=baselines.model.map(_depth_or_none)).dropna(subset=["depth"])
+    macs = {int(d): count_model(f"resnet{int(d)}").macs for d in depths.depth.unique()}
+    for keys, part in depths.groupby(["engine", "precision", "resolution", "batch_size"]):
+        times = part.groupby("depth").min_ms.min()
+        for small in times.index:
+            for large in times.index:
+                if macs[int(large)] >= MACS_RATIO_FOR_ORDER * macs[int(small)] and times[large] <= times[small]:
+                    problems.append(
+                        f"{keys[0]} ({keys[1]}): ResNet-{int(large)} ({times[large]:.1f} ms) timed no slower than "
+                        f"ResNet-{int(small)} ({times[small]:.1f} ms) though it has "
+                        f"{macs[int(large)] / macs[int(small)]:.1f}× the MACs"
+                    )
+    return problems
+
+
+def _depth_or_none(model: str) -> float | None:
+    try:
+        return float(depth_from_model(model))
+    except ValueError:
+        return None
+
+
+def guarded_conclusions(conclusions: pd.DataFrame, summary: pd.DataFrame, where: str) -> object:
+    """The conclusion table, or (when :func:`measurement_problems` objects) a note withholding it.
+
+    Returns something IPython displays: a styled table, or Markdown listing the failed checks.
+    """
+    from IPython.display import Markdown
+
+    problems = measurement_problems(summary)
+    if not problems:
+        return conclusions.style.hide(axis="index")
+    shown = problems[:8] + ([f"… and {len(problems) - 8} more"] if len(problems) > 8 else [])
+    return Markdown(
+        f":::{{note}} Conclusions withheld: {where}\nThis measurement is too noisy to support conclusions "
+        "about the paper's statements; it failed these checks:\n\n"
+        + "\n".join(f"* {item}" for item in shown)
+        + "\n\nRead the committed records above; rerun on a quiet machine with more trials to check them here.\n:::"
+    )
+
+
 def reduced_protocol_warning(profile: str, hardware: str, detail: str) -> str | None:
     """The loud MyST warning every latency page shows when it did not run the paper's protocol."""
     if profile == "paper":
@@ -310,8 +393,7 @@ def committed_records(experiment: str) -> list[tuple[str, str, pd.DataFrame]]:
             f"**{hardware}**, {first.threads} threads — profile `{first.record_profile}`, "
             f"{int(first.trials)} trials, {date}, commit `{first.commit}`"
         )
-        group = record["group"] if "group" in record.columns else record.model
-        labelled.append((str(hardware), label, record.assign(depth=group.map(depth_from_model))))
+        labelled.append((str(hardware), label, record.assign(depth=record.group.map(depth_from_model))))
     return labelled
 
 

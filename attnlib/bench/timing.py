@@ -46,6 +46,7 @@ def time_interleaved(
     device: str = "cpu",
     seed: int = 0,
     progress: bool = False,
+    description: str = "trials",
 ) -> pd.DataFrame:
     """Time each zero-argument call ``trials`` times, interleaved round-robin in shuffled order.
 
@@ -62,7 +63,9 @@ def time_interleaved(
             calls[name]()
     order = random.Random(seed)
     rows = []
-    for trial in tqdm(range(trials), desc="trials", disable=not progress, leave=False):
+    if warmup < 0:
+        raise ValueError(f"warmup must be >= 0, got {warmup}")
+    for trial in tqdm(range(trials), desc=description, disable=not progress, leave=False):
         order.shuffle(names)
         for name in names:
             rows.append((name, trial, timer(calls[name])))

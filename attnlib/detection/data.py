@@ -131,6 +131,8 @@ def load_detection_dataset(
     if name not in DATASETS:
         raise ValueError(f"unknown detection dataset {name!r}; valid ones are {', '.join(DATASETS)}")
     synthetic = name.startswith("synthetic-")
+    if synthetic and root is not None:
+        raise ValueError(f"--data-root is for real datasets; {name} is generated (name coco or bdd100k to read {root})")
     if synthetic:
         folder = synthetic_root(name, synthetic_size, image_size, seed)
     elif name == "coco":

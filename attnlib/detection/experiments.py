@@ -173,11 +173,12 @@ def table5_config(settings: DetectionSettings, split: str, module: str, method: 
     return replace(settings.detection, attention=None if module == "baseline" else module, split=split, method=method)
 
 
-def write_detection_record(config: DetectionConfig, result: TrainResult) -> Path:
-    """One row per epoch (AP, AP50, loss…) under ``data/results/detection/``, with provenance and config."""
+def write_detection_record(config: DetectionConfig, result: TrainResult, committed: bool = False) -> Path:
+    """One row per epoch (AP, AP50, loss…) under ``data/runs/detection/`` (``data/results/`` if
+    ``committed``), with provenance and config."""
     history = pd.DataFrame(result.history).assign(run=config.run_name)
     record = provenance(config.profile, config=config.as_dict(), **result.dataset)
-    return write_record("detection", config.run_name, history, record)
+    return write_record("detection", config.run_name, history, record, committed=committed)
 
 
 def _run(config: DetectionConfig, output: Path | None, save_records: bool) -> dict[str, object]:

@@ -48,10 +48,20 @@ class TrainConfig:
     output: str | None = None
 
     def __post_init__(self) -> None:
+        from attnlib.checks import require_non_negative, require_positive
+
         if self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r}; valid profiles are {', '.join(PROFILES)}")
-        if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError("epochs and batch_size must be positive")
+        if self.device not in ("cpu", "cuda"):
+            raise ValueError(f"unknown device {self.device!r}; valid devices are cpu, cuda")
+        for name in ("epochs", "batch_size", "lr", "lr_gamma"):
+            require_positive(name, getattr(self, name))
+        for name in ("momentum", "weight_decay", "workers"):
+            require_non_negative(name, getattr(self, name))
+        for milestone in self.lr_milestones:
+            require_non_negative("lr_milestones", milestone)
+        for size in self.synthetic_size:
+            require_positive("synthetic_size", size)
 
     @property
     def run_name(self) -> str:
@@ -112,13 +122,24 @@ def paper_config(dataset: str, model: str, attention: str | None, seed: int = 0,
 def profile_config(
     profile: str, dataset: str, model: str, attention: str | None, seed: int = 0, **overrides: object
 ) -> TrainConfig:
-    """Settings for ``profile``: ``paper`` as published; ``default``/``smoke`` on synthetic data."""
+    """Settings for ``profile``: ``paper`` as published; ``default``/``smoke`` a short schedule.
+
+    The dataset is always the one named: a real dataset (``cifar10``, ``cifar100``, ``imagenet``)
+    is read from disk at every profile (or refused with the missing-data error), and generated
+    data is used only when asked for by name (``synthetic-cifar``, ``synthetic-imagenet``).
+    """
+    from attnlib.train.data import DATASETS
+
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid profiles are {', '.join(PROFILES)}")
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; valid names are {', '.join(DATASETS)}")
     if profile == "paper":
         return paper_config(dataset, model, attention, seed, **overrides)
-    synthetic = "synthetic-imagenet" if dataset in ("imagenet", "synthetic-imagenet") else "synthetic-cifar"
+    real = {"block": None, "workers": 8} if dataset == "imagenet" else {}
     if profile == "default":
         base = TrainConfig(
-            dataset=synthetic,
+            dataset=dataset,
             model=model,
             attention=attention,
             seed=seed,
@@ -128,10 +149,11 @@ def profile_config(
             lr_milestones=(3,),
             synthetic_size=(1536, 512),
             profile="default",
+            **real,
         )
     else:
         base = TrainConfig(
-            dataset=synthetic,
+            dataset=dataset,
             model=model,
             attention=attention,
             seed=seed,
@@ -141,5 +163,6 @@ def profile_config(
             lr_milestones=(1,),
             synthetic_size=(128, 64),
             profile="smoke",
+            **real,
         )
     return replace(base, **overrides)

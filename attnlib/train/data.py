@@ -168,6 +168,11 @@ def load_dataset(
         val = datasets.ImageFolder(str(folder / "val"), transform=imagenet_transforms(False))
         return DatasetSplits(train, val, len(train.classes), f"ImageNet ImageFolder at {folder}")
     if name in ("synthetic-cifar", "synthetic-imagenet"):
+        if root is not None:
+            raise ValueError(
+                f"--data-root is for real datasets; {name} is generated "
+                f"(name cifar10, cifar100 or imagenet to read {root})"
+            )
         classes, size = (10, 32) if name == "synthetic-cifar" else (100, 64)
         train = SyntheticImages(synthetic_size[0], classes, size, seed, "train", synthetic_noise)
         val = SyntheticImages(synthetic_size[1], classes, size, seed, "val", synthetic_noise)

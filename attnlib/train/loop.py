@@ -4,9 +4,13 @@
   evaluates. :class:`ClassificationTask` (cross-entropy, top-1/top-5) is the default;
   ``attnlib.detection.DetectionTask`` plugs detectors into the very same loop.
 * SGD with momentum and weight decay, ``MultiStepLR``; top-1/top-5 on the validation set each epoch.
-* A checkpoint after every epoch (model, optimiser, scheduler, RNG states, epoch), written
-  atomically; ``resume=True`` continues from it exactly — an interrupted run loses at most the
-  epoch in progress, and the resumed weights equal those of an uninterrupted run.
+* A checkpoint after every epoch (model, optimiser, scheduler, RNG states, epoch, config), written
+  atomically under a unique temporary name, the previous one kept as ``checkpoint.prev.pt``;
+  ``resume=True`` continues from it exactly — an interrupted run loses at most the epoch in
+  progress, and the resumed weights equal those of an uninterrupted run. A damaged checkpoint is
+  named and resume falls back to the previous one. Resuming checks the saved configuration and
+  names every difference; starting over an existing run needs ``overwrite=True``.
+* One training per run folder at a time: a lock (``.lock``) refuses a second one clearly.
 * Multi-GPU / multi-node through PyTorch's ``DistributedDataParallel``, launched with ``torchrun``
   (``gloo`` on CPU, ``nccl`` on CUDA). ``batch_size`` is the global batch; each of the W processes
   takes an interleaved 1/W of every global batch. A single process with ``accumulation_steps=W``
@@ -16,15 +20,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import math
 import os
 import random
+import socket
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -153,12 +160,124 @@ def _set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+class RunExists(FileExistsError):
+    """A run folder already holds a checkpoint and neither resume nor overwrite was asked for."""
+
+
+class RunFolderInUse(OSError):
+    """Another training holds the run folder's lock."""
+
+
+class CheckpointDamaged(OSError):
+    """A checkpoint cannot be read (truncated or corrupt) and no earlier good one exists."""
+
+
+# Settings that may change when a run is resumed: where and how fast it runs, not what it computes.
+RESUMABLE_CHANGES = frozenset({"workers", "data_root", "download", "output", "device"})
+
+
+def previous_checkpoint(path: Path) -> Path:
+    """Where the checkpoint before ``path``'s current one is kept (``checkpoint.prev.pt``)."""
+    return path.with_name(f"{path.stem}.prev{path.suffix}")
+
+
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    """``torch.save`` to a temporary file, then an atomic rename: a crash never leaves half a file."""
+    """``torch.save`` to a unique temporary file, then atomic renames: never half a file, never a clash.
+
+    The checkpoint being replaced is kept as :func:`previous_checkpoint`, so a checkpoint damaged
+    after it was written (disk, copy) still leaves one good epoch to resume from.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    torch.save(state, temporary)
-    os.replace(temporary, path)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            torch.save(state, stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        with suppress(FileNotFoundError):  # first epoch, or another writer moved it a moment ago
+            os.replace(path, previous_checkpoint(path))
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def load_checkpoint(path: Path, map_location: str = "cpu") -> dict[str, Any]:
+    """Read a checkpoint; if it is damaged, say so and fall back to the previous good one.
+
+    Raises :class:`CheckpointDamaged` naming the file(s) when neither can be read.
+    """
+    failures = []
+    for candidate in (path, previous_checkpoint(path)):
+        if not candidate.is_file():
+            continue
+        try:
+            state = torch.load(candidate, map_location=map_location, weights_only=False)
+        except Exception as error:  # torch raises RuntimeError, EOFError, UnpicklingError, zipfile errors...
+            failures.append(f"{candidate} ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})")
+            continue
+        if not isinstance(state, dict) or "model" not in state or "epoch" not in state:
+            failures.append(f"{candidate} (not an attnlib training checkpoint)")
+            continue
+        if failures:
+            log.warning(
+                "checkpoint %s is damaged; resuming from the previous good one, %s (epoch %d)",
+                failures[0],
+                candidate,
+                state["epoch"] + 1,
+            )
+        return state
+    raise CheckpointDamaged(
+        f"cannot resume: damaged checkpoint {'; '.join(failures) or path}. Delete the run folder "
+        f"{path.parent} or start again with --overwrite."
+    )
+
+
+def config_differences(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """Every setting (except :data:`RESUMABLE_CHANGES`) whose saved and current values differ."""
+    differences = []
+    for key in sorted(set(saved) | set(current)):
+        if key in RESUMABLE_CHANGES:
+            continue
+        before, after = _comparable(saved.get(key)), _comparable(current.get(key))
+        if before != after:
+            differences.append(f"{key}: saved {saved.get(key)!r}, now {current.get(key)!r}")
+    return differences
+
+
+def _comparable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+@contextmanager
+def run_folder_lock(run_dir: Path, enabled: bool = True) -> Iterator[None]:
+    """Hold ``run_dir/.lock`` for one training; a second one gets :class:`RunFolderInUse` at once."""
+    if not enabled:
+        yield
+        return
+    run_dir.mkdir(parents=True, exist_ok=True)
+    stream = open(run_dir / ".lock", "a+")  # held open (and locked) for the run's lifetime
+    try:
+        try:
+            fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            stream.seek(0)
+            owner = stream.read().strip() or "another process"
+            raise RunFolderInUse(
+                f"run folder {run_dir} is in use by another training ({owner}); wait for it to end, "
+                "or give this run another --output"
+            ) from None
+        stream.seek(0)
+        stream.truncate()
+        stream.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+        stream.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(stream, fcntl.LOCK_UN)
+    finally:
+        stream.close()
 
 
 def _loader(dataset: Dataset, sampler: Sampler, config: TrainConfig, collate: Any = None) -> DataLoader:
@@ -271,6 +390,7 @@ def train(
     progress: bool = True,
     model: nn.Module | None = None,
     task: Task | None = None,
+    overwrite: bool = False,
 ) -> TrainResult:
     """Train ``config`` to the end (or ``stop_after_epochs`` more epochs), checkpointing every epoch.
 
@@ -283,8 +403,37 @@ def train(
         progress: show a progress bar with ETA on the main process.
         model: start from this network instead of building ``config.model`` (fine-tuning).
         task: what to train; ``config.task()`` by default (classification for a ``TrainConfig``).
+        overwrite: start from epoch 0 even if the run folder holds a checkpoint (it is replaced).
+
+    Raises:
+        RunExists: the run folder holds a checkpoint and neither ``resume`` nor ``overwrite`` is set.
+        ValueError: ``resume`` with settings that differ from the saved run's (each one named).
+        RunFolderInUse: another training is using the run folder.
+        CheckpointDamaged: the checkpoint and its predecessor cannot be read.
     """
     context = distributed_context(config.device)
+    run_dir = config.run_dir()
+    with run_folder_lock(run_dir, enabled=context.is_main):
+        return _train(config, context, resume, accumulation_steps, stop_after_epochs, progress, model, task, overwrite)
+
+
+def _train(
+    config: TrainConfig,
+    context: DistributedContext,
+    resume: bool,
+    accumulation_steps: int,
+    stop_after_epochs: int | None,
+    progress: bool,
+    model: nn.Module | None,
+    task: Task | None,
+    overwrite: bool,
+) -> TrainResult:
+    """The body of :func:`train`, run while the run folder is locked."""
+    if accumulation_steps < 1:
+        raise ValueError(f"accumulation_steps must be >= 1, got {accumulation_steps}")
+    run_dir = config.run_dir()
+    checkpoint_path = run_dir / "checkpoint.pt"
+    saved = _existing_checkpoint(checkpoint_path, resume, overwrite, config)
     streams = context.world_size if context.enabled else accumulation_steps
     if context.enabled and accumulation_steps != 1:
         raise ValueError("use either DDP processes or accumulation_steps, not both")
@@ -305,11 +454,14 @@ def train(
         model=model,
         dataset={"dataset": splits.description, "train_size": len(splits.train), "val_size": len(splits.val)},
     )
-    run_dir = config.run_dir()
-    checkpoint_path = run_dir / "checkpoint.pt"
+    if len(splits.train) < config.batch_size:
+        raise ValueError(
+            f"batch_size {config.batch_size} is larger than the training set ({len(splits.train)} samples of "
+            f"{splits.description}): no optimisation step would be taken. Use a batch size <= {len(splits.train)}."
+        )
     start_epoch = 0
-    if resume and checkpoint_path.is_file():
-        state = torch.load(checkpoint_path, map_location=config.device, weights_only=False)
+    if saved is not None:
+        state = saved
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -382,6 +534,33 @@ def train(
             log.info("epoch %d: %s", epoch, metrics)
     result.checkpoint = checkpoint_path
     return result
+
+
+def _existing_checkpoint(
+    checkpoint_path: Path, resume: bool, overwrite: bool, config: TrainConfig
+) -> dict[str, Any] | None:
+    """The state to resume from (checked against ``config``), None to start at epoch 0, or a clear refusal."""
+    exists = checkpoint_path.is_file() or previous_checkpoint(checkpoint_path).is_file()
+    if not exists:
+        return None
+    if overwrite:
+        for path in (checkpoint_path, previous_checkpoint(checkpoint_path)):
+            path.unlink(missing_ok=True)
+        log.info("overwriting the run in %s from epoch 0", checkpoint_path.parent)
+        return None
+    if not resume:
+        raise RunExists(
+            f"{checkpoint_path.parent} already holds a checkpoint of {config.run_name}; pass --resume to "
+            "continue it, or --overwrite to start it again from epoch 0 (the checkpoint is replaced)"
+        )
+    state = load_checkpoint(checkpoint_path, map_location=config.device)
+    differences = config_differences(state.get("config", {}), config.as_dict())
+    if differences:
+        raise ValueError(
+            f"cannot resume {checkpoint_path}: the saved run used other settings — {'; '.join(differences)}. "
+            "Resume with the saved settings, or start again with --overwrite."
+        )
+    return state
 
 
 def _step_with_factor(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler, factor: float) -> None:

@@ -17,8 +17,13 @@ def record_kind(config: TrainConfig) -> str:
     return "imagenet" if config.dataset == "imagenet" else "cifar"
 
 
-def write_training_record(config: TrainConfig, history: list[dict], root: Path | None = None, **extra: object) -> Path:
-    """One row per epoch, with the config and the machine's provenance in the JSON sidecar."""
+def write_training_record(
+    config: TrainConfig, history: list[dict], root: Path | None = None, committed: bool = False, **extra: object
+) -> Path:
+    """One row per epoch, with the config and the machine's provenance in the JSON sidecar.
+
+    Written to ``data/runs/`` unless ``committed`` (``data/results/``, what the book shows).
+    """
     table = pd.DataFrame(history).assign(
         dataset=config.dataset,
         model=config.model,
@@ -27,7 +32,12 @@ def write_training_record(config: TrainConfig, history: list[dict], root: Path |
         seed=config.seed,
     )
     return write_record(
-        record_kind(config), config.run_name, table, provenance(config.profile, config=config.as_dict(), **extra), root
+        record_kind(config),
+        config.run_name,
+        table,
+        provenance(config.profile, config=config.as_dict(), **extra),
+        root,
+        committed,
     )
 
 
