@@ -136,6 +136,8 @@ def _bench(args: argparse.Namespace) -> int:
         groups = [([Variant(model, a) for a in ["baseline", *attentions]], args.resolution, args.batch_size)]
         experiments = [Experiment("single", groups, engines, options, args.trials, args.warmup)]
         protocol = "ad hoc"
+    for experiment in experiments:
+        require_device(experiment.options.device)
     summaries = []
     for index, experiment in enumerate(experiments):
         print(
@@ -264,7 +266,31 @@ def _detect(args: argparse.Namespace) -> int:
     return 0
 
 
-_FORMAT = {"formatter_class": argparse.ArgumentDefaultsHelpFormatter}
+class _ShowDefaults(argparse.HelpFormatter):
+    """Help that states every option's default (leaving out unset ones: None and False)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (
+            action.option_strings
+            and action.default not in (None, False, argparse.SUPPRESS)
+            and "%(default)" not in text
+        ):
+            text += " (default: %(default)s)"
+        return text.strip()
+
+
+def _help_for_every_default(parser: argparse.ArgumentParser) -> None:
+    """argparse prints no help line, so no default, for options without help: give them one."""
+    for action in parser._actions:
+        if not action.help and action.option_strings and action.default not in (None, False, argparse.SUPPRESS):
+            action.help = "(default: %(default)s)"
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                _help_for_every_default(subparser)
+
+
+_FORMAT = {"formatter_class": _ShowDefaults}
 
 
 def _add_complexity(commands: Any) -> None:
@@ -449,6 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for add in (_add_complexity, _add_bench, _add_train, _add_detect, _add_notebooks):
         add(commands)
+    _help_for_every_default(parser)
     return parser
 
 

@@ -160,7 +160,7 @@ def upgrade_record(kind: str, table: pd.DataFrame, record: dict[str, Any]) -> tu
         raise ValueError(f"record schema {schema} is newer than this attnlib reads ({RECORD_SCHEMA}); update attnlib")
     record = {**record, "record_schema": RECORD_SCHEMA, "read_from_schema": schema}
     if schema < 2 and kind == "latency":
-        if "group" not in table.columns:
+        if "group" not in table.columns and "model" in table.columns:
             # Schema 1 grouped by the baseline model only implicitly: each group was one model's variants.
             table = table.assign(group=table["model"])
         if record.get("profile") == "paper" and int(record.get("trials", 0)) < 1000:

@@ -148,7 +148,7 @@ def load_dataset(
         try:
             train = factory(str(folder), train=True, transform=cifar_transforms(name, True), download=download)
             val = factory(str(folder), train=False, transform=cifar_transforms(name, False), download=download)
-        except RuntimeError as error:
+        except (RuntimeError, OSError) as error:  # missing files, or a download that failed (offline)
             raise DatasetNotFound(
                 f"{name} not found in {folder}: pass download=True (CLI: --download) on a machine with "
                 f"internet access, or copy the extracted 'cifar-10-batches-py'/'cifar-100-python' folder there "

@@ -1,0 +1,166 @@
+"""Every command in the README and the book's introduction runs as written (issue 10, item 2).
+
+The fenced ``bash`` and ``python`` blocks of ``README.md`` and ``book/intro.md`` are extracted and
+executed. Shell commands run in a scratch copy of the checkout (its ``.venv`` linked to ours, its
+``attnlib`` first on ``PYTHONPATH``) so that nothing they write touches this tree. Each command must
+match exactly one entry of :data:`EXPECTED`, which says how it is sized down for the tests (the
+only rewrites allowed: fewer trials, smaller images, a smaller profile, one process instead of
+``torchrun``, a dry run of the two top-level ``make`` targets that the rest of the suite runs) and
+what it must do: succeed, or — where it needs data, a GPU or executed notebooks that a test machine
+lacks — fail with its one clear error, exit status 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCUMENTS = ("README.md", "book/intro.md")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """How one documented command is run in the tests and what it must do."""
+
+    pattern: str  # regex that identifies the command
+    rewrites: tuple[tuple[str, str], ...] = ()  # (regex, replacement): smoke sizing, applied in order
+    error: str | None = None  # None: exit 0; else the clear error (regex) it must end with, exit != 0
+
+
+NOT_HERE = r"not found|no CUDA GPU"  # a dataset absent from the test machine, or no GPU
+TORCHRUN = (r"\.venv/bin/torchrun --nproc_per_node 8 -m attnlib\.cli", ".venv/bin/attnlib")
+EXPECTED = (
+    Expectation(r"^make book$", ((r"^make book$", "make -n book"),)),  # tests/test_book.py runs it at smoke
+    Expectation(r"^make test$", ((r"^make test$", "make -n test"),)),  # this very suite
+    Expectation(r"^make notebook NB=fig2_complexity"),
+    Expectation(r"attnlib notebook fig2_complexity -p depths", (("-p resolution 320", "-p resolution 64"),)),
+    Expectation(r"jupyter-book build book -W$", error=r"the book cannot be built"),
+    Expectation(r"attnlib complexity "),
+    Expectation(
+        r"attnlib bench --model resnet50 --attention",
+        (("resnet50", "resnet18"), ("--resolution 224", "--resolution 32"), ("--trials 200", "--trials 2")),
+    ),
+    Expectation(r"attnlib bench modules", ((r"$", " --model resnet18 --resolution 32 --trials 2 --warmup 1"),)),
+    Expectation(r"attnlib bench --preset gpu", error=r"no CUDA GPU"),
+    Expectation(
+        r"attnlib train --dataset cifar100 .*--profile paper --download",
+        (("--profile paper", "--profile smoke"), (" --download", "")),  # never download in a test
+        error=r"cifar100 not found",
+    ),
+    Expectation(r"ATTNLIB_IMAGENET=\S+ .*train", (TORCHRUN,), error=NOT_HERE),
+    Expectation(r"attnlib train --dataset synthetic-cifar", (("--profile default", "--profile smoke"),)),
+    Expectation(r"ATTNLIB_COCO=\S+ .*detect --table 4", (TORCHRUN,), error=NOT_HERE),
+    Expectation(r"ATTNLIB_BDD100K=\S+ .*detect --table 5", (TORCHRUN,), error=NOT_HERE),
+    Expectation(r"attnlib detect --table 5 --dataset synthetic-bdd100k --profile smoke"),
+    Expectation(r"jupytext --to ipynb"),
+    Expectation(r"papermill /tmp/fig2_complexity.ipynb", (("-p profile paper", "-p profile smoke"),)),
+)
+
+
+def fenced_blocks(text: str, language: str) -> list[str]:
+    """The bodies of the ```language fenced blocks of a Markdown text."""
+    return re.findall(rf"^```{language}\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
+
+
+def shell_commands(block: str) -> list[str]:
+    """One string per command: continuation lines joined, comments and blank lines dropped."""
+    commands = []
+    for line in block.replace("\\\n", " ").splitlines():
+        lexer = shlex.shlex(line, posix=True)
+        lexer.whitespace_split, lexer.commenters = True, "#"
+        if list(lexer):
+            commands.append(re.sub(r"\s+", " ", line.split(" #", 1)[0].strip()))
+    return commands
+
+
+def documented(language: str) -> list[tuple[str, str]]:
+    """(documents, command or block) for each distinct command, in order of first appearance."""
+    found: dict[str, list[str]] = {}
+    for document in DOCUMENTS:
+        for block in fenced_blocks((ROOT / document).read_text(), language):
+            for item in shell_commands(block) if language == "bash" else [block]:
+                found.setdefault(item, []).append(document)
+    return [(" + ".join(documents), item) for item, documents in found.items()]
+
+
+def expectation(command: str) -> Expectation:
+    matches = [e for e in EXPECTED if re.search(e.pattern, command)]
+    assert len(matches) == 1, f"{command!r} matches {len(matches)} entries of EXPECTED; add or narrow one"
+    return matches[0]
+
+
+def smoke_size(command: str, rule: Expectation) -> str:
+    for pattern, replacement in rule.rewrites:
+        rewritten = re.sub(pattern, replacement, command, count=1)
+        assert rewritten != command, f"rewrite {pattern!r} no longer applies to {command!r}"
+        command = rewritten
+    return command
+
+
+@pytest.fixture(scope="module")
+def scratch_checkout(tmp_path_factory) -> Path:
+    """A copy of the tracked tree (modification times kept, so make sees its venv as up to date)."""
+    scratch = tmp_path_factory.mktemp("checkout")
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True)
+    for name in filter(None, listed.stdout.split("\0")):
+        if (ROOT / name).is_file():
+            (scratch / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, scratch / name)
+    (scratch / ".venv").symlink_to(Path(sys.executable).parents[1])
+    return scratch
+
+
+def test_every_documented_command_has_one_expectation_and_every_expectation_is_used():
+    commands = [command for _, command in documented("bash")]
+    assert len(commands) >= 14
+    for command in commands:
+        expectation(command)
+    for rule in EXPECTED:
+        assert any(re.search(rule.pattern, c) for c in commands), f"stale entry {rule.pattern!r}"
+
+
+@pytest.mark.parametrize(("document", "command"), documented("bash"), ids=lambda v: v[:60])
+def test_documented_command_runs_as_written(scratch_checkout, document, command):
+    rule = expectation(command)
+    if rule.error and "CUDA" in rule.error and torch.cuda.is_available():
+        pytest.skip("checks the refusal on a machine without a GPU")
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(scratch_checkout),
+        "ATTNLIB_DATA": str(scratch_checkout / "data"),
+        "OMP_NUM_THREADS": "1",
+    }
+    completed = subprocess.run(
+        ["bash", "-c", smoke_size(command, rule)],
+        cwd=scratch_checkout,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    output = completed.stdout[-3000:] + completed.stderr[-3000:]
+    if rule.error is None:
+        assert completed.returncode == 0, f"{document}: {command}\n{output}"
+    else:
+        assert completed.returncode != 0, f"{document}: {command} should have failed\n{output}"
+        assert re.search(rule.error, completed.stdout + completed.stderr), output
+        if "attnlib" in command.split()[0] or ".venv/bin/attnlib" in command:
+            assert completed.returncode == 2 and "Traceback" not in completed.stderr, output
+
+
+@pytest.mark.parametrize(("document", "block"), documented("python"), ids=lambda v: v[:40])
+def test_documented_python_runs_as_written(document, block):
+    pytest.importorskip("timm")
+    namespace: dict[str, object] = {}
+    exec(compile(block, document, "exec"), namespace)
+    assert namespace, document
