@@ -31,7 +31,7 @@ def test_write_and_read_record(tmp_path):
     assert path.is_file() and path.with_suffix(".json").is_file()
     ((read_table, read_provenance),) = results.read_records("latency", root=tmp_path)
     pd.testing.assert_frame_equal(read_table, table)
-    assert read_provenance == {"profile": "smoke"}
+    assert read_provenance["profile"] == "smoke" and read_provenance["read_from_schema"] == 1
     assert not list(tmp_path.rglob("*.tmp"))
 
 
