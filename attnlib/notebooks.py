@@ -14,7 +14,6 @@ book's table of contents) and raised as :class:`NotebookFailed` with the reason 
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -101,6 +100,8 @@ def execute(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from attnlib.results import atomic_write
+
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; valid profiles are {', '.join(PROFILES)}")
     source = notebook_source(name)
@@ -125,16 +126,14 @@ def execute(
                 config=_local_kernel(Path(scratch)),
             )
         except PapermillExecutionError as error:
-            if executed.is_file():
-                os.replace(executed, failed)
+            if executed.is_file():  # copied, not renamed: the scratch folder may be on another filesystem
+                atomic_write(failed, lambda stream: stream.write(executed.read_bytes()))
             reason = f"{error.ename}: {str(error.evalue).strip().splitlines()[-1] if str(error.evalue).strip() else ''}"
             raise NotebookFailed(
                 f"notebook {name} failed in cell {error.exec_count} — {reason}. The page "
                 f"{output} is unchanged; the failed notebook is kept at {failed}"
             ) from None
-        staged = output_dir / f".{name}.ipynb.partial"
-        staged.write_bytes(executed.read_bytes())
-        os.replace(staged, output)
+        atomic_write(output, lambda stream: stream.write(executed.read_bytes()))
     failed.unlink(missing_ok=True)
     return output
 

@@ -25,8 +25,9 @@ import os
 import platform
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import torch
@@ -99,19 +100,32 @@ def provenance(profile: str, **extra: Any) -> dict[str, Any]:
     return record
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a synced temporary file and ``os.replace``: never half a file."""
+def atomic_write(
+    path: Path, write: Callable[[BinaryIO], object], before_replace: Callable[[], object] | None = None
+) -> None:
+    """Write ``path`` through ``write(stream)`` into a unique, synced temporary file, then ``os.replace``.
+
+    Never half a file, and two writers never share a temporary name. ``before_replace`` runs between
+    the sync and the rename (e.g. to keep the file being replaced as a backup).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
             stream.flush()
             os.fsync(stream.fileno())
+        if before_replace is not None:
+            before_replace()
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` with :func:`atomic_write` (UTF-8)."""
+    atomic_write(path, lambda stream: stream.write(text.encode()))
 
 
 def write_record(

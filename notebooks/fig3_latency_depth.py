@@ -56,6 +56,7 @@ from attnlib.bench.report import (
     overhead_table,
     override,
     reduced_protocol_warning,
+    show_committed_records,
     table2_latency,
 )
 from attnlib.plots import plot_latency_vs_depth
@@ -91,12 +92,7 @@ def show(summary: pd.DataFrame, hardware_name: str, where: str) -> None:
 # the same engine's baseline) are the quantity to compare with the paper.
 
 # %%
-records = committed_records("fig3_depth")
-if not records:
-    display(Markdown("*No committed records yet.*"))
-for hardware_name, label, record in records:
-    display(Markdown(label))
-    show(record, hardware_name, f"record from {hardware_name}")
+show_committed_records("fig3_depth", show)
 
 # %% [markdown]
 # ## This machine, now

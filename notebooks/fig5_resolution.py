@@ -41,7 +41,6 @@ from attnlib.bench import EngineOptions
 from attnlib.bench.latency import resolution_groups
 from attnlib.bench.presets import Experiment, run_experiment
 from attnlib.bench.report import (
-    committed_records,
     depth_from_model,
     guarded_conclusions,
     latency_settings,
@@ -49,6 +48,7 @@ from attnlib.bench.report import (
     override,
     reduced_protocol_warning,
     resolution_conclusions,
+    show_committed_records,
 )
 from attnlib.plots import plot_overhead_vs
 from attnlib.results import provenance, provenance_table
@@ -81,12 +81,7 @@ def show(summary: pd.DataFrame, hardware_name: str, where: str) -> None:
 # labelled with its hardware, protocol and date; shown on every build, whatever machine builds the book.
 
 # %%
-records = committed_records("fig5_resolution")
-if not records:
-    display(Markdown("*No committed records yet.*"))
-for hardware_name, label, record in records:
-    display(Markdown(label))
-    show(record, hardware_name, f"record from {hardware_name}")
+show_committed_records("fig5_resolution", show)
 
 # %% [markdown]
 # ## This machine, now

@@ -39,13 +39,13 @@ from attnlib.bench.latency import batch_groups
 from attnlib.bench.presets import Experiment, run_experiment
 from attnlib.bench.report import (
     batch_conclusions,
-    committed_records,
     depth_from_model,
     guarded_conclusions,
     latency_settings,
     overhead_table,
     override,
     reduced_protocol_warning,
+    show_committed_records,
 )
 from attnlib.plots import plot_overhead_vs
 from attnlib.results import provenance, provenance_table
@@ -76,12 +76,7 @@ def show(summary: pd.DataFrame, hardware_name: str, where: str) -> None:
 # labelled with its hardware, protocol and date; shown on every build, whatever machine builds the book.
 
 # %%
-records = committed_records("fig6_batch")
-if not records:
-    display(Markdown("*No committed records yet.*"))
-for hardware_name, label, record in records:
-    display(Markdown(label))
-    show(record, hardware_name, f"record from {hardware_name}")
+show_committed_records("fig6_batch", show)
 
 # %% [markdown]
 # ## This machine, now

@@ -141,7 +141,7 @@ def test_bad_numbers_are_refused_in_one_line(argv, capsys):
         main(argv)
     assert stop.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
-    assert error.startswith("usage:") is False and "error:" in error
+    assert not error.startswith("usage:") and "error:" in error
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without a GPU")

@@ -11,6 +11,7 @@ checks failed and withholds them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -366,6 +367,18 @@ def guarded_conclusions(conclusions: pd.DataFrame, summary: pd.DataFrame, where:
         + "\n".join(f"* {item}" for item in shown)
         + "\n\nRead the committed records above; rerun on a quiet machine with more trials to check them here.\n:::"
     )
+
+
+def show_committed_records(experiment: str, show: Callable[[pd.DataFrame, str, str], None]) -> None:
+    """Display each committed record of ``experiment`` — its label, then ``show(record, hardware, where)``."""
+    from IPython.display import Markdown, display
+
+    records = committed_records(experiment)
+    if not records:
+        display(Markdown("*No committed records yet.*"))
+    for hardware, label, record in records:
+        display(Markdown(label))
+        show(record, hardware, f"record from {hardware}")
 
 
 def reduced_protocol_warning(profile: str, hardware: str, detail: str) -> str | None:

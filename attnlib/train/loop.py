@@ -28,7 +28,6 @@ import math
 import os
 import random
 import socket
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
@@ -45,7 +44,7 @@ from tqdm import tqdm
 
 from attnlib import build_model
 from attnlib.attention import StyleRecalibration
-from attnlib.results import atomic_write_text, provenance
+from attnlib.results import atomic_write, atomic_write_text, provenance
 from attnlib.train.config import TrainConfig
 from attnlib.train.data import DatasetSplits, load_dataset
 
@@ -187,20 +186,12 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     The checkpoint being replaced is kept as :func:`previous_checkpoint`, so a checkpoint damaged
     after it was written (disk, copy) still leaves one good epoch to resume from.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save(state, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
+
+    def keep_previous() -> None:
         with suppress(FileNotFoundError):  # first epoch, or another writer moved it a moment ago
             os.replace(path, previous_checkpoint(path))
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+
+    atomic_write(path, lambda stream: torch.save(state, stream), before_replace=keep_previous)
 
 
 def load_checkpoint(path: Path, map_location: str = "cpu") -> dict[str, Any]:
@@ -412,8 +403,7 @@ def train(
         CheckpointDamaged: the checkpoint and its predecessor cannot be read.
     """
     context = distributed_context(config.device)
-    run_dir = config.run_dir()
-    with run_folder_lock(run_dir, enabled=context.is_main):
+    with run_folder_lock(config.run_dir(), enabled=context.is_main):
         return _train(config, context, resume, accumulation_steps, stop_after_epochs, progress, model, task, overwrite)
 
 
