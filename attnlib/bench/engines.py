@@ -13,17 +13,18 @@ Every prepared engine is checked against eager PyTorch before it is timed
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 
-ENGINES = ("eager", "compile", "onnxruntime", "openvino", "tensorrt")
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 Runner = Callable[[torch.Tensor], torch.Tensor]
@@ -67,37 +68,6 @@ class EngineOptions:
     @property
     def dtype(self) -> torch.dtype:
         return PRECISIONS[self.precision]
-
-
-def engine_status(engine: str, options: EngineOptions | None = None) -> tuple[bool, str]:
-    """Whether ``engine`` can run with ``options`` here, and its version or the reason it cannot."""
-    options = options or EngineOptions()
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; valid engines are {', '.join(ENGINES)}")
-    if options.device == "cuda" and not torch.cuda.is_available():
-        return False, "no CUDA device is visible to PyTorch"
-    if options.precision == "fp16" and options.device == "cpu":
-        return False, "fp16 inference is only measured on CUDA"
-    if options.precision == "bf16" and options.device == "cpu" and not _cpu_has_bf16():
-        return False, "this CPU has no native bf16 (avx512_bf16/amx_bf16)"
-    if engine in ("eager", "compile"):
-        return True, torch.__version__
-    module = {"onnxruntime": "onnxruntime", "openvino": "openvino", "tensorrt": "torch_tensorrt"}[engine]
-    try:
-        imported = importlib.import_module(module)
-    except ImportError as error:
-        hint = " (TensorRT cannot be installed on CPU-only machines; install torch-tensorrt on a GPU host)"
-        return False, f"{module} is not installed: {error}" + (hint if engine == "tensorrt" else "")
-    if engine == "openvino" and options.device != "cpu":
-        return False, "the OpenVINO engine is measured on CPU only"
-    if engine == "onnxruntime" and options.device == "cuda":
-        if "CUDAExecutionProvider" not in imported.get_available_providers():
-            return False, "onnxruntime has no CUDAExecutionProvider (install onnxruntime-gpu)"
-    if engine == "tensorrt" and options.device != "cuda":
-        return False, "TensorRT needs a CUDA device"
-    if engine in ("onnxruntime", "openvino") and options.precision != "fp32":
-        return False, f"{engine} is measured in fp32 only"
-    return True, getattr(imported, "__version__", "unknown")
 
 
 def _cpu_has_bf16() -> bool:
@@ -236,13 +206,99 @@ def _tensorrt(model: nn.Module, example: torch.Tensor, options: EngineOptions) -
     return run
 
 
-_PREPARE = {
-    "eager": _eager,
-    "compile": _compile,
-    "onnxruntime": _onnxruntime,
-    "openvino": _openvino,
-    "tensorrt": _tensorrt,
-}
+@dataclass(frozen=True)
+class Engine:
+    """Everything attnlib knows about one engine, in one record.
+
+    Attributes:
+        name: what ``--engine`` and the records call it.
+        prepare: builds the engine's runner for a placed model and example.
+        devices: where it is measured (``cpu``, ``cuda``); elsewhere ``device_reason`` says why not.
+        precisions: which precisions it is measured in.
+        package: the import name it needs (None: part of PyTorch); its ``__version__`` is recorded.
+        install_hint: added to the "not installed" reason.
+        device_reason: why it is not measured on a device outside ``devices``.
+        check: an extra availability check, returning the reason it cannot run (or None).
+    """
+
+    name: str
+    prepare: Callable[[nn.Module, torch.Tensor, EngineOptions], Runner]
+    devices: tuple[str, ...]
+    precisions: tuple[str, ...]
+    package: str | None = None
+    install_hint: str = ""
+    device_reason: str = ""
+    check: Callable[[Any, EngineOptions], str | None] | None = None
+
+
+def _onnxruntime_providers(module: Any, options: EngineOptions) -> str | None:
+    if options.device == "cuda" and "CUDAExecutionProvider" not in module.get_available_providers():
+        return "onnxruntime has no CUDAExecutionProvider (install onnxruntime-gpu)"
+    return None
+
+
+_ENGINE_LIST = (
+    Engine("eager", _eager, ("cpu", "cuda"), tuple(PRECISIONS)),
+    Engine("compile", _compile, ("cpu", "cuda"), tuple(PRECISIONS)),
+    Engine("onnxruntime", _onnxruntime, ("cpu", "cuda"), ("fp32",), "onnxruntime", check=_onnxruntime_providers),
+    Engine(
+        "openvino",
+        _openvino,
+        ("cpu",),
+        ("fp32",),
+        "openvino",
+        device_reason="the OpenVINO engine is measured on CPU only",
+    ),
+    Engine(
+        "tensorrt",
+        _tensorrt,
+        ("cuda",),
+        ("fp32", "fp16"),
+        "torch_tensorrt",
+        install_hint=" (TensorRT cannot be installed on CPU-only machines; install torch-tensorrt on a GPU host)",
+        device_reason="TensorRT needs a CUDA device",
+    ),
+)
+ENGINES: dict[str, Engine] = {engine.name: engine for engine in _ENGINE_LIST}
+"""The engine registry: name → :class:`Engine`, in the order the book lists them."""
+
+
+def get_engine(name: str) -> Engine:
+    """The :class:`Engine` called ``name``; an unknown name is a ValueError listing the valid ones."""
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r}; valid engines are {', '.join(ENGINES)}")
+    return ENGINES[name]
+
+
+@functools.cache
+def engine_status(engine: str, options: EngineOptions | None = None) -> tuple[bool, str]:
+    """Whether ``engine`` can run with ``options`` here, and its version or the reason it cannot.
+
+    Computed once per (engine, options) and process: what is installed does not change while a
+    sweep runs, and every group, variant and record asks.
+    """
+    options = options or EngineOptions()
+    spec = get_engine(engine)
+    if options.device == "cuda" and not torch.cuda.is_available():
+        return False, "no CUDA device is visible to PyTorch"
+    if options.precision == "fp16" and options.device == "cpu":
+        return False, "fp16 inference is only measured on CUDA"
+    if options.precision == "bf16" and options.device == "cpu" and not _cpu_has_bf16():
+        return False, "this CPU has no native bf16 (avx512_bf16/amx_bf16)"
+    if spec.package is None:
+        return True, torch.__version__
+    try:
+        imported = importlib.import_module(spec.package)
+    except ImportError as error:
+        return False, f"{spec.package} is not installed: {error}{spec.install_hint}"
+    if options.device not in spec.devices:
+        return False, spec.device_reason or f"{engine} is measured on {', '.join(spec.devices)} only"
+    reason = spec.check(imported, options) if spec.check is not None else None
+    if reason:
+        return False, reason
+    if options.precision not in spec.precisions:
+        return False, f"{engine} is measured in {', '.join(spec.precisions)} only"
+    return True, getattr(imported, "__version__", "unknown")
 
 
 def place(model: nn.Module, example: torch.Tensor, options: EngineOptions) -> tuple[nn.Module, torch.Tensor]:
@@ -279,7 +335,7 @@ def prepare(
         raise EngineUnavailable(f"{engine}: {reason}")
     model, example = place(model, example, options)
     with thread_limit(options.threads):
-        return PreparedModel(engine, _PREPARE[engine](model, example, options), example)
+        return PreparedModel(engine, get_engine(engine).prepare(model, example, options), example)
 
 
 def reference_output(model: nn.Module, example: torch.Tensor) -> torch.Tensor:
