@@ -26,17 +26,14 @@ def _literal(text: str) -> Any:
         return text
 
 
-def _attention_or_none(name: str) -> str | None:
-    return None if name == "baseline" else name
-
-
 def _complexity(args: argparse.Namespace) -> int:
+    from attnlib.attention import attention_or_none
     from attnlib.complexity import count_model
 
     options = {"block": args.block} if args.block else {}
     result = count_model(
         args.model,
-        _attention_or_none(args.attention),
+        attention_or_none(args.attention),
         input_size=(args.batch_size, 3, args.resolution, args.resolution),
         convention=args.convention,
         **options,
@@ -105,11 +102,13 @@ def _bench(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
+    from attnlib.attention import BASELINE, available
     from attnlib.bench.engines import EngineOptions
-    from attnlib.bench.latency import ALL_ATTENTIONS, Variant
+    from attnlib.bench.experiment import Experiment, run_experiment
+    from attnlib.bench.latency import Variant
     from attnlib.bench.modules import module_variants
-    from attnlib.bench.presets import PRESETS, Experiment, run_experiment
     from attnlib.checks import require_device
+    from attnlib.reproduce.presets import PRESETS
 
     logging.basicConfig(level=logging.WARNING, format="attnlib: %(message)s")
     require_device(args.device)
@@ -122,7 +121,7 @@ def _bench(args: argparse.Namespace) -> int:
         threads=args.threads,
     )
     model = args.model or "resnet50"
-    attentions = [a for a in (args.attention or ALL_ATTENTIONS) if a != "baseline"]
+    attentions = [a for a in (args.attention or available()) if a != BASELINE]
     engines = tuple(args.engine or ("eager",))
     if args.preset:
         experiments = PRESETS[args.preset]()
@@ -133,7 +132,7 @@ def _bench(args: argparse.Namespace) -> int:
         experiments = [Experiment("modules", groups, engines, options, args.trials, args.warmup)]
         protocol = "ad hoc"
     else:
-        groups = [([Variant(model, a) for a in ["baseline", *attentions]], args.resolution, args.batch_size)]
+        groups = [([Variant(model, a) for a in [BASELINE, *attentions]], args.resolution, args.batch_size)]
         experiments = [Experiment("single", groups, engines, options, args.trials, args.warmup)]
         protocol = "ad hoc"
     for experiment in experiments:
@@ -197,15 +196,14 @@ def _train(args: argparse.Namespace) -> int:
     import logging
 
     from attnlib.checks import require_device
-    from attnlib.train import profile_config, train, write_training_record
-    from attnlib.train.loop import distributed_context
+    from attnlib.reproduce.training import profile_config
+    from attnlib.train import train, write_training_record
+    from attnlib.train.distributed import distributed_context
 
     logging.basicConfig(level=logging.INFO, format="attnlib: %(message)s")
     overrides = _overrides(args, (*_RUN_OVERRIDES, "block", "download", "amp", "channels_last"))
     overrides.pop("seed", None)
-    config = profile_config(
-        args.profile, args.dataset, args.model, _attention_or_none(args.attention), args.seed, **overrides
-    )
+    config = profile_config(args.profile, args.dataset, args.model, args.attention, args.seed, **overrides)
     require_device(config.device)
     if distributed_context(config.device).is_main:
         _announce_run(config)
@@ -227,9 +225,11 @@ def _detect(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from attnlib.checks import require_device
-    from attnlib.detection import experiments
+    from attnlib.detection.records import write_detection_record
     from attnlib.paper import data_root
-    from attnlib.train.loop import distributed_context, train
+    from attnlib.reproduce import table4, table5
+    from attnlib.train import train
+    from attnlib.train.distributed import distributed_context
 
     logging.basicConfig(level=logging.INFO, format="attnlib: %(message)s")
     dataset = args.dataset or ("coco" if args.table == 4 else "bdd100k")
@@ -238,20 +238,20 @@ def _detect(args: argparse.Namespace) -> int:
             f"Table {args.table} is trained on {'COCO' if args.table == 4 else 'BDD100k'}, not {dataset!r}"
         )
     if args.table == 4:
-        settings = experiments.table4_settings(args.profile)
+        settings = table4.SETTINGS.get(args.profile)
         if args.backbone_weights:
             config = replace(
                 settings.detection,
-                attention=_attention_or_none(args.attention),
+                attention=args.attention,
                 init=args.init,
                 backbone_weights=args.backbone_weights,
             )
         else:
             cache = data_root() / "checkpoints" / f"table4-{args.profile}"
-            config = experiments.table4_config(settings, args.attention, args.init, cache)
+            config = table4.table4_config(settings, args.attention, args.init, cache)
     else:
-        settings = experiments.table5_settings(args.profile)
-        config = experiments.table5_config(settings, args.split, args.attention, args.method)
+        settings = table5.SETTINGS.get(args.profile)
+        config = table5.table5_config(settings, args.split, args.attention, args.method)
     overrides = _overrides(args, (*_RUN_OVERRIDES, "coco_layout", "augmentation", "amp"))
     config = replace(config, dataset=dataset, **overrides)
     require_device(config.device)
@@ -262,7 +262,7 @@ def _detect(args: argparse.Namespace) -> int:
         final = result.final
         print(f"{config.run_name}: AP {final['AP']:.1f}, AP50 {final['AP50']:.1f} after {final['epoch'] + 1} epochs")
         if not args.no_record:
-            print(f"wrote {experiments.write_detection_record(config, result, args.commit)}", file=sys.stderr)
+            print(f"wrote {write_detection_record(config, result, args.commit)}", file=sys.stderr)
     return 0
 
 
@@ -294,12 +294,12 @@ _FORMAT = {"formatter_class": _ShowDefaults}
 
 
 def _add_complexity(commands: Any) -> None:
-    from attnlib.attention import available
+    from attnlib.attention import BASELINE, compared
     from attnlib.complexity import CONVENTIONS
 
     parser = commands.add_parser("complexity", help="parameters and MACs of one model", **_FORMAT)
     parser.add_argument("--model", default="resnet50", help="resnet18/34/50/101/152 or cifar_resnet<depth>")
-    parser.add_argument("--attention", default="baseline", choices=("baseline", *available()))
+    parser.add_argument("--attention", default=BASELINE, choices=compared())
     parser.add_argument("--block", choices=("basic", "bottleneck"), help="CIFAR ResNets only")
     parser.add_argument("--convention", default="paper", choices=CONVENTIONS)
     parser.add_argument("--resolution", type=positive_int, default=224)
@@ -319,10 +319,10 @@ def _add_record_options(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def _add_bench(commands: Any) -> None:
-    from attnlib.attention import available
+    from attnlib.attention import compared
     from attnlib.bench.engines import ENGINES, PRECISIONS
-    from attnlib.bench.presets import PRESETS
-    from attnlib.notebooks import PROFILES
+    from attnlib.profiles import PROFILES
+    from attnlib.reproduce.presets import PRESETS
 
     parser = commands.add_parser("bench", help="time networks interleaved on one or more engines", **_FORMAT)
     parser.add_argument(
@@ -332,9 +332,7 @@ def _add_bench(commands: Any) -> None:
         help="'modules': attnlib vs plain reference vs timm modules inside one network",
     )
     parser.add_argument("--model", help="network to time (default resnet50)")
-    parser.add_argument(
-        "--attention", nargs="+", choices=("baseline", *available()), help="modules to compare (default: all five)"
-    )
+    parser.add_argument("--attention", nargs="+", choices=compared(), help="modules to compare (default: all five)")
     parser.add_argument("--engine", nargs="+", choices=ENGINES, help="engines (default: eager)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--precision", default="fp32", choices=tuple(PRECISIONS))
@@ -367,7 +365,7 @@ def _check_bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     """Options of ``train`` and ``detect``: schedule, device, data, checkpoints and records."""
-    from attnlib.notebooks import PROFILES
+    from attnlib.profiles import PROFILES
 
     parser.add_argument(
         "--profile",
@@ -392,7 +390,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_train(commands: Any) -> None:
-    from attnlib.attention import available
+    from attnlib.attention import BASELINE, compared
     from attnlib.train import DATASETS
 
     parser = commands.add_parser("train", help="train one model (one seed); torchrun for several processes", **_FORMAT)
@@ -404,7 +402,7 @@ def _add_train(commands: Any) -> None:
     )
     parser.add_argument("--model", default="cifar_resnet56")
     parser.add_argument("--block", choices=("basic", "bottleneck"))
-    parser.add_argument("--attention", default="baseline", choices=("baseline", *available()))
+    parser.add_argument("--attention", default=BASELINE, choices=compared())
     _add_run_options(parser)
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--data-root", help="dataset folder (CIFAR: data/datasets; ImageNet: $ATTNLIB_IMAGENET)")
@@ -416,7 +414,7 @@ def _add_train(commands: Any) -> None:
 
 
 def _add_detect(commands: Any) -> None:
-    from attnlib.attention import available
+    from attnlib.attention import BASELINE, compared
     from attnlib.detection.bdd import SPLITS
     from attnlib.detection.data import AUGMENTATIONS, COCO_LAYOUTS
     from attnlib.detection.data import DATASETS as DETECTION_DATASETS
@@ -432,7 +430,7 @@ def _add_detect(commands: Any) -> None:
         choices=DETECTION_DATASETS,
         help="default: the table's real dataset (coco / bdd100k); synthetic-* for generated data",
     )
-    parser.add_argument("--attention", default="baseline", choices=("baseline", *available()))
+    parser.add_argument("--attention", default=BASELINE, choices=compared())
     parser.add_argument("--init", default="pretrained", choices=("pretrained", "scratch"), help="Table 4 only")
     parser.add_argument("--backbone-weights", help="Table 4: ImageNet checkpoint (default: the Table 2 run's)")
     parser.add_argument("--split", default="all", choices=SPLITS, help="Table 5 only")
@@ -445,7 +443,8 @@ def _add_detect(commands: Any) -> None:
 
 
 def _add_notebooks(commands: Any) -> None:
-    from attnlib.notebooks import NOTEBOOKS, PROFILES
+    from attnlib.notebooks import NOTEBOOKS
+    from attnlib.profiles import PROFILES
 
     notebook = commands.add_parser("notebook", help="execute one notebook with papermill", **_FORMAT)
     notebook.add_argument("name", choices=list(NOTEBOOKS))

@@ -38,6 +38,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
 from attnlib import attention as attention_registry
+from attnlib.attention import BASELINE
 from attnlib.models import build_model
 
 CONVENTIONS = ("paper", "exact")
@@ -295,9 +296,9 @@ def complexity_table(
                 )
                 row = result.as_dict()
                 row.pop("input_size")
-                rows.append({"depth": depth, "module": module or "baseline", "resolution": resolution, **row})
+                rows.append({"depth": depth, "module": module or BASELINE, "resolution": resolution, **row})
     table = pd.DataFrame(rows)
-    baseline = table[table.module == "baseline"].set_index(["depth", "convention"])
+    baseline = table[table.module == BASELINE].set_index(["depth", "convention"])
     keys = list(zip(table.depth, table.convention, strict=True))
     table["macs_overhead_pct"] = 100 * (table.macs.to_numpy() / baseline.loc[keys, "macs"].to_numpy() - 1)
     table["params_overhead_pct"] = 100 * (table.params.to_numpy() / baseline.loc[keys, "params"].to_numpy() - 1)

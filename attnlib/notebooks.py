@@ -20,23 +20,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-PROFILES = ("smoke", "default", "paper")
+from attnlib.profiles import require_profile
 
-# Notebook name -> extra parameters per profile (beyond ``profile`` itself, which every notebook
-# takes and from which it derives its own defaults). Book order.
-NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
-    "fig1_modules": {},
-    "fig2_complexity": {},
-    "fig3_latency_depth": {},
-    "fig5_resolution": {},
-    "fig6_batch_size": {},
-    "table1_cifar": {},
-    "table2_imagenet": {},
-    "fig4_tradeoff": {},
-    "table3_finetune": {},
-    "table4_coco": {},
-    "table5_bdd100k": {},
-}
+# The book's notebooks, in book order. Each takes ``profile`` and derives its settings from its
+# chapter module (``attnlib.reproduce.<chapter>.SETTINGS``); other parameters are the notebook's own.
+NOTEBOOKS: tuple[str, ...] = (
+    "fig1_modules",
+    "fig2_complexity",
+    "fig3_latency_depth",
+    "fig5_resolution",
+    "fig6_batch_size",
+    "table1_cifar",
+    "table2_imagenet",
+    "fig4_tradeoff",
+    "table3_finetune",
+    "table4_coco",
+    "table5_bdd100k",
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +102,12 @@ def execute(
 
     from attnlib.results import atomic_write
 
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; valid profiles are {', '.join(PROFILES)}")
+    parameters = dict(parameters or {})
+    profile = require_profile(parameters.pop("profile", profile))
     source = notebook_source(name)
     output_dir = Path(output_dir or project_root() / "book" / "notebooks")
     output_dir.mkdir(parents=True, exist_ok=True)
-    values = {"profile": profile, **NOTEBOOKS[name].get(profile, {}), **(parameters or {})}
+    values = {"profile": profile, **parameters}
     values = {key: _papermill_value(value) for key, value in values.items()}
     output = output_dir / f"{name}.ipynb"
     failed = output_dir / f"{name}.failed.ipynb"
@@ -146,9 +146,12 @@ def execute_all(
 ) -> dict[str, str]:
     """Execute every notebook (or ``names``); keep going past failures and report each one.
 
+    An unknown profile is refused before anything runs.
+
     ``on_progress(index, name, outcome)`` is called before each notebook (``outcome`` None) and after
     it, so a caller can show what runs now. Returns ``{name: "ok (12.3 s)" | "FAILED: <reason>"}``.
     """
+    require_profile(profile)
     report = {}
     for index, name in enumerate(names or list(NOTEBOOKS)):
         if on_progress is not None:

@@ -10,10 +10,10 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from attnlib.attention import display_name
+from attnlib.attention import BASELINE, compared, display_name
 from attnlib.models import depth_from_model
 
-MODULE_ORDER = ["baseline", "ab", "eca", "se", "srm", "multise"]
+MODULE_ORDER = list(compared())
 STAGE_COLOURS = {
     "input": "#e0e0e0",
     "pooling": "#9fd89f",
@@ -139,7 +139,7 @@ def plot_complexity_vs_depth(table: pd.DataFrame, convention: str, paper: pd.Dat
 
 def plot_overhead_bars(table: pd.DataFrame) -> Figure:
     """MAC overhead (%) of each module over the same-depth baseline, one panel per convention."""
-    data = table[table.module != "baseline"].assign(
+    data = table[table.module != BASELINE].assign(
         Module=lambda d: d.module.map(display_name), depth=lambda d: "ResNet-" + d.depth.astype(str)
     )
     grid = sns.catplot(
@@ -198,6 +198,7 @@ def _with_module_labels(summary: pd.DataFrame) -> pd.DataFrame:
 
 def plot_latency_vs_depth(summary: pd.DataFrame, hardware: str) -> Figure:
     """Fig. 3: minimum single-image time vs ResNet depth, one panel per engine and precision."""
+    # The seaborn calls of the figures share keyword shapes (data, x, y, hue, col, palette), not logic.
     data = _with_module_labels(summary)
     grid = sns.relplot(
         data=data,
@@ -224,7 +225,7 @@ def plot_latency_vs_depth(summary: pd.DataFrame, hardware: str) -> Figure:
 
 def plot_overhead_vs(summary: pd.DataFrame, x: str, hardware: str, row: str | None = None) -> Figure:
     """Figs. 5 and 6: overhead over the baseline (%, min-based) vs ``x`` (resolution or batch_size)."""
-    data = _with_module_labels(summary[summary.variant != "baseline"])
+    data = _with_module_labels(summary[summary.variant != BASELINE])
     palette = {**module_palette(), **{v: (0.2, 0.2, 0.2) for v in data.Module.unique() if v not in module_palette()}}
     grid = sns.relplot(
         data=data,

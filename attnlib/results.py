@@ -183,6 +183,18 @@ def upgrade_record(kind: str, table: pd.DataFrame, record: dict[str, Any]) -> tu
     return table, record
 
 
+def record_labels(record: dict[str, Any]) -> dict[str, Any]:
+    """What a shown record is labelled with: its profile, hardware (GPU, else CPU), CPU threads,
+    date and short commit — one spelling for every table of records."""
+    return {
+        "profile": record.get("profile"),
+        "hardware": record.get("gpu") or record.get("cpu"),
+        "threads": record.get("torch_threads"),
+        "date": record.get("date"),
+        "commit": str(record.get("git_commit"))[:10],
+    }
+
+
 def provenance_table(record_provenance: dict[str, Any]) -> pd.DataFrame:
     """A two-column table of a provenance record, for display under a result."""
     return pd.DataFrame({"field": list(record_provenance), "value": [str(v) for v in record_provenance.values()]})

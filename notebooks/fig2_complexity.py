@@ -27,7 +27,7 @@
 #   elementwise work (pooling, gates, rescaling) reported separately.
 #
 # Counting is deterministic and hardware-independent, so every profile gives the same numbers;
-# `smoke` only counts fewer depths.
+# `smoke` only counts fewer depths (settings in `attnlib.reproduce.fig2`).
 
 # %% tags=["parameters"]
 profile = "default"
@@ -35,24 +35,18 @@ depths = None
 resolution = 224
 
 # %%
-from IPython.display import Markdown, display
+from IPython.display import Markdown
 
 from attnlib import paper
-from attnlib.attention import display_name
-from attnlib.complexity import compare_with_table2, complexity_table
 from attnlib.plots import plot_complexity_vs_depth, plot_overhead_bars, styled_comparison
-from attnlib.results import provenance, provenance_table
+from attnlib.reproduce import fig2
+from attnlib.reproduce.common import open_page, show_page_warning
+from attnlib.results import provenance_table
 
-depths = depths or ((18, 50) if profile == "smoke" else (18, 34, 50, 101, 152))
-run = provenance(profile, experiment="complexity", depths=list(depths), resolution=resolution)
-if profile == "smoke":
-    display(
-        Markdown(
-            ":::{warning}\n**Smoke profile**: only ResNet-18 and -50 are counted. "
-            "`make book` uses the default profile, which counts every depth.\n:::"
-        )
-    )
-table = complexity_table(depths, resolution=resolution)
+page = open_page(fig2, profile, depths=depths, resolution=resolution)
+show_page_warning(page)
+settings = page.settings
+table = fig2.complexity_table(settings.depths, resolution=settings.resolution)
 table2 = paper.load("table2")
 
 # %% [markdown]
@@ -82,20 +76,11 @@ figure = plot_complexity_vs_depth(table, "exact")
 # network are highlighted.
 
 # %%
-comparison = compare_with_table2(table, table2)
+comparison = fig2.compare_with_table2(table, table2)
 styled_comparison(comparison)
 
 # %%
-mismatches = comparison[~(comparison.flops_agree & comparison.params_agree)]
-display(
-    Markdown(
-        f"**{int(comparison.flops_agree.sum())} of {len(comparison)}** FLOPs entries and "
-        f"**{int(comparison.params_agree.sum())} of {len(comparison)}** parameter entries of Table 2 are reproduced; "
-        "the rows that differ: "
-        + (", ".join(f"ResNet-{r.depth} {display_name(r.module)}" for r in mismatches.itertuples()) or "none")
-        + " (see the errata below)."
-    )
-)
+Markdown(fig2.reproduced_summary(comparison))
 
 # %% [markdown]
 # ## Errata
@@ -113,24 +98,13 @@ paper.load("errata").style.hide(axis="index")
 # in both conventions:
 
 # %%
-overhead = table[table.module != "baseline"].assign(Module=lambda d: d.module.map(display_name))
 figure = plot_overhead_bars(table)
 
 # %%
-pivot = overhead.pivot_table(index=["convention", "Module"], columns="depth", values="macs_overhead_pct", sort=False)
-pivot.round(3).rename(columns=lambda d: f"R{d} MACs %")
+fig2.overhead_pivot(table)
 
 # %%
-claim = paper.load("text").set_index("claim").loc["flops_increase"]
-paper_range = overhead[overhead.convention == "paper"].macs_overhead_pct
-display(
-    Markdown(
-        f"Paper's claim: FLOPs increase **{claim.low}–{claim.high} %** ({claim.source}). "
-        f"Paper convention here: **{paper_range.min():.2f}–{paper_range.max():.2f} %** over depths {list(depths)}; "
-        f"exact convention (convolution and matrix-product MACs only): "
-        f"**{overhead[overhead.convention == 'exact'].macs_overhead_pct.max():.3f} %** at most."
-    )
-)
+Markdown(fig2.claim_summary(table, settings.depths))
 
 # %% [markdown]
 # ## Provenance
@@ -138,4 +112,4 @@ display(
 # Counts come from this run (deterministic; no timing involved):
 
 # %%
-provenance_table(run).style.hide(axis="index")
+provenance_table(page.run).style.hide(axis="index")

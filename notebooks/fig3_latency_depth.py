@@ -29,6 +29,7 @@
 # exact numbers are Table 2's (ResNet-18/50), compared below, and its statements are checked at the end.
 
 # %% tags=["parameters"]
+# The latency chapters take the same knobs (None keeps the profile's value); papermill needs them here.
 profile = "default"
 engines = None
 depths = None
@@ -37,51 +38,21 @@ threads = None
 save_record = False
 
 # %%
-import matplotlib.pyplot as plt
-import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import display
 
-from attnlib import paper
-from attnlib.bench import EngineOptions
-from attnlib.bench.latency import depth_groups
-from attnlib.bench.presets import Experiment, run_experiment
-from attnlib.bench.report import (
-    best_engine,
-    committed_records,
-    depth_conclusions,
+from attnlib.reproduce import fig3
+from attnlib.reproduce.common import open_page, show_page_warning
+from attnlib.reproduce.latency import (
     engine_availability,
-    guarded_conclusions,
-    latency_settings,
+    measure,
     module_comparison,
-    overhead_table,
-    override,
-    reduced_protocol_warning,
     show_committed_records,
-    table2_latency,
+    show_measurement,
 )
-from attnlib.plots import plot_latency_vs_depth
-from attnlib.results import provenance, provenance_table
+from attnlib.results import provenance_table
 
-settings = override(latency_settings("fig3_depth", profile), engines=engines, depths=depths, trials=trials)
-run = provenance(profile, experiment="fig3_depth", settings=str(settings))
-hardware = run["gpu"] if settings.device == "cuda" else f"{run['cpu']} ({threads or run['torch_threads']} threads)"
-table2 = paper.load("table2")
-
-
-def show(summary: pd.DataFrame, hardware_name: str, where: str) -> None:
-    """Fig. 3, the overhead table, Table 2's timing columns and the checked conclusions of one sweep."""
-    engine = best_engine(summary)
-    display(Markdown(f"Best optimising engine (fastest baseline): **{engine or 'none ran'}**."))
-    figure = plot_latency_vs_depth(summary, hardware_name)
-    display(figure)
-    plt.close(figure)  # shown once, here, in order
-    display(Markdown("Overhead of each module over its baseline (%, minimum of the trials):"))
-    display(overhead_table(summary))
-    display(Markdown("Table 2, timing columns — paper (RTX 2080 Ti) beside these measurements:"))
-    display(table2_latency(summary, table2, engine).round(2).style.format(precision=2).hide(axis="index"))
-    display(Markdown("Which of the paper's conclusions hold here?"))
-    display(guarded_conclusions(depth_conclusions(summary, engine), summary, where))
-
+page = open_page(fig3, profile, threads, engines=engines, depths=depths, trials=trials)
+settings = page.settings
 
 # %% [markdown]
 # ## Committed run records: the headline measurements
@@ -92,7 +63,7 @@ def show(summary: pd.DataFrame, hardware_name: str, where: str) -> None:
 # the same engine's baseline) are the quantity to compare with the paper.
 
 # %%
-show_committed_records("fig3_depth", show)
+show_committed_records(fig3.EXPERIMENT, fig3.show)
 
 # %% [markdown]
 # ## This machine, now
@@ -101,24 +72,11 @@ show_committed_records("fig3_depth", show)
 # shared or busy machine it is noisy: its conclusions are shown only when it passes the noise check.
 
 # %%
-warning = reduced_protocol_warning(profile, hardware, f"{settings.trials} trials per network")
-if warning:
-    display(Markdown(warning))
-engine_availability(settings.engines, EngineOptions(device=settings.device))
+show_page_warning(page)
+engine_availability(settings.engines, settings.device)
 
 # %%
-summaries = []
-for precision in settings.precisions:
-    options = EngineOptions(device=settings.device, precision=precision, threads=threads)
-    experiment = Experiment(
-        "fig3_depth", depth_groups(settings.depths), settings.engines, options, settings.trials, settings.warmup
-    )
-    result, record_path = run_experiment(experiment, profile, save=save_record, protocol="notebook fig3")
-    summaries.append(result.summary)
-    for skipped_engine, reason in result.skipped.items():
-        display(Markdown(f"*Skipped `{skipped_engine}` ({precision}): {reason}.*"))
-summary = pd.concat(summaries, ignore_index=True)
-show(summary, hardware, f"this machine ({hardware}), now")
+show_measurement(page, measure(page, save_record))
 
 # %% [markdown]
 # ## Fast modules: attnlib vs plain reference vs timm
@@ -130,13 +88,10 @@ show(summary, hardware, f"this machine ({hardware}), now")
 # implementation differs. Committed records:
 
 # %%
-for _, label, record in committed_records("modules") or [("", "*No committed records yet.*", None)]:
-    display(Markdown(label))
-    if record is not None:
-        display(module_comparison(record))
+show_committed_records("modules", lambda record, *_: display(module_comparison(record)))
 
 # %% [markdown]
 # ## Provenance of this page's measurements
 
 # %%
-provenance_table(run).style.hide(axis="index")
+provenance_table(page.run).style.hide(axis="index")

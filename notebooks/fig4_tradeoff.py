@@ -30,10 +30,9 @@ profile = "default"
 from IPython.display import Markdown, display
 
 from attnlib import paper
-from attnlib.bench.report import committed_records, tradeoff_points
 from attnlib.plots import plot_tradeoff
+from attnlib.reproduce.fig4 import committed_records, final_epochs, tradeoff_points
 from attnlib.results import provenance, provenance_table
-from attnlib.train.records import final_epochs
 
 run = provenance(profile, experiment="fig4")
 records = committed_records("fig3_depth")

@@ -23,6 +23,7 @@
 # Here: ResNet-50 with each module and a baseline ResNet-101, interleaved in one run per resolution.
 
 # %% tags=["parameters"]
+# The latency chapters take the same knobs (None keeps the profile's value); papermill needs them here.
 profile = "default"
 engines = None
 resolutions = None
@@ -32,47 +33,12 @@ threads = None
 save_record = False
 
 # %%
-import matplotlib.pyplot as plt
-import pandas as pd
-from IPython.display import Markdown, display
+from attnlib.reproduce import fig5
+from attnlib.reproduce.common import open_page, show_page_warning
+from attnlib.reproduce.latency import measure, show_committed_records, show_measurement
+from attnlib.results import provenance_table
 
-from attnlib import paper
-from attnlib.bench import EngineOptions
-from attnlib.bench.latency import resolution_groups
-from attnlib.bench.presets import Experiment, run_experiment
-from attnlib.bench.report import (
-    depth_from_model,
-    guarded_conclusions,
-    latency_settings,
-    overhead_table,
-    override,
-    reduced_protocol_warning,
-    resolution_conclusions,
-    show_committed_records,
-)
-from attnlib.plots import plot_overhead_vs
-from attnlib.results import provenance, provenance_table
-
-settings = override(
-    latency_settings("fig5_resolution", profile), engines=engines, resolutions=resolutions, depths=depths, trials=trials
-)
-run = provenance(profile, experiment="fig5_resolution", settings=str(settings))
-hardware = run["gpu"] if settings.device == "cuda" else f"{run['cpu']} ({threads or run['torch_threads']} threads)"
-claims = paper.load("figure_claims").query("figure == 'Fig. 5'")
-
-
-def show(summary: pd.DataFrame, hardware_name: str, where: str) -> None:
-    """Fig. 5, the overhead table and the paper's statements checked on one resolution sweep."""
-    summary = summary.assign(depth=summary.group.map(depth_from_model))
-    figure = plot_overhead_vs(
-        summary, "resolution", hardware_name, row="depth" if summary.depth.nunique() > 1 else None
-    )
-    display(figure)
-    plt.close(figure)  # shown once, here, in order
-    display(overhead_table(summary, index="resolution"))
-    display(Markdown("The paper's statements, checked here:"))
-    display(guarded_conclusions(resolution_conclusions(summary, claims), summary, where))
-
+page = open_page(fig5, profile, threads, engines=engines, resolutions=resolutions, depths=depths, trials=trials)
 
 # %% [markdown]
 # ## Committed run records: the headline measurements
@@ -81,7 +47,7 @@ def show(summary: pd.DataFrame, hardware_name: str, where: str) -> None:
 # labelled with its hardware, protocol and date; shown on every build, whatever machine builds the book.
 
 # %%
-show_committed_records("fig5_resolution", show)
+show_committed_records(fig5.EXPERIMENT, fig5.show)
 
 # %% [markdown]
 # ## This machine, now
@@ -90,27 +56,11 @@ show_committed_records("fig5_resolution", show)
 # conclusions are shown only when it passes the noise check.
 
 # %%
-warning = reduced_protocol_warning(
-    profile, hardware, f"{settings.trials} trials per network, resolutions {list(settings.resolutions)}"
-)
-if warning:
-    display(Markdown(warning))
-options = EngineOptions(device=settings.device, threads=threads)
-experiment = Experiment(
-    "fig5_resolution",
-    resolution_groups(settings.resolutions, settings.depths),
-    settings.engines,
-    options,
-    settings.trials,
-    settings.warmup,
-)
-result, record_path = run_experiment(experiment, profile, save=save_record, protocol="notebook fig5")
-for engine, reason in result.skipped.items():
-    display(Markdown(f"*Skipped `{engine}`: {reason}.*"))
-show(result.summary, hardware, f"this machine ({hardware}), now")
+show_page_warning(page)
+show_measurement(page, measure(page, save_record))
 
 # %% [markdown]
 # ## Provenance of this page's measurements
 
 # %%
-provenance_table(run).style.hide(axis="index")
+provenance_table(page.run).style.hide(axis="index")

@@ -20,6 +20,7 @@
 # The figure image is not in our copy of the paper; its statements are checked below.
 
 # %% tags=["parameters"]
+# The latency chapters take the same knobs (None keeps the profile's value); papermill needs them here.
 profile = "default"
 engines = None
 depths = None
@@ -29,45 +30,12 @@ threads = None
 save_record = False
 
 # %%
-import matplotlib.pyplot as plt
-import pandas as pd
-from IPython.display import Markdown, display
+from attnlib.reproduce import fig6
+from attnlib.reproduce.common import open_page, show_page_warning
+from attnlib.reproduce.latency import measure, show_committed_records, show_measurement
+from attnlib.results import provenance_table
 
-from attnlib import paper
-from attnlib.bench import EngineOptions
-from attnlib.bench.latency import batch_groups
-from attnlib.bench.presets import Experiment, run_experiment
-from attnlib.bench.report import (
-    batch_conclusions,
-    depth_from_model,
-    guarded_conclusions,
-    latency_settings,
-    overhead_table,
-    override,
-    reduced_protocol_warning,
-    show_committed_records,
-)
-from attnlib.plots import plot_overhead_vs
-from attnlib.results import provenance, provenance_table
-
-settings = override(
-    latency_settings("fig6_batch", profile), engines=engines, depths=depths, batch_sizes=batch_sizes, trials=trials
-)
-run = provenance(profile, experiment="fig6_batch", settings=str(settings))
-hardware = run["gpu"] if settings.device == "cuda" else f"{run['cpu']} ({threads or run['torch_threads']} threads)"
-claims = paper.load("figure_claims").query("figure == 'Fig. 6'")
-
-
-def show(summary: pd.DataFrame, hardware_name: str, where: str) -> None:
-    """Fig. 6, the overhead table and the paper's statements checked on one batch-size sweep."""
-    summary = summary.assign(depth=summary.model.map(depth_from_model))
-    figure = plot_overhead_vs(summary, "batch_size", hardware_name, row="depth")
-    display(figure)
-    plt.close(figure)  # shown once, here, in order
-    display(overhead_table(summary, index="batch_size"))
-    display(Markdown("The paper's statements, checked here:"))
-    display(guarded_conclusions(batch_conclusions(summary, claims), summary, where))
-
+page = open_page(fig6, profile, threads, engines=engines, depths=depths, batch_sizes=batch_sizes, trials=trials)
 
 # %% [markdown]
 # ## Committed run records: the headline measurements
@@ -76,7 +44,7 @@ def show(summary: pd.DataFrame, hardware_name: str, where: str) -> None:
 # labelled with its hardware, protocol and date; shown on every build, whatever machine builds the book.
 
 # %%
-show_committed_records("fig6_batch", show)
+show_committed_records(fig6.EXPERIMENT, fig6.show)
 
 # %% [markdown]
 # ## This machine, now
@@ -85,23 +53,11 @@ show_committed_records("fig6_batch", show)
 # conclusions are shown only when it passes the noise check.
 
 # %%
-warning = reduced_protocol_warning(
-    profile,
-    hardware,
-    f"{settings.trials} trials, batch sizes {list(settings.batch_sizes)}, ResNet-{list(settings.depths)}",
-)
-if warning:
-    display(Markdown(warning))
-options = EngineOptions(device=settings.device, threads=threads)
-groups = batch_groups(settings.batch_sizes, settings.depths, resolution=settings.resolutions[0])
-experiment = Experiment("fig6_batch", groups, settings.engines, options, settings.trials, settings.warmup)
-result, record_path = run_experiment(experiment, profile, save=save_record, protocol="notebook fig6")
-for engine, reason in result.skipped.items():
-    display(Markdown(f"*Skipped `{engine}`: {reason}.*"))
-show(result.summary, hardware, f"this machine ({hardware}), now")
+show_page_warning(page)
+show_measurement(page, measure(page, save_record))
 
 # %% [markdown]
 # ## Provenance of this page's measurements
 
 # %%
-provenance_table(run).style.hide(axis="index")
+provenance_table(page.run).style.hide(axis="index")

@@ -27,34 +27,21 @@ save_records = False
 from IPython.display import Markdown, display
 
 from attnlib import paper
-from attnlib.results import provenance, provenance_table
-from attnlib.train import aggregate_seeds
-from attnlib.train.experiments import (
+from attnlib.reproduce import table1
+from attnlib.reproduce.common import open_page, show_page_warning
+from attnlib.reproduce.table1 import (
+    aggregate_seeds,
+    committed_comparison,
     paper_table1,
     run_accuracy,
-    synthetic_data_warning,
-    table1_settings,
     table1_style,
 )
-from attnlib.train.records import final_epochs
+from attnlib.results import provenance_table
 
-settings = table1_settings(profile)
-run = provenance(profile, experiment="table1", settings=str(settings))
-if profile != "paper":
-    display(
-        Markdown(
-            synthetic_data_warning(
-                "these numbers say nothing about the paper's claims",
-                f"Profile `{profile}`: small CIFAR-shaped ResNets "
-                f"({', '.join(f'{m} ({b})' for m, b in settings.models)}) "
-                f"trained for a few epochs on a **generated** 10-class dataset, seeds {list(settings.seeds)}, on "
-                f"{run['cpu']}. This checks that the training pipeline runs end to end for every module and "
-                "block type; "
-                "it is not CIFAR, and its accuracies must not be compared with the paper's. "
-                "Run `-p profile paper` (with CIFAR available) for the real protocol.",
-            )
-        )
-    )
+# Every chapter page opens alike (same shape, its own chapter): settings, provenance, warning.
+page = open_page(table1, profile)
+show_page_warning(page)
+settings, run = page.settings, page.run
 
 # %%
 finals = run_accuracy(settings, profile, save_records=save_records)
@@ -81,12 +68,12 @@ paper_table1(paper.load("table1"))
 # %% [markdown]
 # ## Committed run records on real CIFAR
 #
-# Runs made with `attnlib train --profile paper` and committed to `data/results/cifar/`, with the
+# Runs made with `attnlib train --profile paper --commit` (`data/results/cifar/`), once committed to git, with the
 # difference to the paper per cell.
 
 # %%
-records = final_epochs("cifar")
-if records.empty:
+comparison = committed_comparison()
+if comparison.empty:
     display(
         Markdown(
             "*No committed CIFAR run records yet: Table 1 has not been run on real data here "
@@ -94,11 +81,7 @@ if records.empty:
         )
     )
 else:
-    ours = aggregate_seeds(records)
-    reference = paper.load("table1").rename(columns={"module": "attention", "top1": "paper_top1", "top5": "paper_top5"})
-    merged = ours.merge(reference, on=["dataset", "block", "attention"], how="left")
-    merged["top1_diff"] = merged.top1_mean - merged.paper_top1
-    display(merged.round(2))
+    display(comparison.round(2))
 
 # %%
 provenance_table(run).style.hide(axis="index")

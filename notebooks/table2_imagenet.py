@@ -24,43 +24,28 @@ profile = "default"
 save_records = False
 
 # %%
-import pandas as pd
 from IPython.display import Markdown, display
 
 from attnlib import paper
-from attnlib.bench.report import committed_records
-from attnlib.results import provenance, provenance_table
-from attnlib.train.experiments import run_accuracy, synthetic_data_warning, table2_full, table2_settings
-from attnlib.train.records import final_epochs
+from attnlib.reproduce import table2
+from attnlib.reproduce.common import open_page, show_page_warning
+from attnlib.reproduce.table2 import accuracy, run_accuracy, table2_full, timing_record
+from attnlib.results import provenance_table
 
-settings = table2_settings(profile)
-run = provenance(profile, experiment="table2", settings=str(settings))
-if profile != "paper":
-    display(
-        Markdown(
-            synthetic_data_warning(
-                'the "ours top-1/top-5" columns say nothing about the paper\'s claims',
-                f"Profile `{profile}`: ResNet-{'/'.join(m[0][6:] for m in settings.models)} "
-                "trained for a few epochs on a "
-                f"**generated** 100-class, 64² dataset on {run['cpu']}, to check the ImageNet pipeline end to end. "
-                "Run `-p profile paper` with ImageNet (`ATTNLIB_IMAGENET`) on GPUs for the real protocol.",
-            )
-        )
-    )
+# Every chapter page opens alike (same shape, its own chapter): settings, provenance, warning.
+page = open_page(table2, profile)
+show_page_warning(page)
+settings, run = page.settings, page.run
 
 # %%
-accuracy = run_accuracy(settings, profile, save_records=save_records)
-imagenet_records = final_epochs("imagenet")
-if not imagenet_records.empty:
-    display(Markdown("Accuracy columns use the committed **ImageNet run records** (real data)."))
-    accuracy = imagenet_records
-latency_records = committed_records("fig3_depth")
-latency = latency_records[-1][2] if latency_records else pd.DataFrame()
-timing_label = latency_records[-1][1] if latency_records else "no committed latency record"
+shown_accuracy, note = accuracy(run_accuracy(settings, profile, save_records=save_records))
+if note:
+    display(Markdown(note))
+latency, timing_label = timing_record()
 display(Markdown(f"Timing columns: committed Fig. 3 record — {timing_label}."))
 
 # %%
-table = table2_full(accuracy, latency, paper.load("table2"))
+table = table2_full(shown_accuracy, latency, paper.load("table2"))
 table.style.format(precision=2, na_rep="—").hide(axis="index")
 
 # %%

@@ -24,31 +24,23 @@
 profile = "default"
 
 # %%
-import pandas as pd
 from IPython.display import Markdown, display
 
 from attnlib import paper
-from attnlib.results import provenance, provenance_table
-from attnlib.train.experiments import synthetic_data_warning
-from attnlib.train.finetune import finetune_settings, run_table3, table3_layout
+from attnlib.reproduce import table3
+from attnlib.reproduce.common import open_page, show_page_warning
+from attnlib.reproduce.table3 import (
+    after_finetuning,
+    identity_init_summary,
+    run_table3,
+    table3_layout,
+)
+from attnlib.results import provenance_table
 
-settings = finetune_settings(profile)
-run = provenance(profile, experiment="table3", settings=str(settings))
-if settings.scaled:
-    display(
-        Markdown(
-            synthetic_data_warning(
-                "scaled-down schedule, a protocol check, not the paper's numbers",
-                f"Profile `{profile}`: a {settings.pretrain.model} pretrained for "
-                f"{settings.pretrain.epochs} epochs on a "
-                f"**generated** 10-class dataset on {run['cpu']} stands in for the ImageNet-pretrained ResNet-18; the "
-                "columns keep the paper's names but run "
-                + ", ".join(f"`{s.name}` → {s.epochs} epochs at lr {s.lr}" for s in settings.schedules[1:])
-                + ". Only the *initialized* column is expected to mirror the paper at any scale. "
-                "Run `-p profile paper` with ImageNet for the real protocol.",
-            )
-        )
-    )
+# Every chapter page opens alike (same shape, its own chapter): settings, provenance, warning.
+page = open_page(table3, profile)
+show_page_warning(page)
+settings, run = page.settings, page.run
 
 # %%
 results = run_table3(profile)
@@ -59,26 +51,9 @@ layout.style.format(precision=2, na_rep="—")
 # ## Does identity-init close the gap?
 
 # %%
-initial = results[results.schedule == "initialized"].set_index(["module", "identity_init"]).top1
-baseline = initial[("baseline", False)]
-rows = []
-for module in ("eca", "se", "srm", "multise"):
-    rows.append(
-        {
-            "module": module,
-            "plain: initialized top-1": initial[(module, False)],
-            "identity-init: initialized top-1": initial[(module, True)],
-            "pretrained baseline": baseline,
-            "identity-init equals baseline": abs(initial[(module, True)] - baseline) < 1e-9,
-        }
-    )
-summary = pd.DataFrame(rows)
-display(summary.round(2))
-later = results[results.schedule != "initialized"].pivot_table(
-    index=["module", "identity_init"], columns="schedule", values="top1", sort=False
-)
+display(identity_init_summary(results).round(2))
 display(Markdown("Top-1 after each fine-tuning schedule (plain vs identity-init):"))
-later.round(2)
+after_finetuning(results).round(2)
 
 # %%
 provenance_table(run).style.hide(axis="index")

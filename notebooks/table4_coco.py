@@ -34,35 +34,14 @@ save_records = False
 from IPython.display import Markdown, display
 
 from attnlib import paper
-from attnlib.detection.experiments import (
-    detection_records,
-    gains_over_baseline,
-    run_table4,
-    table4_layout,
-    table4_settings,
-)
-from attnlib.results import provenance, provenance_table
-from attnlib.train.experiments import synthetic_data_warning
+from attnlib.reproduce import table4
+from attnlib.reproduce.common import open_page, show_page_warning
+from attnlib.reproduce.table4 import gains_over_baseline, run_table4, show_detection_records, table4_layout
+from attnlib.results import provenance_table
 
-settings = table4_settings(profile)
-run = provenance(profile, experiment="table4", settings=str(settings))
-if settings.scaled:
-    detection, pretrain = settings.detection, settings.pretrain
-    display(
-        Markdown(
-            synthetic_data_warning(
-                "a few training iterations that prove the pipeline, not the paper's numbers",
-                f"Profile `{profile}`: every backbone is a ResNet-50 pretrained for {pretrain.epochs} epoch on "
-                f"{pretrain.synthetic_size[0]} **generated** 64² images, and each detector trains "
-                f"{detection.epochs} epoch on {detection.synthetic_size[0]} **generated** COCO-format "
-                f"{detection.image_size}² images of coloured boxes (3 classes), on {run['cpu']}, with cheaper "
-                "RPN/ROI sampling and trainable BatchNorm. The *ours* columns therefore say nothing about the "
-                "modules; they show that data loading, both initialisations, training, checkpoints and COCOeval "
-                "work end to end. Run `-p profile paper` with COCO and the Table 2 checkpoints on GPUs for the "
-                "real protocol.",
-            )
-        )
-    )
+# Every chapter page opens alike (same shape, its own chapter): settings, provenance, warning.
+page = open_page(table4, profile)
+show_page_warning(page)
 
 # %% [markdown]
 # ## Paper beside ours
@@ -89,15 +68,12 @@ gains_over_baseline(layout.xs("AP", axis=1, level=1)).style.format(precision=1, 
 # %% [markdown]
 # ## Recorded runs
 #
-# Runs on real COCO are written with `save_records=True` (or `attnlib detect --table 4 …`) to
-# `data/results/detection/` with their hardware, versions and commit.
+# Runs on real COCO made with `attnlib detect --table 4 … --commit` are written to
+# `data/results/detection/` with their hardware, versions and commit, and listed here once committed
+# to git (`save_records=True` and runs without `--commit` go to the ignored `data/runs/`).
 
 # %%
-records = detection_records("coco")
-if records.empty:
-    display(Markdown("No detection run records are committed yet: no COCO run has been made on real data."))
-else:
-    display(records)
+show_detection_records("coco", "COCO")
 
 # %%
-provenance_table(run).style.hide(axis="index")
+provenance_table(page.run).style.hide(axis="index")

@@ -35,35 +35,14 @@ save_records = False
 from IPython.display import Markdown, display
 
 from attnlib import paper
-from attnlib.detection.experiments import (
-    detection_records,
-    gains_over_baseline,
-    run_table5,
-    table5_layout,
-    table5_settings,
-)
-from attnlib.results import provenance, provenance_table
-from attnlib.train.experiments import synthetic_data_warning
+from attnlib.reproduce import table5
+from attnlib.reproduce.common import open_page, show_page_warning
+from attnlib.reproduce.table5 import gains_over_baseline, run_table5, show_detection_records, table5_layout
+from attnlib.results import provenance_table
 
-settings = table5_settings(profile)
-run = provenance(profile, experiment="table5", settings=str(settings))
-if settings.scaled:
-    detection = settings.detection
-    display(
-        Markdown(
-            synthetic_data_warning(
-                "a few training iterations that prove the pipeline, not the paper's numbers",
-                f"Profile `{profile}`: each SSD trains {detection.epochs} epoch(s) from scratch on "
-                f"{detection.synthetic_size[0]} **generated** BDD100k-format frames ({detection.image_size}², "
-                "3 classes; night frames darker and bluer, rainy frames noisier) and is evaluated on "
-                f"{detection.synthetic_size[1]} generated val frames (night ones only on day/night), on {run['cpu']}. "
-                "An SSD trained from scratch needs far more than a few iterations, so APs near 0 are expected: "
-                "the *ours* columns show that loading, the splits, IBN-b, the style-adversarial head, training, "
-                "checkpoints and COCOeval work end to end, nothing about the modules. Run `-p profile paper` "
-                "with BDD100k on GPUs for the real protocol.",
-            )
-        )
-    )
+# Every chapter page opens alike (same shape, its own chapter): settings, provenance, warning.
+page = open_page(table5, profile)
+show_page_warning(page)
 
 # %% [markdown]
 # ## Paper beside ours (AP@0.5, %)
@@ -90,17 +69,16 @@ results.round(2)
 
 # %% [markdown]
 # ## Recorded runs
+#
+# Runs on real BDD100k made with `attnlib detect --table 5 … --commit` (`data/results/detection/`),
+# once committed to git.
 
 # %%
-records = detection_records("bdd100k")
-if records.empty:
-    display(Markdown("No detection run records are committed yet: no BDD100k run has been made on real data."))
-else:
-    display(records)
+show_detection_records("bdd100k", "BDD100k")
 
 # %% [markdown]
 # The paper's text says SSD was trained "on the 100,000 training images"; BDD100k's detection
 # training split has 70,000 (see the errata in {doc}`fig2_complexity`).
 
 # %%
-provenance_table(run).style.hide(axis="index")
+provenance_table(page.run).style.hide(axis="index")

@@ -224,7 +224,7 @@ def synthetic_summary() -> pd.DataFrame:
 
 def test_report_best_engine_and_table2_from_known_summary():
     from attnlib import paper
-    from attnlib.bench.report import best_engine, depth_conclusions, table2_latency
+    from attnlib.reproduce.fig3 import best_engine, depth_conclusions, table2_latency
 
     summary = synthetic_summary()
     assert best_engine(summary) == "openvino"

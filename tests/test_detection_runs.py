@@ -12,18 +12,14 @@ from torch import nn
 from attnlib import attention, build_model, paper
 from attnlib.cli import main
 from attnlib.detection.data import load_detection_dataset
-from attnlib.detection.experiments import (
-    TABLE5_ROWS,
-    gains_over_baseline,
-    table4_layout,
-    table4_settings,
-    table5_layout,
-    table5_method_name,
-    table5_settings,
-)
 from attnlib.detection.faster_rcnn import resnet_fpn_backbone
 from attnlib.detection.task import DetectionConfig, DetectionTask, build_detector, evaluate_detection
-from attnlib.train.loop import DistributedContext, _step_with_factor, train
+from attnlib.reproduce import table4, table5
+from attnlib.reproduce.detection import detection_output, gains_over_baseline
+from attnlib.reproduce.table4 import table4_layout
+from attnlib.reproduce.table5 import TABLE5_ROWS, table5_layout, table5_method_name
+from attnlib.train.distributed import DistributedContext
+from attnlib.train.loop import _step_with_factor, train
 
 TINY_BDD = {
     "dataset": "synthetic-bdd100k",
@@ -192,20 +188,19 @@ def test_cli_detect_runs_one_row_and_reports_missing_weights(tmp_path, capsys, t
 
 
 def test_table_settings_cover_the_papers_rows():
-    table4, table5 = paper.load("table4"), paper.load("table5")
-    paper4 = table4_settings("paper")
-    assert {(m, i) for m, i in paper4.rows} == set(zip(table4.module, table4.initialization, strict=True))
+    paper4_rows, paper5_rows = paper.load("table4"), paper.load("table5")
+    paper4 = table4.SETTINGS.get("paper")
+    assert {(m, i) for m, i in paper4.rows} == set(zip(paper4_rows.module, paper4_rows.initialization, strict=True))
     assert paper4.detection.epochs == 12 and paper4.detection.image_size == 800
-    assert len(table5_settings("paper").rows) == len(table5) == len(TABLE5_ROWS)
+    assert len(table5.SETTINGS.get("paper").rows) == len(paper5_rows) == len(TABLE5_ROWS)
     names = {(s, table5_method_name(m, method)) for s, m, method in TABLE5_ROWS}
     assert ("day_night", "SE + IBN") in names and ("day_night", "Style-adversarial") in names
     for profile in ("smoke", "default"):
-        assert table4_settings(profile).scaled and table5_settings(profile).scaled
+        assert table4.SETTINGS.get(profile).scaled and table5.SETTINGS.get(profile).scaled
     # paper runs live in data/checkpoints/<run name>, where `attnlib detect` runs of a cell are reused
-    from attnlib.detection.experiments import _output
 
-    assert _output(paper4, None, "scratch") is None
-    assert str(_output(table5_settings("smoke"), None, "scratch")) == "scratch"
+    assert detection_output(paper4, None, "scratch") is None
+    assert str(detection_output(table5.SETTINGS.get("smoke"), None, "scratch")) == "scratch"
 
 
 def test_layouts_put_paper_beside_ours():
@@ -242,7 +237,7 @@ def test_detection_ddp_two_processes_gloo_matches_single_process(tmp_path, one_t
     from tests.test_train import run_cli_with_torchrun
 
     config = replace(
-        table5_settings("smoke").detection,
+        table5.SETTINGS.get("smoke").detection,
         attention="se",
         split="all",
         method="style_adversarial",

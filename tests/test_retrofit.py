@@ -147,7 +147,7 @@ def test_offline_torchvision_weights_name_the_cache(monkeypatch, tmp_path):
 
 
 def test_table3_protocol_smoke(tmp_path):
-    from attnlib.train.finetune import run_table3
+    from attnlib.reproduce.table3 import run_table3
 
     rows = [("baseline", False), ("ab", False), ("se", False), ("se", True)]
     results = run_table3("smoke", cache=tmp_path, rows=rows)

@@ -15,6 +15,7 @@ import torch
 from PIL import Image
 
 from attnlib import attention, build_model
+from attnlib.reproduce.training import paper_config, profile_config
 from attnlib.train import (
     DatasetNotFound,
     InterleavedBatchSampler,
@@ -22,8 +23,6 @@ from attnlib.train import (
     TrainConfig,
     aggregate_seeds,
     load_dataset,
-    paper_config,
-    profile_config,
     topk_correct,
     train,
 )
@@ -277,7 +276,7 @@ def test_unknown_dataset_lists_valid_names():
 
 
 def test_table1_marks_best_and_within_one_std():
-    from attnlib.train.experiments import best_marks, table1_style
+    from attnlib.reproduce.table1 import best_marks, table1_style
 
     summary = pd.DataFrame(
         {

@@ -12,10 +12,10 @@ import pytest
 import torch
 
 from attnlib import results
-from attnlib.bench.report import committed_records, guarded_conclusions, measurement_problems
 from attnlib.book_guard import notebook_problems
 from attnlib.cli import build_parser, main
 from attnlib.notebooks import NOTEBOOKS, NotebookFailed, execute
+from attnlib.reproduce.latency import committed_records, guarded_conclusions, measurement_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 LATENCY_EXPERIMENTS = ("fig3_depth", "fig5_resolution", "fig6_batch", "modules", "single")

@@ -24,13 +24,16 @@ from attnlib.attention.se import SqueezeExcitation
 from attnlib.attention.srm import StyleRecalibration
 
 __all__ = [
+    "BASELINE",
     "AttentionBias",
     "EfficientChannelAttention",
     "MultiSqueezeExcitation",
     "SqueezeExcitation",
     "StyleRecalibration",
     "adaptive_kernel_size",
+    "attention_or_none",
     "available",
+    "compared",
     "create",
     "display_name",
     "resolve",
@@ -44,6 +47,9 @@ _REGISTRY: dict[str, type[nn.Module]] = {
     "multise": MultiSqueezeExcitation,
 }
 
+BASELINE = "baseline"
+"""The one spelling of "no attention module" in tables, records, options and registries."""
+
 _DISPLAY_NAMES = {"ab": "AB", "eca": "ECA", "se": "SE", "srm": "SRM", "multise": "Multi-SE"}
 
 
@@ -52,9 +58,19 @@ def available() -> tuple[str, ...]:
     return tuple(_REGISTRY)
 
 
+def compared() -> tuple[str, ...]:
+    """The networks every comparison runs: :data:`BASELINE` first, then every module (paper's order)."""
+    return (BASELINE, *available())
+
+
+def attention_or_none(name: str | None) -> str | None:
+    """``None`` for :data:`BASELINE` (or None), else the module name, as configs store it."""
+    return None if name is None or name == BASELINE else name
+
+
 def display_name(name: str) -> str:
     """The paper's spelling of a module name (``"multise"`` → ``"Multi-SE"``); baseline too."""
-    if name in (None, "baseline", "none"):
+    if name in (None, BASELINE, "none"):
         return "Baseline"
     return _DISPLAY_NAMES.get(name, name)
 

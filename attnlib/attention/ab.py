@@ -23,6 +23,8 @@ class AttentionBias(nn.Module):
             which timm passes to attention layers).
     """
 
+    # The signature every module shares, on purpose (the registry, retrofit and timm rely on it):
+    # channels first, options as keywords, torch.nn factory keywords last.
     def __init__(
         self, channels: int, *, device: torch.device | str | None = None, dtype: torch.dtype | None = None
     ) -> None:

@@ -34,6 +34,8 @@ class EfficientChannelAttention(nn.Module):
         device, dtype: ``torch.nn`` factory keywords for the parameters (timm passes them).
     """
 
+    # The signature every module shares, on purpose (the registry, retrofit and timm rely on it):
+    # channels first, options as keywords, torch.nn factory keywords last.
     def __init__(
         self,
         channels: int,

@@ -18,7 +18,7 @@ from torch import nn
 from tqdm import tqdm
 
 from attnlib import build_model
-from attnlib.attention import available
+from attnlib.attention import BASELINE, compared
 from attnlib.bench.engines import (
     EngineOptions,
     EngineUnavailable,
@@ -34,7 +34,7 @@ from attnlib.models import BasicBlock, Bottleneck
 
 log = logging.getLogger(__name__)
 
-ALL_ATTENTIONS = ("baseline", *available())
+ALL_ATTENTIONS = compared()
 
 
 @dataclass(frozen=True)
@@ -46,20 +46,20 @@ class Variant:
     """
 
     model: str
-    attention: str = "baseline"
+    attention: str = BASELINE
     label: str | None = None
     factory: object = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
-        return self.label or (self.attention if self.attention != "baseline" else "baseline")
+        return self.label or self.attention
 
     def build(self) -> nn.Module:
         """The network, initialised for benchmarking (see :func:`condition_for_benchmark`)."""
         if self.factory is not None:
             model = self.factory()
         else:
-            model = build_model(self.model, attention=None if self.attention == "baseline" else self.attention)
+            model = build_model(self.model, attention=self.attention)
         return condition_for_benchmark(model)
 
 
@@ -133,7 +133,7 @@ def measure_group(
         "cuda_graphs": options.cuda_graphs,
         "resolution": resolution,
         "batch_size": batch_size,
-        "baseline": variants[0].name,
+        "baseline": variants[0].name,  # a column: the name of the group's baseline variant
     }
     for key, value in context.items():
         summary[key] = value
@@ -213,7 +213,7 @@ def resolution_groups(
     for depth in depths:
         variants = [Variant(f"resnet{depth}", a) for a in _baseline_first(attentions)]
         if deeper_reference and depth in DEEPER:
-            variants.append(Variant(f"resnet{DEEPER[depth]}", "baseline", label=f"resnet{DEEPER[depth]}"))
+            variants.append(Variant(f"resnet{DEEPER[depth]}", BASELINE, label=f"resnet{DEEPER[depth]}"))
         groups += [(variants, r, 1) for r in resolutions]
     return groups
 
@@ -233,8 +233,8 @@ def batch_groups(
 
 
 def _baseline_first(attentions: Sequence[str]) -> list[str]:
-    rest = [a for a in attentions if a != "baseline"]
-    return ["baseline", *rest]
+    rest = [a for a in attentions if a != BASELINE]
+    return [BASELINE, *rest]
 
 
 def options_record(options: EngineOptions, engines: Sequence[str]) -> dict[str, object]:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from torch import nn
 
 from attnlib import build_model
-from attnlib.attention import available
+from attnlib.attention import BASELINE, available
 from attnlib.bench.latency import Variant
 from attnlib.bench.plain import PLAIN
 
@@ -41,7 +41,7 @@ def module_variants(
     model: str = "resnet50", attentions: Sequence[str] = available(), timm: bool = True
 ) -> list[Variant]:
     """Baseline, then for each module: attnlib's, the plain reference's and (SE, ECA) timm's."""
-    variants = [Variant(model, "baseline", label="baseline")]
+    variants = [Variant(model, BASELINE, label=BASELINE)]
     for name in attentions:
         variants.append(Variant(model, name, label=f"attnlib/{name}"))
         variants.append(

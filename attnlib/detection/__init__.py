@@ -8,8 +8,10 @@
 * :mod:`~attnlib.detection.layers` — gradient reversal, the style-adversarial head and detector, IBN-b.
 * :mod:`~attnlib.detection.task` — :class:`DetectionConfig` / :class:`DetectionTask`, which run
   detectors through the shared training loop (``attnlib.train.train``).
-* :mod:`~attnlib.detection.experiments` — Tables 4 and 5 per profile, for the notebooks and
-  ``attnlib detect``.
+* :mod:`~attnlib.detection.records` — run records of detection runs.
+
+Tables 4 and 5 themselves (settings per profile, rows, layouts) are chapters of
+:mod:`attnlib.reproduce` (``table4``, ``table5``).
 """
 
 from attnlib.detection.bdd import BddBoxes, write_synthetic_bdd

@@ -17,12 +17,13 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from attnlib.attention import BASELINE
 from attnlib.detection.bdd import TIMES_OF_DAY, WEATHERS
 from attnlib.detection.coco import coco_average_precision
 from attnlib.detection.data import collate_detection, load_detection_dataset
 from attnlib.train.config import TrainConfig
 from attnlib.train.data import DatasetSplits
-from attnlib.train.loop import DistributedContext, shard_batches
+from attnlib.train.distributed import DistributedContext, shard_batches
 
 DETECTORS = ("faster_rcnn", "ssd512")
 METHODS = (None, "ibn", "style_adversarial")
@@ -95,7 +96,7 @@ class DetectionConfig(TrainConfig):
         split = f"-{self.split}" if "bdd100k" in self.dataset else ""
         method = f"+{self.method}" if self.method else ""
         init = f"-{self.init}" if self.init != "none" else ""
-        module = self.attention or "baseline"
+        module = self.attention or BASELINE
         return f"{self.dataset}{split}-{self.model}-{module}{method}{init}-seed{self.seed}-{self.profile}"
 
     def task(self) -> DetectionTask:
@@ -173,6 +174,8 @@ def evaluate_detection(
 
 class DetectionTask:
     """Detection in the shared loop: list batches, the detector's summed losses, warmup, COCO AP."""
+
+    # Shaped like attnlib.train.task.ClassificationTask on purpose: both implement the Task protocol.
 
     collate = staticmethod(collate_detection)
 

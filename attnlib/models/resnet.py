@@ -45,6 +45,9 @@ def attention_factory(attention: AttentionSpec, options: dict[str, Any] | None =
 class BasicBlock(nn.Module):
     """Two 3×3 convolutions; ``attention`` acts on the second BatchNorm's output."""
 
+    # BasicBlock and Bottleneck keep torchvision's constructor and attribute names on purpose
+    # (state-dict compatibility with its weights), so their openings look alike.
+
     expansion = 1
 
     def __init__(

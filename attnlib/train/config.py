@@ -1,27 +1,32 @@
-"""Training settings from the paper (Sect. 4.1), as frozen dataclasses per profile.
+"""What defines one training run: :class:`TrainConfig`, a frozen dataclass.
 
-CIFAR (Sect. 4.1.1): SGD, momentum 0.9, weight decay 1e-4, 164 epochs, batch 128, lr 0.2, ×0.1
-at epochs 81 and 122. ImageNet (the paper's code): 90 epochs, batch 256, lr 0.1, ×0.1 at the
-0-indexed epochs 31 and 61 — the common recipe steps at 30 and 60; ``lr_milestones`` selects.
 Milestones are 0-indexed epochs at whose start the learning rate is multiplied by ``lr_gamma``
-(``torch.optim.lr_scheduler.MultiStepLR`` semantics).
+(``torch.optim.lr_scheduler.MultiStepLR`` semantics). The paper's schedules per profile are not
+here but in :mod:`attnlib.reproduce.training`: this package trains what it is given.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from attnlib.train.loop import Task
+from attnlib.attention import BASELINE, attention_or_none, resolve
+from attnlib.checks import require_non_negative, require_positive
+from attnlib.profiles import require_profile
 
-PROFILES = ("smoke", "default", "paper")
+if TYPE_CHECKING:
+    from attnlib.train.task import Task
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that defines one training run (one seed)."""
+    """Everything that defines one training run (one seed).
+
+    ``attention`` is a module name or None; ``"baseline"`` is accepted and stored as None, so one
+    run has one config (and one run folder) however it was named. ``profile`` labels the run (its
+    name, its record); it does not change any other setting.
+    """
 
     dataset: str = "synthetic-cifar"
     model: str = "cifar_resnet20"
@@ -48,10 +53,10 @@ class TrainConfig:
     output: str | None = None
 
     def __post_init__(self) -> None:
-        from attnlib.checks import require_non_negative, require_positive
-
-        if self.profile not in PROFILES:
-            raise ValueError(f"unknown profile {self.profile!r}; valid profiles are {', '.join(PROFILES)}")
+        object.__setattr__(self, "attention", attention_or_none(self.attention))
+        if self.attention is not None:
+            resolve(self.attention)  # an unknown name is refused here, listing the valid ones
+        require_profile(self.profile)
         if self.device not in ("cpu", "cuda"):
             raise ValueError(f"unknown device {self.device!r}; valid devices are cpu, cuda")
         for name in ("epochs", "batch_size", "lr", "lr_gamma"):
@@ -67,7 +72,7 @@ class TrainConfig:
     def run_name(self) -> str:
         """Stable name of the run's folder and record: dataset, model, block, module and seed."""
         block = f"-{self.block}" if self.model.startswith("cifar") and self.block else ""
-        return f"{self.dataset}-{self.model}{block}-{self.attention or 'baseline'}-seed{self.seed}-{self.profile}"
+        return f"{self.dataset}-{self.model}{block}-{self.attention or BASELINE}-seed{self.seed}-{self.profile}"
 
     def run_dir(self) -> Path:
         """Where checkpoints go (``data/checkpoints/<run_name>`` unless ``output`` is set)."""
@@ -79,90 +84,7 @@ class TrainConfig:
         return asdict(self)
 
     def task(self) -> Task:
-        """The training task of this config: image classification."""
-        from attnlib.train.loop import ClassificationTask
+        """The training task of this config: image classification (detection configs override this)."""
+        from attnlib.train.task import ClassificationTask
 
         return ClassificationTask(self)
-
-
-def paper_config(dataset: str, model: str, attention: str | None, seed: int = 0, **overrides: object) -> TrainConfig:
-    """The paper's protocol for ``dataset`` (``cifar10``, ``cifar100`` or ``imagenet``)."""
-    if dataset in ("cifar10", "cifar100"):
-        base = TrainConfig(
-            dataset=dataset,
-            model=model,
-            attention=attention,
-            seed=seed,
-            epochs=164,
-            batch_size=128,
-            lr=0.2,
-            lr_milestones=(81, 122),
-            profile="paper",
-        )
-    elif dataset == "imagenet":
-        base = TrainConfig(
-            dataset=dataset,
-            model=model,
-            block=None,
-            attention=attention,
-            seed=seed,
-            epochs=90,
-            batch_size=256,
-            lr=0.1,
-            lr_milestones=(31, 61),
-            srm_no_weight_decay=True,
-            workers=8,
-            profile="paper",
-        )
-    else:
-        raise ValueError(f"the paper profile needs a real dataset (cifar10, cifar100, imagenet), got {dataset!r}")
-    return replace(base, **overrides)
-
-
-def profile_config(
-    profile: str, dataset: str, model: str, attention: str | None, seed: int = 0, **overrides: object
-) -> TrainConfig:
-    """Settings for ``profile``: ``paper`` as published; ``default``/``smoke`` a short schedule.
-
-    The dataset is always the one named: a real dataset (``cifar10``, ``cifar100``, ``imagenet``)
-    is read from disk at every profile (or refused with the missing-data error), and generated
-    data is used only when asked for by name (``synthetic-cifar``, ``synthetic-imagenet``).
-    """
-    from attnlib.train.data import DATASETS
-
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; valid profiles are {', '.join(PROFILES)}")
-    if dataset not in DATASETS:
-        raise ValueError(f"unknown dataset {dataset!r}; valid names are {', '.join(DATASETS)}")
-    if profile == "paper":
-        return paper_config(dataset, model, attention, seed, **overrides)
-    real = {"block": None, "workers": 8} if dataset == "imagenet" else {}
-    if profile == "default":
-        base = TrainConfig(
-            dataset=dataset,
-            model=model,
-            attention=attention,
-            seed=seed,
-            epochs=4,
-            batch_size=64,
-            lr=0.1,
-            lr_milestones=(3,),
-            synthetic_size=(1536, 512),
-            profile="default",
-            **real,
-        )
-    else:
-        base = TrainConfig(
-            dataset=dataset,
-            model=model,
-            attention=attention,
-            seed=seed,
-            epochs=2,
-            batch_size=32,
-            lr=0.1,
-            lr_milestones=(1,),
-            synthetic_size=(128, 64),
-            profile="smoke",
-            **real,
-        )
-    return replace(base, **overrides)

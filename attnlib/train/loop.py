@@ -1,7 +1,7 @@
 """The training loop shared by every accuracy experiment (Tables 1–3 and the detection Tables 4–5).
 
 * What is trained is a :class:`Task`: it builds the data and the network, computes a batch's loss and
-  evaluates. :class:`ClassificationTask` (cross-entropy, top-1/top-5) is the default;
+  evaluates (:mod:`attnlib.train.task`). :class:`ClassificationTask` (top-1/top-5) is the default;
   ``attnlib.detection.DetectionTask`` plugs detectors into the very same loop.
 * SGD with momentum and weight decay, ``MultiStepLR``; top-1/top-5 on the validation set each epoch.
 * A checkpoint after every epoch (model, optimiser, scheduler, RNG states, epoch, config), written
@@ -33,20 +33,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import torch
-import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler
 from tqdm import tqdm
 
-from attnlib import build_model
 from attnlib.attention import StyleRecalibration
 from attnlib.results import atomic_write, atomic_write_text, provenance
 from attnlib.train.config import TrainConfig
-from attnlib.train.data import DatasetSplits, load_dataset
+from attnlib.train.data import DatasetSplits
+from attnlib.train.distributed import DistributedContext, distributed_context
+from attnlib.train.task import Task
 
 log = logging.getLogger(__name__)
 
@@ -78,44 +78,6 @@ class InterleavedBatchSampler(Sampler[list[int]]):
         order = torch.randperm(self.length, generator=generator).tolist()
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             yield order[start : start + self.batch_size][self.stream :: self.streams]
-
-
-def topk_correct(logits: torch.Tensor, targets: torch.Tensor, ks: tuple[int, ...] = (1, 5)) -> list[int]:
-    """Number of samples whose target is among the top-k logits, for each k (k capped at #classes)."""
-    largest = min(max(ks), logits.shape[1])
-    top = logits.topk(largest, dim=1).indices
-    hits = top.eq(targets.view(-1, 1))
-    return [int(hits[:, : min(k, largest)].any(dim=1).sum()) for k in ks]
-
-
-@dataclass
-class DistributedContext:
-    """Rank and world size (1 process when not launched by torchrun)."""
-
-    rank: int = 0
-    world_size: int = 1
-    local_rank: int = 0
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-    @property
-    def enabled(self) -> bool:
-        return self.world_size > 1
-
-
-def distributed_context(device: str) -> DistributedContext:
-    """Join the process group torchrun set up (env:// rendezvous), if any."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world == 1:
-        return DistributedContext()
-    if not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if device == "cuda" else "gloo")
-    context = DistributedContext(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
-    if device == "cuda":
-        torch.cuda.set_device(context.local_rank)
-    return context
 
 
 @dataclass
@@ -282,96 +244,6 @@ def _loader(dataset: Dataset, sampler: Sampler, config: TrainConfig, collate: An
     )
 
 
-def shard_batches(length: int, batch_size: int, context: DistributedContext) -> list[list[int]]:
-    """This process's evaluation batches: every ``world_size``-th sample from ``rank``, in order."""
-    indices = list(range(length))[context.rank :: context.world_size]
-    return [indices[i : i + batch_size] for i in range(0, len(indices), batch_size)]
-
-
-def evaluate(model: nn.Module, dataset: Dataset, config: TrainConfig, context: DistributedContext) -> dict[str, float]:
-    """Loss, top-1 and top-5 (%) on ``dataset``; each process evaluates an interleaved shard."""
-    loader = DataLoader(
-        dataset, batch_sampler=shard_batches(len(dataset), config.batch_size, context), num_workers=config.workers
-    )
-    totals = torch.zeros(4, dtype=torch.float64)
-    model.eval()
-    with torch.inference_mode():
-        for images, targets in loader:
-            images, targets = images.to(config.device), targets.to(config.device)
-            logits = model(images).float()
-            top1, top5 = topk_correct(logits, targets)
-            loss = nn.functional.cross_entropy(logits, targets, reduction="sum")
-            totals += torch.tensor([float(loss), top1, top5, len(targets)], dtype=torch.float64)
-    if context.enabled:
-        dist.all_reduce(totals)
-    loss, top1, top5, count = totals.tolist()
-    return {"val_loss": loss / count, "top1": 100 * top1 / count, "top5": 100 * top5 / count}
-
-
-def build_training_model(config: TrainConfig, num_classes: int) -> nn.Module:
-    """The network of ``config`` with its seed applied before initialisation."""
-    torch.manual_seed(config.seed)
-    block = config.block if config.model.startswith("cifar") else None
-    return build_model(config.model, attention=config.attention, num_classes=num_classes, block=block)
-
-
-class Task(Protocol):
-    """What the loop needs from an experiment: data, a network, a batch loss and an evaluation."""
-
-    collate: Any
-
-    def splits(self) -> DatasetSplits:
-        """Train and validation datasets (``num_classes`` sizes the network's output)."""
-
-    def build_model(self, splits: DatasetSplits) -> nn.Module:
-        """A freshly initialised network for these data."""
-
-    def loss(self, network: nn.Module, batch: Any) -> tuple[torch.Tensor, int]:
-        """Mean loss of one (micro-)batch and its number of samples; moves the batch to the device."""
-
-    def lr_factor(self, iteration: int) -> float:
-        """Multiplier of the scheduled learning rate at a global iteration (warmup); 1 otherwise."""
-
-    def evaluate(self, model: nn.Module, dataset: Dataset, context: DistributedContext) -> dict[str, float]:
-        """Validation metrics, identical on every process."""
-
-
-class ClassificationTask:
-    """Image classification: cross-entropy on logits, top-1/top-5 on the validation set."""
-
-    collate = None
-
-    def __init__(self, config: TrainConfig) -> None:
-        self.config = config
-
-    def splits(self) -> DatasetSplits:
-        config = self.config
-        return load_dataset(
-            config.dataset,
-            config.data_root,
-            download=config.download,
-            synthetic_size=config.synthetic_size,
-            seed=config.seed,
-            synthetic_noise=config.synthetic_noise,
-        )
-
-    def build_model(self, splits: DatasetSplits) -> nn.Module:
-        return build_training_model(self.config, splits.num_classes)
-
-    def loss(self, network: nn.Module, batch: Any) -> tuple[torch.Tensor, int]:
-        images, targets = batch
-        images, targets = images.to(self.config.device), targets.to(self.config.device)
-        if self.config.channels_last:
-            images = images.contiguous(memory_format=torch.channels_last)
-        return nn.functional.cross_entropy(network(images), targets), len(targets)
-
-    def lr_factor(self, iteration: int) -> float:
-        return 1.0
-
-    def evaluate(self, model: nn.Module, dataset: Dataset, context: DistributedContext) -> dict[str, float]:
-        return evaluate(model, dataset, self.config, context)
-
-
 def train(
     config: TrainConfig,
     *,
@@ -407,6 +279,24 @@ def train(
         return _train(config, context, resume, accumulation_steps, stop_after_epochs, progress, model, task, overwrite)
 
 
+@dataclass
+class _Session:
+    """Everything one training holds between epochs: what :func:`_restore`, :func:`_run_epoch` and
+    :func:`_save` share."""
+
+    config: TrainConfig
+    context: DistributedContext
+    task: Task
+    splits: DatasetSplits
+    model: nn.Module
+    network: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.MultiStepLR
+    scaler: torch.amp.GradScaler
+    sampler: InterleavedBatchSampler
+    streams: int
+
+
 def _train(
     config: TrainConfig,
     context: DistributedContext,
@@ -418,50 +308,22 @@ def _train(
     task: Task | None,
     overwrite: bool,
 ) -> TrainResult:
-    """The body of :func:`train`, run while the run folder is locked."""
+    """The body of :func:`train`, run while the run folder is locked: set up, restore, then
+    one :func:`_run_epoch` and one :func:`_save` per epoch."""
     if accumulation_steps < 1:
         raise ValueError(f"accumulation_steps must be >= 1, got {accumulation_steps}")
-    run_dir = config.run_dir()
-    checkpoint_path = run_dir / "checkpoint.pt"
-    saved = _existing_checkpoint(checkpoint_path, resume, overwrite, config)
-    streams = context.world_size if context.enabled else accumulation_steps
     if context.enabled and accumulation_steps != 1:
         raise ValueError("use either DDP processes or accumulation_steps, not both")
-    task = task if task is not None else config.task()
-    splits = task.splits()
-    model = model if model is not None else task.build_model(splits)
-    model = model.to(config.device)
-    if config.channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    network = nn.parallel.DistributedDataParallel(model) if context.enabled else model
-    optimizer = torch.optim.SGD(
-        parameter_groups(model, config), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
-    )
-    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(config.lr_milestones), config.lr_gamma)
-    scaler = torch.amp.GradScaler(enabled=config.amp and config.device == "cuda")
+    checkpoint_path = config.run_dir() / "checkpoint.pt"
+    saved = _existing_checkpoint(checkpoint_path, resume, overwrite, config)
+    session = _set_up(config, context, task if task is not None else config.task(), model, accumulation_steps)
+    splits = session.splits
     result = TrainResult(
         config,
-        model=model,
+        model=session.model,
         dataset={"dataset": splits.description, "train_size": len(splits.train), "val_size": len(splits.val)},
     )
-    if len(splits.train) < config.batch_size:
-        raise ValueError(
-            f"batch_size {config.batch_size} is larger than the training set ({len(splits.train)} samples of "
-            f"{splits.description}): no optimisation step would be taken. Use a batch size <= {len(splits.train)}."
-        )
-    start_epoch = 0
-    if saved is not None:
-        state = saved
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        scaler.load_state_dict(state["scaler"])
-        _set_rng_state(state["rng"])
-        start_epoch, result.history = state["epoch"] + 1, state["history"]
-        log.info("resumed %s at epoch %d", config.run_name, start_epoch)
-    sampler = InterleavedBatchSampler(
-        len(splits.train), config.batch_size, config.seed, context.rank if context.enabled else 0, streams
-    )
+    start_epoch = 0 if saved is None else _restore(session, saved, result)
     end_epoch = config.epochs if stop_after_epochs is None else min(config.epochs, start_epoch + stop_after_epochs)
     record_provenance = provenance(
         config.profile,
@@ -473,57 +335,118 @@ def _train(
         accumulation_steps=accumulation_steps,
     )
     for epoch in range(start_epoch, end_epoch):
-        started = time.perf_counter()
-        model.train()
-        sampler.set_epoch(epoch)
-        micro_samplers = [sampler] if context.enabled or streams == 1 else [_stream(sampler, s) for s in range(streams)]
-        running_loss, seen = 0.0, 0
-        batches = zip(*[_loader(splits.train, s, config, task.collate) for s in micro_samplers], strict=True)
-        bar = tqdm(
-            batches,
-            total=len(sampler),
-            desc=f"epoch {epoch + 1}/{config.epochs}",
-            leave=False,
-            disable=not (progress and context.is_main),
-        )
-        for step, micro_batches in enumerate(bar):
-            optimizer.zero_grad(set_to_none=True)
-            for batch in micro_batches:
-                autocast = torch.autocast("cuda", dtype=torch.float16) if scaler.is_enabled() else nullcontext()
-                with autocast:
-                    loss, count = task.loss(network, batch)
-                scaler.scale(loss / len(micro_batches)).backward()
-                running_loss += loss.item() * count
-                seen += count
-            _step_with_factor(optimizer, scaler, task.lr_factor(epoch * len(sampler) + step))
-            if not math.isfinite(running_loss):
-                raise FloatingPointError(f"training loss became {running_loss} in epoch {epoch}")
-            bar.set_postfix(loss=f"{running_loss / max(seen, 1):.3f}")
-        lr = optimizer.param_groups[0]["lr"]
-        scheduler.step()
-        metrics = task.evaluate(model, splits.val, context)
-        metrics.update(
-            epoch=epoch, lr=lr, train_loss=running_loss / max(seen, 1), seconds=time.perf_counter() - started
-        )
-        result.history.append(metrics)
+        result.history.append(_run_epoch(session, epoch, progress))
         if context.is_main:
-            save_checkpoint(
-                checkpoint_path,
-                {
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "scaler": scaler.state_dict(),
-                    "rng": _rng_state(),
-                    "epoch": epoch,
-                    "history": result.history,
-                    "config": config.as_dict(),
-                },
-            )
-            atomic_write_text(run_dir / "record.json", _json({**record_provenance, "history": result.history}))
-            log.info("epoch %d: %s", epoch, metrics)
+            _save(session, checkpoint_path, epoch, result.history, record_provenance)
     result.checkpoint = checkpoint_path
     return result
+
+
+def _set_up(
+    config: TrainConfig, context: DistributedContext, task: Task, model: nn.Module | None, accumulation_steps: int
+) -> _Session:
+    """Data, network (built, or the one given), optimiser, schedule, gradient scaler and sampler."""
+    splits = task.splits()
+    if len(splits.train) < config.batch_size:
+        raise ValueError(
+            f"batch_size {config.batch_size} is larger than the training set ({len(splits.train)} samples of "
+            f"{splits.description}): no optimisation step would be taken. Use a batch size <= {len(splits.train)}."
+        )
+    model = (model if model is not None else task.build_model(splits)).to(config.device)
+    if config.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    optimizer = torch.optim.SGD(
+        parameter_groups(model, config), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+    )
+    streams = context.world_size if context.enabled else accumulation_steps
+    return _Session(
+        config=config,
+        context=context,
+        task=task,
+        splits=splits,
+        model=model,
+        network=nn.parallel.DistributedDataParallel(model) if context.enabled else model,
+        optimizer=optimizer,
+        scheduler=torch.optim.lr_scheduler.MultiStepLR(optimizer, list(config.lr_milestones), config.lr_gamma),
+        scaler=torch.amp.GradScaler(enabled=config.amp and config.device == "cuda"),
+        sampler=InterleavedBatchSampler(
+            len(splits.train), config.batch_size, config.seed, context.rank if context.enabled else 0, streams
+        ),
+        streams=streams,
+    )
+
+
+def _restore(session: _Session, state: dict[str, Any], result: TrainResult) -> int:
+    """Load a checkpoint's weights, optimiser, schedule, scaler, RNG states and history; return the
+    epoch to continue from."""
+    session.model.load_state_dict(state["model"])
+    session.optimizer.load_state_dict(state["optimizer"])
+    session.scheduler.load_state_dict(state["scheduler"])
+    session.scaler.load_state_dict(state["scaler"])
+    _set_rng_state(state["rng"])
+    result.history = state["history"]
+    log.info("resumed %s at epoch %d", session.config.run_name, state["epoch"] + 1)
+    return state["epoch"] + 1
+
+
+def _run_epoch(session: _Session, epoch: int, progress: bool) -> dict[str, Any]:
+    """Train one epoch (every global batch, as micro-batches when accumulating), step the schedule,
+    evaluate; return the epoch's metrics."""
+    config, context, sampler, task = session.config, session.context, session.sampler, session.task
+    optimizer, scaler = session.optimizer, session.scaler
+    started = time.perf_counter()
+    session.model.train()
+    sampler.set_epoch(epoch)
+    streams = session.streams
+    micro_samplers = [sampler] if context.enabled or streams == 1 else [_stream(sampler, s) for s in range(streams)]
+    running_loss, seen = 0.0, 0
+    batches = zip(*[_loader(session.splits.train, s, config, task.collate) for s in micro_samplers], strict=True)
+    bar = tqdm(
+        batches,
+        total=len(sampler),
+        desc=f"epoch {epoch + 1}/{config.epochs}",
+        leave=False,
+        disable=not (progress and context.is_main),
+    )
+    for step, micro_batches in enumerate(bar):
+        optimizer.zero_grad(set_to_none=True)
+        for batch in micro_batches:
+            autocast = torch.autocast("cuda", dtype=torch.float16) if scaler.is_enabled() else nullcontext()
+            with autocast:
+                loss, count = task.loss(session.network, batch)
+            scaler.scale(loss / len(micro_batches)).backward()
+            running_loss += loss.item() * count
+            seen += count
+        _step_with_factor(optimizer, scaler, task.lr_factor(epoch * len(sampler) + step))
+        if not math.isfinite(running_loss):
+            raise FloatingPointError(f"training loss became {running_loss} in epoch {epoch}")
+        bar.set_postfix(loss=f"{running_loss / max(seen, 1):.3f}")
+    lr = optimizer.param_groups[0]["lr"]
+    session.scheduler.step()
+    metrics = task.evaluate(session.model, session.splits.val, context)
+    metrics.update(epoch=epoch, lr=lr, train_loss=running_loss / max(seen, 1), seconds=time.perf_counter() - started)
+    return metrics
+
+
+def _save(
+    session: _Session, checkpoint_path: Path, epoch: int, history: list[dict[str, Any]], record: dict[str, Any]
+) -> None:
+    """Checkpoint everything :func:`_restore` needs, and the run's ``record.json`` beside it."""
+    save_checkpoint(
+        checkpoint_path,
+        {
+            "model": session.model.state_dict(),
+            "optimizer": session.optimizer.state_dict(),
+            "scheduler": session.scheduler.state_dict(),
+            "scaler": session.scaler.state_dict(),
+            "rng": _rng_state(),
+            "epoch": epoch,
+            "history": history,
+            "config": session.config.as_dict(),
+        },
+    )
+    atomic_write_text(checkpoint_path.parent / "record.json", _json({**record, "history": history}))
+    log.info("epoch %d: %s", epoch, history[-1])
 
 
 def _existing_checkpoint(

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from attnlib.results import provenance, read_records, write_record
+from attnlib.attention import BASELINE
+from attnlib.results import provenance, read_records, record_labels, write_record
 from attnlib.train.config import TrainConfig
 
 
@@ -28,7 +29,7 @@ def write_training_record(
         dataset=config.dataset,
         model=config.model,
         block=config.block,
-        attention=config.attention or "baseline",
+        attention=config.attention or BASELINE,
         seed=config.seed,
     )
     return write_record(
@@ -46,13 +47,9 @@ def final_epochs(kind: str, root: Path | None = None) -> pd.DataFrame:
     rows = []
     for table, record in read_records(kind, root):
         last = table.iloc[-1].to_dict()
-        last.update(
-            profile=record.get("profile"),
-            hardware=record.get("gpu") or record.get("cpu"),
-            date=record.get("date"),
-            commit=str(record.get("git_commit"))[:10],
-        )
-        rows.append(last)
+        labels = record_labels(record)
+        labels.pop("threads")
+        rows.append({**last, **labels})
     return pd.DataFrame(rows)
 
 

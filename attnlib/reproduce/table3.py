@@ -1,4 +1,4 @@
-"""Table 3: retrofit modules into a pretrained ResNet and fine-tune (Sect. 4.2), plus identity-init.
+"""Table 3 — retrofit modules into a pretrained ResNet and fine-tune (Sect. 4.2), plus identity-init.
 
 Columns (the paper's, on an ImageNet-pretrained ResNet-18): (a) modules inserted, no training;
 (b) 2 epochs at lr 0.001; (c) 30 epochs at lr 0.001; (d) 20 epochs at lr 0.01 then 20 at 0.001
@@ -21,11 +21,14 @@ from pathlib import Path
 import pandas as pd
 from torch import nn
 
-from attnlib.attention import available, display_name
+from attnlib.attention import BASELINE, available, display_name
 from attnlib.models import build_model, load_pretrained, retrofit
-from attnlib.train.config import TrainConfig, profile_config
-from attnlib.train.data import load_dataset
-from attnlib.train.loop import DistributedContext, evaluate, train, train_cached
+from attnlib.profiles import PerProfile
+from attnlib.reproduce.common import synthetic_data_warning
+from attnlib.reproduce.training import paper_config
+from attnlib.train import TrainConfig, evaluate, load_dataset, train
+from attnlib.train.distributed import DistributedContext
+from attnlib.train.loop import train_cached
 
 
 @dataclass(frozen=True)
@@ -55,40 +58,68 @@ class FinetuneSettings:
     scaled: bool
 
 
-def finetune_settings(profile: str) -> FinetuneSettings:
-    """Table 3 at ``profile``: the paper's protocol, or a scaled-down synthetic one."""
-    if profile == "paper":
-        pretrain = profile_config("paper", "imagenet", "resnet18", None, 0)
-        return FinetuneSettings(pretrain, PAPER_SCHEDULES, scaled=False)
-    if profile == "default":
-        pretrain = profile_config(
-            "default",
-            "synthetic-cifar",
-            "cifar_resnet20",
-            None,
-            0,
+EXPERIMENT = "table3"
+
+# Each profile's pretraining is written out in full (same shape, other values) so that what a page
+# ran can be read here without resolving one schedule through another.
+SETTINGS: PerProfile[FinetuneSettings] = PerProfile(
+    paper=lambda: FinetuneSettings(paper_config("imagenet", "resnet18", None, 0), PAPER_SCHEDULES, scaled=False),
+    default=FinetuneSettings(
+        TrainConfig(
+            dataset="synthetic-cifar",
+            model="cifar_resnet20",
+            block="basic",
             epochs=5,
+            batch_size=64,
+            lr=0.1,
             lr_milestones=(4,),
             synthetic_size=(1024, 256),
-            block="basic",
             synthetic_noise=6.0,
-        )
-        schedules = (
+            profile="default",
+        ),
+        (
             Schedule("initialized", 0, 0.0),
             Schedule("2ep_lr0.001", 1, 0.001),
             Schedule("30ep_lr0.001", 3, 0.001),
             Schedule("20ep_lr0.01+20ep_lr0.001", 4, 0.01, (2,)),
-        )
-        return FinetuneSettings(pretrain, schedules, scaled=True)
-    pretrain = profile_config(
-        "smoke", "synthetic-cifar", "cifar_resnet8", None, 0, epochs=2, block="basic", synthetic_size=(96, 48)
+        ),
+        scaled=True,
+    ),
+    smoke=FinetuneSettings(
+        TrainConfig(
+            dataset="synthetic-cifar",
+            model="cifar_resnet8",
+            block="basic",
+            epochs=2,
+            batch_size=32,
+            lr=0.1,
+            lr_milestones=(1,),
+            synthetic_size=(96, 48),
+            profile="smoke",
+        ),
+        (
+            Schedule("initialized", 0, 0.0),
+            Schedule("2ep_lr0.001", 1, 0.001),
+            Schedule("20ep_lr0.01+20ep_lr0.001", 2, 0.01, (1,)),
+        ),
+        scaled=True,
+    ),
+)
+
+
+def page_warning(profile: str, settings: FinetuneSettings, hardware: str) -> str | None:
+    """The page's red warning when the protocol is scaled down onto generated data."""
+    if not settings.scaled:
+        return None
+    return synthetic_data_warning(
+        "scaled-down schedule, a protocol check, not the paper's numbers",
+        f"Profile `{profile}`: a {settings.pretrain.model} pretrained for {settings.pretrain.epochs} epochs on a "
+        f"**generated** 10-class dataset on {hardware} stands in for the ImageNet-pretrained ResNet-18; the "
+        "columns keep the paper's names but run "
+        + ", ".join(f"`{s.name}` → {s.epochs} epochs at lr {s.lr}" for s in settings.schedules[1:])
+        + ". Only the *initialized* column is expected to mirror the paper at any scale. "
+        "Run `-p profile paper` with ImageNet for the real protocol.",
     )
-    schedules = (
-        Schedule("initialized", 0, 0.0),
-        Schedule("2ep_lr0.001", 1, 0.001),
-        Schedule("20ep_lr0.01+20ep_lr0.001", 2, 0.01, (1,)),
-    )
-    return FinetuneSettings(pretrain, schedules, scaled=True)
 
 
 def pretrained_network(settings: FinetuneSettings, cache: Path) -> nn.Module:
@@ -102,7 +133,7 @@ def pretrained_network(settings: FinetuneSettings, cache: Path) -> nn.Module:
 
 def table3_rows() -> list[tuple[str, bool]]:
     """(module, identity_init) rows: baseline, every module, then every sigmoid module with identity-init."""
-    return [("baseline", False)] + [(m, False) for m in available()] + [(m, True) for m in available() if m != "ab"]
+    return [(BASELINE, False)] + [(m, False) for m in available()] + [(m, True) for m in available() if m != "ab"]
 
 
 def run_table3(profile: str, cache: Path | None = None, rows: list[tuple[str, bool]] | None = None) -> pd.DataFrame:
@@ -113,7 +144,7 @@ def run_table3(profile: str, cache: Path | None = None, rows: list[tuple[str, bo
     """
     from attnlib.paper import data_root
 
-    settings = finetune_settings(profile)
+    settings = SETTINGS.get(profile)
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         cache = Path(cache or data_root() / "checkpoints" / f"table3-{profile}")
@@ -129,7 +160,7 @@ def run_table3(profile: str, cache: Path | None = None, rows: list[tuple[str, bo
         for module, identity_init in rows or table3_rows():
             for schedule in settings.schedules:
                 network = copy.deepcopy(pretrained)
-                if module != "baseline":
+                if module != BASELINE:
                     retrofit(network, module, identity_init=identity_init)
                 if schedule.epochs == 0:
                     metrics = evaluate(network, splits.val, settings.pretrain, DistributedContext())
@@ -139,7 +170,7 @@ def run_table3(profile: str, cache: Path | None = None, rows: list[tuple[str, bo
                         epochs=schedule.epochs,
                         lr=schedule.lr,
                         lr_milestones=schedule.milestones,
-                        attention=None if module == "baseline" else module,
+                        attention=module,
                         output=str(finetune_dir / f"{module}-{identity_init}-{schedule.name}"),
                     )
                     metrics = train(config, model=network, progress=False).final
@@ -173,3 +204,28 @@ def table3_layout(results: pd.DataFrame, paper_table3: pd.DataFrame) -> pd.DataF
     return combined.swaplevel(0, 1, axis=1)[[(c, who) for c in columns for who in ("ours", "paper")]].reindex(
         ours.index
     )
+
+
+def identity_init_summary(results: pd.DataFrame) -> pd.DataFrame:
+    """Per sigmoid module: top-1 right after insertion, plain vs identity-init, beside the pretrained
+    baseline — does identity-init give the module AB's "unchanged at insertion" property?"""
+    initial = results[results.schedule == "initialized"].set_index(["module", "identity_init"]).top1
+    baseline = initial[(BASELINE, False)]
+    rows = []
+    for module in (m for m in available() if m != "ab" and (m, True) in initial.index):
+        rows.append(
+            {
+                "module": module,
+                "plain: initialized top-1": initial[(module, False)],
+                "identity-init: initialized top-1": initial[(module, True)],
+                "pretrained baseline": baseline,
+                "identity-init equals baseline": abs(initial[(module, True)] - baseline) < 1e-9,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def after_finetuning(results: pd.DataFrame) -> pd.DataFrame:
+    """Top-1 after each fine-tuning schedule, per (module, identity_init)."""
+    later = results[results.schedule != "initialized"]
+    return later.pivot_table(index=["module", "identity_init"], columns="schedule", values="top1", sort=False)

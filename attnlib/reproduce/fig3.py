@@ -1,0 +1,162 @@
+"""Fig. 3 and Table 2's timing columns — latency against depth (Sect. 4.3.1).
+
+ResNet-18 … 152, each with every module, batch 1, 224²; the paper's statements checked on a sweep.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from attnlib import paper
+from attnlib.attention import BASELINE, display_name
+from attnlib.bench.latency import depth_groups
+from attnlib.models import depth_from_model
+from attnlib.plots import plot_latency_vs_depth
+from attnlib.profiles import PerProfile
+from attnlib.reproduce.common import reduced_protocol_warning
+from attnlib.reproduce.latency import (
+    LatencySettings,
+    best_engine,
+    guarded_conclusions,
+    overhead_table,
+    paper_device,
+    paper_engines,
+    paper_precisions,
+)
+
+EXPERIMENT = "fig3_depth"
+
+SETTINGS: PerProfile[LatencySettings] = PerProfile(
+    smoke=LatencySettings(("eager", "openvino"), trials=3, warmup=1, depths=(18,)),
+    default=LatencySettings(("eager", "openvino"), trials=12, warmup=2),
+    paper=lambda: LatencySettings(
+        paper_engines(), trials=1000, warmup=20, device=paper_device(), precisions=paper_precisions()
+    ),
+)
+
+
+def page_warning(profile: str, settings: LatencySettings, hardware: str) -> str | None:
+    """The loud warning over this machine's measurement when it is not the paper's protocol."""
+    return reduced_protocol_warning(profile, hardware, f"{settings.trials} trials per network")
+
+
+def groups(settings: LatencySettings):
+    """The sweep's groups: per depth, the baseline and every module."""
+    return depth_groups(settings.depths)
+
+
+def table2_latency(summary: pd.DataFrame, table2: pd.DataFrame, engine: str | None) -> pd.DataFrame:
+    """Table 2's timing columns (ResNet-18/50) beside ours: absolute ms (min) and overhead %.
+
+    Paper: PyTorch and TensorRT on an RTX 2080 Ti, fp32, batch 1, 224², min of 1000 trials.
+    Ours: eager and ``engine`` (the best optimising engine that ran) on this machine.
+    """
+    paper = table2.assign(
+        paper_pytorch_overhead_pct=lambda t: (
+            100 * (t.pytorch_ms / t.groupby("depth").pytorch_ms.transform("first") - 1)
+        ),
+        paper_tensorrt_overhead_pct=lambda t: (
+            100 * (t.tensorrt_ms / t.groupby("depth").tensorrt_ms.transform("first") - 1)
+        ),
+    )
+    ours = summary[(summary.resolution == 224) & (summary.batch_size == 1) & (summary.precision == "fp32")]
+    ours = ours.assign(depth=ours.model.map(depth_from_model), module=ours.attention)
+    rows = []
+    for item in paper.itertuples():
+        row = {
+            "ResNet": item.depth,
+            "module": display_name(item.module),
+            "paper PyTorch ms": item.pytorch_ms,
+            "paper PyTorch %": item.paper_pytorch_overhead_pct,
+            "paper TensorRT ms": item.tensorrt_ms,
+            "paper TensorRT %": item.paper_tensorrt_overhead_pct,
+        }
+        for label, engine_name in (("eager", "eager"), (engine or "optimised", engine)):
+            match = ours[(ours.engine == engine_name) & (ours.depth == item.depth) & (ours.module == item.module)]
+            row[f"ours {label} ms"] = float(match.min_ms.iloc[0]) if len(match) else float("nan")
+            row[f"ours {label} %"] = float(match.overhead_min_pct.iloc[0]) if len(match) else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def depth_conclusions(summary: pd.DataFrame, engine: str | None) -> pd.DataFrame:
+    """The paper's Fig. 3 / Table 2 statements, checked on this run's measurements."""
+    data = summary[(summary.precision == "fp32") & (summary.batch_size == 1)].copy()
+    data["depth"] = data.model.map(depth_from_model)
+    rows = []
+
+    def cheapest(engine_name: str) -> list[str]:
+        part = data[(data.engine == engine_name) & (data.variant != BASELINE)]
+        return [f"R{d}: {display_name(g.sort_values('min_ms').variant.iloc[0])}" for d, g in part.groupby("depth")]
+
+    eager_cheapest = cheapest("eager")
+    rows.append(
+        {
+            "paper says": "AB has the smallest overhead in PyTorch (Table 2, Fig. 3a)",
+            "here (eager)": "cheapest module per depth: " + ", ".join(eager_cheapest),
+            "holds": all(item.endswith(": AB") for item in eager_cheapest),
+        }
+    )
+    eager = data[data.engine == "eager"].set_index(["depth", "variant"]).min_ms
+    if (18, "multise") in eager.index and (50, BASELINE) in eager.index:
+        rows.append(
+            {
+                "paper says": "ResNet-18 + Multi-SE is slower than baseline ResNet-50 in PyTorch",
+                "here (eager)": f"{eager[(18, 'multise')]:.1f} ms vs {eager[(50, 'baseline')]:.1f} ms",
+                "holds": bool(eager[(18, "multise")] > eager[(50, BASELINE)]),
+            }
+        )
+    if engine is not None:
+        optimised = data[data.engine == engine].set_index(["depth", "variant"])
+        eager_full = data[data.engine == "eager"].set_index(["depth", "variant"])
+        common = optimised.index.intersection(eager_full.index)
+        speedup = eager_full.loc[common, "min_ms"] / optimised.loc[common, "min_ms"]
+        mean_overhead_opt = optimised.loc[common].query("variant != 'baseline'").overhead_min_pct.mean()
+        mean_overhead_eager = eager_full.loc[common].query("variant != 'baseline'").overhead_min_pct.mean()
+        rows.append(
+            {
+                "paper says": "The optimising engine cuts total time 2-4× and reduces the relative overhead",
+                "here (eager)": f"{engine}: {speedup.min():.1f}-{speedup.max():.1f}× faster; mean module "
+                f"overhead {mean_overhead_eager:.1f} % (eager) vs {mean_overhead_opt:.1f} % ({engine})",
+                "holds": bool(speedup.min() >= 2 and mean_overhead_opt < mean_overhead_eager),
+            }
+        )
+        part = optimised.loc[common].reset_index()
+        ab = part[part.variant == "ab"].set_index("depth").overhead_min_pct
+        eca = part[part.variant == "eca"].set_index("depth").overhead_min_pct
+        if len(ab) and len(eca):
+            gap = (eca - ab).abs()
+            rows.append(
+                {
+                    "paper says": "After optimisation ECA costs nearly the same as AB (Fig. 4)",
+                    "here (eager)": f"|ECA − AB| overhead with {engine}: {gap.min():.1f}-{gap.max():.1f} points",
+                    "holds": bool(gap.max() <= 2.0),
+                }
+            )
+    overheads = data[data.variant != BASELINE].overhead_min_pct
+    rows.append(
+        {
+            "paper says": "Inference time grows 5-50 % while FLOPs grow 0.2-3 %",
+            "here (eager)": f"all engines and depths: {overheads.min():.1f} to {overheads.max():.1f} %",
+            "holds": bool(overheads.max() > 3),
+        }
+    )
+    return pd.DataFrame(rows).rename(columns={"here (eager)": "here"})
+
+
+def show(summary: pd.DataFrame, hardware: str, where: str) -> None:
+    """Fig. 3, the overhead table, Table 2's timing columns and the checked conclusions of one sweep."""
+    engine = best_engine(summary)
+    display(Markdown(f"Best optimising engine (fastest baseline): **{engine or 'none ran'}**."))
+    figure = plot_latency_vs_depth(summary, hardware)
+    display(figure)
+    plt.close(figure)  # shown once, here, in order
+    display(Markdown("Overhead of each module over its baseline (%, minimum of the trials):"))
+    display(overhead_table(summary))
+    display(Markdown("Table 2, timing columns — paper (RTX 2080 Ti) beside these measurements:"))
+    table2 = table2_latency(summary, paper.load("table2"), engine)
+    display(table2.round(2).style.format(precision=2).hide(axis="index"))
+    display(Markdown("Which of the paper's conclusions hold here?"))
+    display(guarded_conclusions(depth_conclusions(summary, engine), summary, where))
