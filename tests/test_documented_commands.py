@@ -5,7 +5,8 @@ executed. Shell commands run in a scratch copy of the checkout (its ``.venv`` li
 ``attnlib`` first on ``PYTHONPATH``) so that nothing they write touches this tree. Each command must
 match exactly one entry of :data:`EXPECTED`, which says how it is sized down for the tests (the
 only rewrites allowed: fewer trials, smaller images, a smaller profile, one process instead of
-``torchrun``, a dry run of the two top-level ``make`` targets that the rest of the suite runs) and
+``torchrun``, a dry run of the two top-level ``make`` targets that the rest of the suite runs and of
+a launcher that needs GPUs) and
 what it must do: succeed, or — where it needs data, a GPU or executed notebooks that a test machine
 lacks — fail with its one clear error, exit status 2 and no traceback.
 """
@@ -62,6 +63,12 @@ EXPECTED = (
     Expectation(r"ATTNLIB_COCO=\S+ .*detect --table 4", (TORCHRUN,), error=NOT_HERE),
     Expectation(r"ATTNLIB_BDD100K=\S+ .*detect --table 5", (TORCHRUN,), error=NOT_HERE),
     Expectation(r"attnlib detect --table 5 --dataset synthetic-bdd100k --profile smoke"),
+    Expectation(r"attnlib reproduce table\d --profile paper --plan$"),
+    Expectation(r"attnlib reproduce table1 --profile paper$", error=r"not found"),  # no CIFAR here
+    Expectation(r"attnlib reproduce table2 .*--launcher torchrun", ((r"$", " --dry-run"),)),  # no GPUs here
+    Expectation(r"attnlib reproduce table4 .*--launcher slurm .*--dry-run$"),
+    Expectation(r"attnlib reproduce table1 --profile paper --aggregate$", error=r"not done yet"),
+    Expectation(r"attnlib reproduce table1 --profile smoke --only"),
     Expectation(r"jupytext --to ipynb"),
     Expectation(r"papermill /tmp/fig2_complexity.ipynb", (("-p profile paper", "-p profile smoke"),)),
 )

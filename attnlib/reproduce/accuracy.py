@@ -72,11 +72,12 @@ def run_accuracy(
             result = train(config, progress=False)
             if save_records:
                 write_training_record(config, result.history, **result.dataset)
-            rows.append(_final_row(config, result.history))
+            rows.append(final_row(config, result.history))
     return pd.DataFrame(rows)
 
 
-def _final_row(config: TrainConfig, history: list[dict]) -> dict[str, object]:
+def final_row(config: TrainConfig, history: list[dict]) -> dict[str, object]:
+    """The table row of a finished run: its identity and its last epoch's top-1/top-5."""
     last = history[-1]
     return {
         "dataset": config.dataset,

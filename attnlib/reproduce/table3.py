@@ -136,11 +136,18 @@ def table3_rows() -> list[tuple[str, bool]]:
     return [(BASELINE, False)] + [(m, False) for m in available()] + [(m, True) for m in available() if m != "ab"]
 
 
-def run_table3(profile: str, cache: Path | None = None, rows: list[tuple[str, bool]] | None = None) -> pd.DataFrame:
+def run_table3(
+    profile: str,
+    cache: Path | None = None,
+    rows: list[tuple[str, bool]] | None = None,
+    output: Path | None = None,
+) -> pd.DataFrame:
     """Run Table 3's protocol; one row per (module, identity_init, schedule) with top-1/top-5.
 
     The pretrained network is cached as a checkpoint under ``cache`` (default
-    ``data/checkpoints/table3-<profile>``, ignored by git) and reused by later runs.
+    ``data/checkpoints/table3-<profile>``, ignored by git) and reused by later runs. The fine-tunings
+    go to a temporary folder, or to ``output`` (one folder per cell, see :func:`finetune_folder`),
+    where an interrupted grid resumes and finished cells are reused.
     """
     from attnlib.paper import data_root
 
@@ -148,7 +155,7 @@ def run_table3(profile: str, cache: Path | None = None, rows: list[tuple[str, bo
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         cache = Path(cache or data_root() / "checkpoints" / f"table3-{profile}")
-        finetune_dir = Path(scratch)
+        finetune_dir = Path(output or scratch)
         pretrained = pretrained_network(settings, cache)
         splits = load_dataset(
             settings.pretrain.dataset,
@@ -171,9 +178,9 @@ def run_table3(profile: str, cache: Path | None = None, rows: list[tuple[str, bo
                         lr=schedule.lr,
                         lr_milestones=schedule.milestones,
                         attention=module,
-                        output=str(finetune_dir / f"{module}-{identity_init}-{schedule.name}"),
+                        output=str(finetune_folder(finetune_dir, module, identity_init, schedule)),
                     )
-                    metrics = train(config, model=network, progress=False).final
+                    metrics = train(config, model=network, progress=False, resume=output is not None).final
                 results.append(
                     {
                         "module": module,
@@ -186,6 +193,11 @@ def run_table3(profile: str, cache: Path | None = None, rows: list[tuple[str, bo
                     }
                 )
     return pd.DataFrame(results)
+
+
+def finetune_folder(root: Path, module: str, identity_init: bool, schedule: Schedule) -> Path:
+    """Where one fine-tuning cell of the grid trains under ``root``."""
+    return Path(root) / f"{module}-{identity_init}-{schedule.name}"
 
 
 def table3_layout(results: pd.DataFrame, paper_table3: pd.DataFrame) -> pd.DataFrame:

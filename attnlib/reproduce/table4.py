@@ -110,7 +110,7 @@ def _settings(profile: str) -> DetectionSettings:
 EXPERIMENT = "table4"
 
 SETTINGS: PerProfile[DetectionSettings] = PerProfile(
-    smoke=_settings("smoke"), default=_settings("default"), paper=_settings("paper")
+    smoke=_settings("smoke"), default=_settings("default"), paper=lambda: _settings("paper")
 )
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+
 from attnlib.profiles import PerProfile, require_profile
 from attnlib.train.config import TrainConfig
 from attnlib.train.data import DATASETS
@@ -35,6 +37,16 @@ SHORT_SCHEDULES: PerProfile[dict[str, Any] | None] = PerProfile(
 )
 
 
+def on_gpu() -> dict[str, Any]:
+    """What the paper profile adds when a GPU is visible: train there, with AMP and channels_last.
+
+    The paper trained on GPUs; without this a paper-profile run would silently train ImageNet on the
+    CPU. AMP and channels_last change the arithmetic's precision and memory layout, not the protocol
+    (schedule, batch, augmentation); every run's record states them.
+    """
+    return {"device": "cuda", "amp": True, "channels_last": True} if torch.cuda.is_available() else {}
+
+
 def paper_config(dataset: str, model: str, attention: str | None, seed: int = 0, **overrides: object) -> TrainConfig:
     """The paper's protocol for ``dataset`` (``cifar10``, ``cifar100`` or ``imagenet``)."""
     if dataset in ("cifar10", "cifar100"):
@@ -43,7 +55,7 @@ def paper_config(dataset: str, model: str, attention: str | None, seed: int = 0,
         protocol = PAPER_IMAGENET
     else:
         raise ValueError(f"the paper profile needs a real dataset (cifar10, cifar100, imagenet), got {dataset!r}")
-    settings = {**protocol, **overrides}
+    settings = {**protocol, **on_gpu(), **overrides}
     return TrainConfig(dataset=dataset, model=model, attention=attention, seed=seed, profile="paper", **settings)
 
 

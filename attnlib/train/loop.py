@@ -421,10 +421,18 @@ def _run_epoch(session: _Session, epoch: int, progress: bool) -> dict[str, Any]:
         if not math.isfinite(running_loss):
             raise FloatingPointError(f"training loss became {running_loss} in epoch {epoch}")
         bar.set_postfix(loss=f"{running_loss / max(seen, 1):.3f}")
+    training_seconds = time.perf_counter() - started
     lr = optimizer.param_groups[0]["lr"]
     session.scheduler.step()
     metrics = task.evaluate(session.model, session.splits.val, context)
-    metrics.update(epoch=epoch, lr=lr, train_loss=running_loss / max(seen, 1), seconds=time.perf_counter() - started)
+    metrics.update(
+        epoch=epoch,
+        lr=lr,
+        train_loss=running_loss / max(seen, 1),
+        seconds=time.perf_counter() - started,
+        # this process's training images per second (evaluation excluded): what a GPU-hour buys
+        images_per_s=seen / training_seconds if training_seconds > 0 else float("nan"),
+    )
     return metrics
 
 
@@ -497,8 +505,13 @@ def train_cached(config: TrainConfig, cache: Path, progress: bool = False) -> Tr
     Keyed by the full config, so a changed setting never reuses a stale network; an interrupted
     run resumes from its last epoch. Used for the pretrainings that later experiments start from.
     """
+    return train(replace(config, output=str(cached_run_dir(config, cache))), resume=True, progress=progress)
+
+
+def cached_run_dir(config: TrainConfig, cache: Path) -> Path:
+    """The folder :func:`train_cached` trains ``config`` in: ``cache/<run name>-<hash of every setting>``."""
     key = hashlib.sha1(json.dumps(config.as_dict(), sort_keys=True, default=str).encode()).hexdigest()[:10]
-    return train(replace(config, output=str(Path(cache) / f"{config.run_name}-{key}")), resume=True, progress=progress)
+    return Path(cache) / f"{config.run_name}-{key}"
 
 
 def _stream(sampler: InterleavedBatchSampler, stream: int) -> InterleavedBatchSampler:
