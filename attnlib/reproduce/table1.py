@@ -44,7 +44,7 @@ SETTINGS: PerProfile[AccuracySettings] = PerProfile(
         ("synthetic-cifar",),
         (("cifar_resnet20", "basic"), ("cifar_resnet29", "bottleneck")),
         (0, 1),
-        schedule(epochs=3, batch_size=64, lr=0.1, lr_milestones=(2,), synthetic_size=(768, 256)),
+        schedule(epochs=3, batch_size=64, lr=0.1, lr_milestones=(2,), synthetic_size=(512, 256)),
     ),
     smoke=AccuracySettings(
         ("synthetic-cifar",),

@@ -80,8 +80,8 @@ SETTINGS: PerProfile[FinetuneSettings] = PerProfile(
         (
             Schedule("initialized", 0, 0.0),
             Schedule("2ep_lr0.001", 1, 0.001),
-            Schedule("30ep_lr0.001", 3, 0.001),
-            Schedule("20ep_lr0.01+20ep_lr0.001", 4, 0.01, (2,)),
+            Schedule("30ep_lr0.001", 2, 0.001),
+            Schedule("20ep_lr0.01+20ep_lr0.001", 3, 0.01, (2,)),
         ),
         scaled=True,
     ),

@@ -96,7 +96,7 @@ def _settings(profile: str) -> DetectionSettings:
         lr_milestones=(),
         warmup_iterations=4,
         image_size=96 if small else 128,
-        synthetic_size=(8, 4) if small else (48, 16),
+        synthetic_size=(8, 4) if small else (32, 16),
         detector_options=LIGHT_FASTER_RCNN,
         # An epoch of pretraining leaves BatchNorm's running statistics unsettled; frozen, they blow up.
         freeze_batchnorm=False,

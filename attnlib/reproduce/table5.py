@@ -80,7 +80,7 @@ def _settings(profile: str) -> DetectionSettings:
         warmup_iterations=4,
         image_size=64,
         augmentation="flip",
-        synthetic_size=(16, 12) if small else (48, 24),
+        synthetic_size=(16, 12) if small else (32, 16),
         profile=profile,
     )
     rows = TABLE5_ROWS
