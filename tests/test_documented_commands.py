@@ -116,14 +116,25 @@ def smoke_size(command: str, rule: Expectation) -> str:
 
 @pytest.fixture(scope="module")
 def scratch_checkout(tmp_path_factory) -> Path:
-    """A copy of the tracked tree (modification times kept, so make sees its venv as up to date)."""
+    """A copy of the tracked tree with a venv of its own that links to ours.
+
+    The scratch ``.venv`` is a folder whose entries link to this environment's, with a fresh
+    ``.attnlib-installed`` stamp of its own: ``make`` there sees its venv as up to date and never
+    reinstalls — a reinstall through a link to our venv would point our editable ``attnlib`` at the
+    scratch copy.
+    """
     scratch = tmp_path_factory.mktemp("checkout")
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True)
     for name in filter(None, listed.stdout.split("\0")):
         if (ROOT / name).is_file():
             (scratch / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, scratch / name)
-    (scratch / ".venv").symlink_to(Path(sys.executable).parents[1])
+    venv = Path(sys.executable).parents[1]
+    (scratch / ".venv").mkdir()
+    for entry in venv.iterdir():
+        if entry.name != ".attnlib-installed":
+            (scratch / ".venv" / entry.name).symlink_to(entry)
+    (scratch / ".venv" / ".attnlib-installed").touch()  # newer than every copied file
     return scratch
 
 
