@@ -355,3 +355,16 @@ def test_concurrent_checkpoint_writes_use_unique_temporary_files(tmp_path):
 def test_batch_larger_than_the_training_set_is_refused(tmp_path):
     with pytest.raises(ValueError, match="larger than the training set"):
         train(tiny_config(tmp_path, batch_size=5000), progress=False)
+
+
+def test_a_setting_added_later_at_its_default_does_not_block_resuming_an_older_run(tmp_path: Path) -> None:
+    from attnlib.train.loop import config_defaults, config_differences
+
+    config = tiny_config(tmp_path)
+    saved = config.as_dict()
+    del saved["batch_augmentation"]  # a run saved before the setting existed
+    assert config_differences(saved, config.as_dict(), config_defaults(config)) == []
+    changed = replace(config, epochs=config.epochs + 1).as_dict()
+    assert config_differences(saved, changed, config_defaults(config)) == [
+        f"epochs: saved {config.epochs}, now {config.epochs + 1}"
+    ]

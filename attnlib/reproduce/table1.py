@@ -13,7 +13,7 @@ from attnlib.attention import compared, display_name
 from attnlib.profiles import PerProfile
 from attnlib.reproduce.accuracy import AccuracySettings, run_accuracy, schedule
 from attnlib.reproduce.common import synthetic_data_warning
-from attnlib.reproduce.training import PAPER_CIFAR, on_gpu
+from attnlib.reproduce.training import PAPER_CIFAR, PAPER_CIFAR_ON_GPU, on_gpu
 from attnlib.train import aggregate_seeds, final_epochs
 
 __all__ = [
@@ -38,7 +38,7 @@ SETTINGS: PerProfile[AccuracySettings] = PerProfile(
         ("cifar10", "cifar100"),
         (("cifar_resnet56", "basic"), ("cifar_resnet56", "bottleneck")),
         (0, 1, 2),
-        schedule(**PAPER_CIFAR, **on_gpu()),
+        schedule(**PAPER_CIFAR, **on_gpu(), **(PAPER_CIFAR_ON_GPU if on_gpu() else {})),
     ),
     default=AccuracySettings(
         ("synthetic-cifar",),

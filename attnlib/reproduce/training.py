@@ -20,6 +20,8 @@ from attnlib.train.config import TrainConfig
 from attnlib.train.data import DATASETS
 
 PAPER_CIFAR: dict[str, Any] = {"epochs": 164, "batch_size": 128, "lr": 0.2, "lr_milestones": (81, 122)}
+# On a GPU, CIFAR's crop and flip run on the GPU (same distribution), with a few loader workers.
+PAPER_CIFAR_ON_GPU: dict[str, Any] = {"batch_augmentation": True, "workers": 4}
 PAPER_IMAGENET: dict[str, Any] = {
     "block": None,
     "epochs": 90,
@@ -50,7 +52,7 @@ def on_gpu() -> dict[str, Any]:
 def paper_config(dataset: str, model: str, attention: str | None, seed: int = 0, **overrides: object) -> TrainConfig:
     """The paper's protocol for ``dataset`` (``cifar10``, ``cifar100`` or ``imagenet``)."""
     if dataset in ("cifar10", "cifar100"):
-        protocol = PAPER_CIFAR
+        protocol = {**PAPER_CIFAR, **(PAPER_CIFAR_ON_GPU if on_gpu() else {})}
     elif dataset == "imagenet":
         protocol = PAPER_IMAGENET
     else:

@@ -25,7 +25,8 @@ class TrainConfig:
 
     ``attention`` is a module name or None; ``"baseline"`` is accepted and stored as None, so one
     run has one config (and one run folder) however it was named. ``profile`` labels the run (its
-    name, its record); it does not change any other setting.
+    name, its record); it does not change any other setting. ``batch_augmentation`` (CIFAR) crops
+    and flips each batch on the training device instead of in the data loader's CPU workers.
     """
 
     dataset: str = "synthetic-cifar"
@@ -43,6 +44,7 @@ class TrainConfig:
     srm_no_weight_decay: bool = False
     amp: bool = False
     channels_last: bool = False
+    batch_augmentation: bool = False
     device: str = "cpu"
     workers: int = 0
     data_root: str | None = None
@@ -67,6 +69,8 @@ class TrainConfig:
             require_non_negative("lr_milestones", milestone)
         for size in self.synthetic_size:
             require_positive("synthetic_size", size)
+        if self.batch_augmentation and self.dataset not in ("cifar10", "cifar100"):
+            raise ValueError(f"batch_augmentation is CIFAR's crop and flip; {self.dataset} augments in its loader")
 
     @property
     def run_name(self) -> str:

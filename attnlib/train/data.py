@@ -43,14 +43,46 @@ class DatasetSplits:
     description: str
 
 
-def cifar_transforms(name: str, train: bool) -> transforms.Compose:
-    """CIFAR: random crop 32 with 4-px padding and horizontal flip for training; per-channel normalisation."""
+def cifar_transforms(name: str, train: bool, augment: bool = True) -> transforms.Compose:
+    """CIFAR: random crop 32 with 4-px padding and horizontal flip for training; per-channel normalisation.
+
+    ``augment=False`` leaves the crop and flip to :func:`crop_and_flip` on the training device.
+    """
     normalise = transforms.Normalize(CIFAR_MEAN[name], CIFAR_STD[name])
-    if train:
+    if train and augment:
         return transforms.Compose(
             [transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip(), transforms.ToTensor(), normalise]
         )
     return transforms.Compose([transforms.ToTensor(), normalise])
+
+
+def crop_and_flip(images: torch.Tensor, padding: int, fill: torch.Tensor) -> torch.Tensor:
+    """CIFAR's training augmentation on a whole normalised batch, on whatever device it is on.
+
+    Each image is padded by ``padding`` pixels of ``fill`` (per channel: the normalised value of a
+    black pixel, as torchvision's ``RandomCrop(32, padding=4)`` pads before normalising), cropped
+    back to its size at a uniformly random offset, and flipped horizontally with probability ½ —
+    the same distribution as :func:`cifar_transforms`, drawn from the batch device's RNG. On a GPU
+    this keeps the augmentation off the data-loading CPU cores.
+    """
+    batch, channels, height, width = images.shape
+    device = images.device
+    padded = fill.to(images.dtype).view(1, -1, 1, 1).repeat(batch, 1, height + 2 * padding, width + 2 * padding)
+    padded[:, :, padding : padding + height, padding : padding + width] = images
+    top = torch.randint(0, 2 * padding + 1, (batch,), device=device)
+    left = torch.randint(0, 2 * padding + 1, (batch,), device=device)
+    flip = torch.rand(batch, device=device) < 0.5
+    rows = (top.view(-1, 1) + torch.arange(height, device=device)).view(batch, 1, height, 1)
+    columns = left.view(-1, 1) + torch.arange(width, device=device)
+    columns = torch.where(flip.view(-1, 1), columns.flip(1), columns).view(batch, 1, 1, width)
+    rows = rows.expand(batch, channels, height, padded.shape[3])
+    cropped = padded.gather(2, rows)
+    return cropped.gather(3, columns.expand(batch, channels, height, width))
+
+
+def cifar_fill(name: str) -> torch.Tensor:
+    """The normalised value of a black pixel per channel: what CIFAR's crop pads with."""
+    return -torch.tensor(CIFAR_MEAN[name]) / torch.tensor(CIFAR_STD[name])
 
 
 def imagenet_transforms(train: bool) -> transforms.Compose:
@@ -129,6 +161,7 @@ def load_dataset(
     synthetic_size: tuple[int, int] = (2048, 512),
     seed: int = 0,
     synthetic_noise: float = 0.6,
+    augment: bool = True,
 ) -> DatasetSplits:
     """Train and validation splits of ``name`` (one of :data:`DATASETS`).
 
@@ -141,12 +174,15 @@ def load_dataset(
         synthetic_size: (train, val) sample counts of the synthetic datasets.
         seed: seed of the synthetic datasets.
         synthetic_noise: per-pixel noise of the synthetic datasets (their difficulty).
+        augment: CIFAR only — ``False`` leaves the training crop and flip to the training device
+            (:func:`crop_and_flip`).
     """
     if name in ("cifar10", "cifar100"):
         folder = Path(root or data_root() / "datasets")
         factory = datasets.CIFAR10 if name == "cifar10" else datasets.CIFAR100
         try:
-            train = factory(str(folder), train=True, transform=cifar_transforms(name, True), download=download)
+            transform = cifar_transforms(name, True, augment)
+            train = factory(str(folder), train=True, transform=transform, download=download)
             val = factory(str(folder), train=False, transform=cifar_transforms(name, False), download=download)
         except (RuntimeError, OSError) as error:  # missing files, or a download that failed (offline)
             raise DatasetNotFound(

@@ -31,7 +31,7 @@ import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -187,12 +187,21 @@ def load_checkpoint(path: Path, map_location: str = "cpu") -> dict[str, Any]:
     )
 
 
-def config_differences(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    """Every setting (except :data:`RESUMABLE_CHANGES`) whose saved and current values differ."""
+def config_differences(
+    saved: dict[str, Any], current: dict[str, Any], defaults: dict[str, Any] | None = None
+) -> list[str]:
+    """Every setting (except :data:`RESUMABLE_CHANGES`) whose saved and current values differ.
+
+    A setting the saved run does not have (it was added to attnlib later) counts as unchanged when
+    its current value is its default (``defaults``), which is what the older version ran with.
+    """
     differences = []
     for key in sorted(set(saved) | set(current)):
         if key in RESUMABLE_CHANGES:
             continue
+        if key not in saved and defaults is not None and key in defaults:
+            if _comparable(current.get(key)) == _comparable(defaults[key]):
+                continue
         before, after = _comparable(saved.get(key)), _comparable(current.get(key))
         if before != after:
             differences.append(f"{key}: saved {saved.get(key)!r}, now {current.get(key)!r}")
@@ -475,7 +484,7 @@ def _existing_checkpoint(
             "continue it, or --overwrite to start it again from epoch 0 (the checkpoint is replaced)"
         )
     state = load_checkpoint(checkpoint_path, map_location=config.device)
-    differences = config_differences(state.get("config", {}), config.as_dict())
+    differences = config_differences(state.get("config", {}), config.as_dict(), config_defaults(config))
     if differences:
         raise ValueError(
             f"cannot resume {checkpoint_path}: the saved run used other settings — {'; '.join(differences)}. "
@@ -509,9 +518,22 @@ def train_cached(config: TrainConfig, cache: Path, progress: bool = False) -> Tr
 
 
 def cached_run_dir(config: TrainConfig, cache: Path) -> Path:
-    """The folder :func:`train_cached` trains ``config`` in: ``cache/<run name>-<hash of every setting>``."""
-    key = hashlib.sha1(json.dumps(config.as_dict(), sort_keys=True, default=str).encode()).hexdigest()[:10]
+    """The folder :func:`train_cached` trains ``config`` in: ``cache/<run name>-<hash of its settings>``.
+
+    The hash covers every setting that differs from its default, so a setting added to attnlib later
+    (at its default) does not orphan the networks cached before.
+    """
+    defaults = config_defaults(config)
+    settings = {
+        key: value for key, value in config.as_dict().items() if _comparable(value) != _comparable(defaults[key])
+    }
+    key = hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:10]
     return Path(cache) / f"{config.run_name}-{key}"
+
+
+def config_defaults(config: TrainConfig) -> dict[str, Any]:
+    """The default of every field of ``config``'s class."""
+    return {field.name: field.default for field in fields(config)}
 
 
 def _stream(sampler: InterleavedBatchSampler, stream: int) -> InterleavedBatchSampler:

@@ -15,7 +15,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from attnlib import build_model
-from attnlib.train.data import DatasetSplits, load_dataset
+from attnlib.train.data import DatasetSplits, cifar_fill, crop_and_flip, load_dataset
 from attnlib.train.distributed import DistributedContext, shard_batches
 
 if TYPE_CHECKING:  # the config imports this module to build its task; the type is only annotated here
@@ -95,6 +95,7 @@ class ClassificationTask:
             synthetic_size=config.synthetic_size,
             seed=config.seed,
             synthetic_noise=config.synthetic_noise,
+            augment=not config.batch_augmentation,
         )
 
     def build_model(self, splits: DatasetSplits) -> nn.Module:
@@ -103,6 +104,8 @@ class ClassificationTask:
     def loss(self, network: nn.Module, batch: Any) -> tuple[torch.Tensor, int]:
         images, targets = batch
         images, targets = images.to(self.config.device), targets.to(self.config.device)
+        if self.config.batch_augmentation:
+            images = crop_and_flip(images, 4, cifar_fill(self.config.dataset).to(images.device))
         if self.config.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
         return nn.functional.cross_entropy(network(images), targets), len(targets)
