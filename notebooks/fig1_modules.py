@@ -26,6 +26,9 @@
 # | SRM | $X \cdot \sigma(\mathrm{BN}(\mu \circ w_0 + \mathrm{std} \circ w_1))$ | $4C$ |
 # | Multi-SE | $X \cdot \sigma(\sum_{b=1}^{3} a_b\, s_b(z))$, $a = \mathrm{softmax}(A z)$ | $6C^2/r + 3C/r + 6C$ |
 #
+# AB is the paper's own module {cite}`klomp2023`; ECA {cite}`wang2020eca`, SE {cite}`hu2018se`, SRM
+# {cite}`lee2019srm` and Multi-SE {cite}`wang2019multise` are re-implemented from their papers.
+#
 # The diagram below is drawn by `attnlib.plots.draw_attention_modules()`; the table under it is
 # measured on the modules themselves, not typed in.
 

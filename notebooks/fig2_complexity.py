@@ -16,7 +16,7 @@
 # Sect. 4.3 of the paper argues that attention modules *look* almost free when counted in FLOPs
 # (0.2–3 % more) and parameters, but cost far more inference time. This chapter reproduces the
 # counting half: Fig. 2 (FLOPs and parameters versus depth) and the FLOPs and parameter columns of
-# Table 2, for ResNet-18/34/50/101/152 with one module per residual block (8/16/16/33/50 modules).
+# Table 2, for ResNet-18/34/50/101/152 {cite}`he2016resnet` with one module per residual block (8/16/16/33/50 modules).
 #
 # The paper's "FLOPs" are multiply-accumulates (MACs) counted with thop, plus fixed per-module rules.
 # We count in two conventions (see `attnlib.complexity`):

@@ -15,7 +15,9 @@
 #
 # The paper's central claim (Sect. 4.3.1): attention modules add 0.2–3 % FLOPs but 5–50 % single-image
 # inference time. It timed ResNet-18 … 152 with each module, batch 1, 224², on an RTX 2080 Ti in
-# PyTorch and TensorRT (fp32 and fp16), reporting the minimum of 1000 trials.
+# PyTorch {cite}`paszke2019pytorch` and TensorRT {cite}`tensorrt` (fp32 and fp16), reporting the minimum
+# of 1000 trials. We add ONNX Runtime {cite}`onnxruntime`, OpenVINO {cite}`openvino`, `torch.compile`
+# and timm's modules {cite}`wightman2019timm`.
 #
 # The page leads with **committed run records** — careful measurements made with `attnlib bench --preset`,
 # labelled with their hardware — and checks the paper's statements on them. Below, **this machine,

@@ -13,11 +13,17 @@
 # %% [markdown]
 # # ImageNet accuracy with complexity and latency (Table 2)
 #
-# Sect. 4.1.2: ResNet-18 (8 modules) and ResNet-50 (16 modules) trained from scratch on ImageNet for 90
+# Sect. 4.1.2: ResNet-18 (8 modules) and ResNet-50 (16 modules) trained from scratch on ImageNet
+# {cite}`deng2009imagenet` for 90
 # epochs (batch 256, lr 0.1, ×0.1 twice; the paper's code steps at 0-indexed epochs 31 and 61, the
 # common recipe at 30 and 60 — `lr_milestones`), then timed single-image on an RTX 2080 Ti. This page
 # joins the accuracy columns with the complexity ({doc}`fig2_complexity`) and timing
 # ({doc}`fig3_latency_depth`) columns.
+#
+# Our `paper` profile runs this protocol on a GPU when one is present, with mixed precision (AMP) and
+# channels_last: they change the arithmetic's precision and memory layout, not the schedule,
+# batch or data. All the runs of this table are planned, launched, resumed and collected with
+# `attnlib reproduce table2 --profile paper` (see the README).
 
 # %% tags=["parameters"]
 profile = "default"

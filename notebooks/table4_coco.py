@@ -14,14 +14,16 @@
 # # Object detection on COCO: Faster R-CNN + FPN, ResNet-50 (Table 4)
 #
 # Sect. 4.4: the modules go into the ResNet-50 backbone only (one per block, 16 in all) of a Faster
-# R-CNN with a feature pyramid. Two initialisations: **pretrained** — backbone *and* modules from the
-# module network's own ImageNet run (Table 2); **scratch** — the baseline's ImageNet backbone with
+# R-CNN {cite}`ren2015fasterrcnn` with a feature pyramid {cite}`lin2017fpn`, on COCO {cite}`lin2014coco`.
+# Two initialisations: **pretrained** — backbone *and* modules from the module network's own ImageNet run
+# (Table 2); **scratch** — the baseline's ImageNet backbone with
 # freshly initialised modules, which tests Sect. 4.2's fine-tuning hypothesis on detection. AP and
 # AP@0.5 on COCO minival (5k images; the other 35k val2014 images join training — exactly COCO 2017's
 # train/val split, which our loader reads by default).
 #
-# The paper trained with MMDetection; we use torchvision's `FasterRCNN` and `BackboneWithFPN` to
-# stay in one stack (same architecture and 1× schedule: 12 epochs, batch 16, lr 0.02 ×0.1 at epochs
+# The paper trained with MMDetection {cite}`chen2019mmdetection`; we use torchvision's `FasterRCNN` and
+# `BackboneWithFPN` to stay in one stack (same architecture and 1× schedule: 12 epochs, batch 16, lr 0.02 ×0.1
+# at epochs
 # 8 and 11, 500 warmup iterations, frozen BatchNorm and stem + stage 1, 800/1333 scale, flip).
 # torchvision's RPN/ROI details differ from MMDetection's, so our absolute APs need not match the
 # paper's; the differences between modules, under one implementation, are what the table is about.

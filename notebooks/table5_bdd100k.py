@@ -13,14 +13,16 @@
 # %% [markdown]
 # # Domain generalisation on BDD100k: SSD512, ResNet-34, day → night (Table 5)
 #
-# Sect. 4.4: a 512² SSD on a ResNet-34 trained **from scratch** with ScratchDet's changes
+# Sect. 4.4: a 512² SSD {cite}`liu2016ssd` on a ResNet-34 trained **from scratch** on BDD100k
+# {cite}`yu2020bdd100k` with ScratchDet's changes {cite}`zhu2019scratchdet`
 # (BatchNorm throughout backbone and detection subnetwork, a stride-1 "root" stem of three 3×3
 # convolutions), modules in the 16 backbone blocks only, 20 epochs. Split **all**: BDD100k train →
 # val. Split **day/night**: train on the daytime and dawn/dusk frames, evaluate on the night frames
 # of val. On day/night the modules are compared with two domain-generalisation methods that also act
 # on feature means and variances: IBN-b (instance normalisation in the stem and after the first two
-# stages, Pan et al.) and style-adversarial training (channel means and standard deviations of
-# stage 2 → gradient reversal → two FC layers predicting time of day and weather), plus AB + IBN and
+# stages, Pan et al. {cite}`pan2018ibn`) and style-adversarial training {cite}`nam2019sagnet` (channel
+# means and standard deviations of stage 2 → gradient reversal {cite}`ganin2015grl` → two FC layers predicting
+# time of day and weather), plus AB + IBN and
 # SE + IBN. Metric: AP@0.5 (%) with pycocotools on the converted boxes.
 #
 # The paper does not list the schedule beyond "ScratchDet's parameters"; our `paper` profile uses

@@ -63,3 +63,28 @@ def test_a_broken_citation_file_is_refused() -> None:
     del citation["authors"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(citation, schema)
+
+
+def cited_keys() -> set[str]:
+    """Every key cited with {cite}`…` in the chapters and the book's pages."""
+    import re
+
+    keys: set[str] = set()
+    for path in [*sorted((ROOT / "notebooks").glob("*.py")), *sorted((ROOT / "book").glob("*.md"))]:
+        for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", path.read_text()):
+            keys.update(key.strip() for key in group.split(","))
+    return keys
+
+
+def test_every_citation_resolves_to_an_entry_of_the_bibliography() -> None:
+    import re
+
+    bib = (ROOT / "book" / "references.bib").read_text()
+    entries = set(re.findall(r"^@\w+\{([^,\s]+),", bib, flags=re.MULTILINE))
+    cited = cited_keys()
+    assert {"klomp2023", "hu2018se", "wang2020eca", "lee2019srm", "wang2019multise"} <= cited
+    assert cited <= entries, f"cited without an entry: {sorted(cited - entries)}"
+    assert "10.1007/s11063-023-11161-z" in bib
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["bibtex_bibfiles"] == ["references.bib"]
+    assert "{bibliography}" in (ROOT / "book" / "references.md").read_text()

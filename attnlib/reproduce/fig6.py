@@ -24,7 +24,7 @@ EXPERIMENT = "fig6_batch"
 
 SETTINGS: PerProfile[LatencySettings] = PerProfile(
     smoke=LatencySettings(("eager",), trials=2, warmup=1, depths=(18,), batch_sizes=(1, 2), resolutions=(64,)),
-    default=LatencySettings(("eager", "openvino"), trials=3, warmup=1, depths=(50,), batch_sizes=(1, 8)),
+    default=LatencySettings(("eager", "openvino"), trials=3, warmup=1, depths=(18,), batch_sizes=(1, 8)),
     paper=lambda: LatencySettings(
         paper_engines(),
         trials=200,
