@@ -13,14 +13,19 @@ book's table of contents) and raised as :class:`NotebookFailed` with the reason 
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attnlib.profiles import require_profile
+from attnlib.results import atomic_write, atomic_write_text, provenance
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The book's notebooks, in book order. Each takes ``profile`` and derives its settings from its
 # chapter module (``attnlib.reproduce.<chapter>.SETTINGS``); other parameters are the notebook's own.
@@ -36,7 +41,9 @@ NOTEBOOKS: tuple[str, ...] = (
     "table3_finetune",
     "table4_coco",
     "table5_bdd100k",
+    "execution_report",  # last: it reports how every page above was produced
 )
+REPORT = "execution_report"
 
 log = logging.getLogger(__name__)
 
@@ -95,22 +102,27 @@ def execute(
     The page is replaced only when every cell succeeded. Raises :class:`NotebookFailed` (cell,
     exception, path of the kept ``<name>.failed.ipynb``) if a cell fails; the previous page stays.
     ``progress`` shows papermill's per-cell progress bar.
+
+    Beside each page it writes ``<name>.run.json``: the provenance of this execution (machine,
+    threads, versions, commit, date), its profile and parameters and its wall time, which the
+    execution report page shows. The report itself is told where the pages are (``pages``).
     """
     import jupytext
     import papermill
     from papermill.exceptions import PapermillExecutionError
-
-    from attnlib.results import atomic_write
 
     parameters = dict(parameters or {})
     profile = require_profile(parameters.pop("profile", profile))
     source = notebook_source(name)
     output_dir = Path(output_dir or project_root() / "book" / "notebooks")
     output_dir.mkdir(parents=True, exist_ok=True)
+    if name == REPORT:
+        parameters.setdefault("pages", str(output_dir))
     values = {"profile": profile, **parameters}
     values = {key: _papermill_value(value) for key, value in values.items()}
     output = output_dir / f"{name}.ipynb"
     failed = output_dir / f"{name}.failed.ipynb"
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         unexecuted = Path(scratch) / f"{name}.ipynb"
         executed = Path(scratch) / f"{name}.executed.ipynb"
@@ -134,8 +146,47 @@ def execute(
                 f"{output} is unchanged; the failed notebook is kept at {failed}"
             ) from None
         atomic_write(output, lambda stream: stream.write(executed.read_bytes()))
+    record = provenance(profile, notebook=name, parameters=values, wall_seconds=time.perf_counter() - started)
+    atomic_write_text(output_dir / f"{name}.run.json", json.dumps(record, indent=2, default=str) + "\n")
     failed.unlink(missing_ok=True)
     return output
+
+
+def execution_report(pages: Path | None = None) -> pd.DataFrame:
+    """How each page of the book was produced: one row per notebook with its ``<name>.run.json``.
+
+    Columns: the chapter, its profile and other parameters, the machine (GPU, else CPU and threads),
+    the wall time, the date (UTC) and commit of the execution, and the attnlib and torch versions.
+    A page executed before these records existed is listed as "not recorded".
+    """
+    import pandas as pd
+
+    folder = Path(pages or project_root() / "book" / "notebooks")
+    rows = []
+    for name in NOTEBOOKS:
+        if name == REPORT:
+            continue
+        path = folder / f"{name}.run.json"
+        if not path.is_file():
+            rows.append({"chapter": name, "profile": "not recorded"})
+            continue
+        record = json.loads(path.read_text())
+        others = {k: v for k, v in record.get("parameters", {}).items() if k not in ("profile", "pages")}
+        machine = record.get("gpu") or f"{record.get('cpu')} ({record.get('torch_threads')} threads)"
+        rows.append(
+            {
+                "chapter": name,
+                "profile": record.get("profile"),
+                "other parameters": ", ".join(f"{k}={v}" for k, v in others.items()) or "—",
+                "machine": machine,
+                "wall time (s)": round(float(record.get("wall_seconds", float("nan"))), 1),
+                "executed (UTC)": record.get("date"),
+                "commit": str(record.get("git_commit"))[:10] + (" (dirty)" if record.get("git_dirty") else ""),
+                "attnlib": record.get("attnlib"),
+                "torch": record.get("torch"),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def execute_all(

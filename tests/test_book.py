@@ -56,6 +56,10 @@ def test_book_builds_with_warnings_as_errors(smoke_book):
     assert "Smoke profile" in (html / "notebooks" / "fig2_complexity.html").read_text()
     for name in ("table1_cifar", "table2_imagenet", "table3_finetune", "table4_coco", "table5_bdd100k"):
         assert "Synthetic data" in (html / "notebooks" / f"{name}.html").read_text()
+    report = (html / "notebooks" / "execution_report.html").read_text()
+    chapters = [name for name in NOTEBOOKS if name != "execution_report"]
+    assert all(name in report for name in chapters)
+    assert report.count(">smoke</td>") == len(chapters)  # every page's profile, from its run record
     references = (html / "references.html").read_text()
     assert "squeeze-and-excitation networks" in references.lower() and "Neural Processing Letters" in references
     assert "references.html#" in (html / "intro.html").read_text()  # the intro's citation links there

@@ -88,3 +88,18 @@ def test_every_citation_resolves_to_an_entry_of_the_bibliography() -> None:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     assert config["bibtex_bibfiles"] == ["references.bib"]
     assert "{bibliography}" in (ROOT / "book" / "references.md").read_text()
+
+
+def test_the_execution_report_reads_each_pages_run_record(tmp_path: Path) -> None:
+    from attnlib.notebooks import NOTEBOOKS, execution_report
+    from attnlib.results import provenance
+
+    record = provenance("smoke", notebook="fig2_complexity", wall_seconds=12.34)
+    record["parameters"] = {"profile": "smoke", "depths": [18, 50]}
+    (tmp_path / "fig2_complexity.run.json").write_text(json.dumps(record, default=str))
+    report = execution_report(tmp_path).set_index("chapter")
+    assert list(report.index) == [name for name in NOTEBOOKS if name != "execution_report"]
+    row = report.loc["fig2_complexity"]
+    assert row.profile == "smoke" and row["other parameters"] == "depths=[18, 50]"
+    assert row["wall time (s)"] == 12.3 and row.attnlib == record["attnlib"]
+    assert report.loc["fig1_modules"].profile == "not recorded"
