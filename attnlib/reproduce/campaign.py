@@ -214,9 +214,13 @@ def completed_epochs(run: CampaignRun) -> int:
         return 0
 
 
-def run_state(run: CampaignRun) -> str:
-    """``done`` (every epoch recorded), ``in progress`` (a checkpoint exists) or ``missing``."""
-    if completed_epochs(run) >= run.config.epochs:
+def run_state(run: CampaignRun, epochs_recorded: int | None = None) -> str:
+    """``done`` (every epoch recorded), ``in progress`` (a checkpoint exists) or ``missing``.
+
+    ``epochs_recorded``: :func:`completed_epochs` when the caller has read it already.
+    """
+    recorded = completed_epochs(run) if epochs_recorded is None else epochs_recorded
+    if recorded >= run.config.epochs:
         return "done"
     if (run.run_dir / "checkpoint.pt").is_file() or (run.run_dir / "checkpoint.prev.pt").is_file():
         return "in progress"
@@ -232,11 +236,12 @@ def plan(runs: Sequence[CampaignRun], tmacs: float = ASSUMED_TMACS) -> pd.DataFr
     """One row per run: key, state, epochs recorded, device, GMACs per image, images, GPU-hour estimate."""
     rows = []
     for run in runs:
+        recorded = completed_epochs(run)  # one read of the run's record for both columns
         rows.append(
             {
                 "run": run.key,
-                "state": run_state(run),
-                "epochs": f"{min(completed_epochs(run), run.config.epochs)}/{run.config.epochs}",
+                "state": run_state(run, recorded),
+                "epochs": f"{min(recorded, run.config.epochs)}/{run.config.epochs}",
                 "device": run.config.device,
                 "GMACs/image": round(run.macs_per_image / 1e9, 3),
                 "train images": run.train_images,

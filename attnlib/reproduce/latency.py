@@ -69,12 +69,11 @@ def measure(page: Page, save_record: bool = False) -> pd.DataFrame:
     from IPython.display import Markdown, display
 
     settings, experiment = page.settings, page.chapter.EXPERIMENT
+    groups = page.chapter.groups(settings)  # the same networks for every precision
     summaries = []
     for precision in settings.precisions:
         options = EngineOptions(device=settings.device, precision=precision, threads=page.threads)
-        run = Experiment(
-            experiment, page.chapter.groups(settings), settings.engines, options, settings.trials, settings.warmup
-        )
+        run = Experiment(experiment, groups, settings.engines, options, settings.trials, settings.warmup)
         result, _ = run_experiment(run, page.profile, save=save_record, protocol=f"notebook {experiment}")
         summaries.append(result.summary)
         for engine, reason in result.skipped.items():
