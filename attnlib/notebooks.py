@@ -145,11 +145,37 @@ def execute(
                 f"notebook {name} failed in cell {error.exec_count} — {reason}. The page "
                 f"{output} is unchanged; the failed notebook is kept at {failed}"
             ) from None
-        atomic_write(output, lambda stream: stream.write(executed.read_bytes()))
+        page = reader_view(executed.read_bytes())
+        atomic_write(output, lambda stream: stream.write(page))
     record = provenance(profile, notebook=name, parameters=values, wall_seconds=time.perf_counter() - started)
     atomic_write_text(output_dir / f"{name}.run.json", json.dumps(record, indent=2, default=str) + "\n")
     failed.unlink(missing_ok=True)
     return output
+
+
+HIDE_INPUT, REMOVE_CELL = "hide-input", "remove-cell"
+PARAMETER_TAGS = ("parameters", "injected-parameters")
+
+
+def reader_view(notebook: bytes) -> bytes:
+    """The executed notebook as the book shows it: no code in the reader's way.
+
+    Readers come for the figures and tables. A code cell with outputs keeps them and folds its source
+    under "Show code cell source" (``hide-input``); the parameters cells (ours and papermill's
+    injected one) are folded the same way, never removed, so rerunning stays obvious; a code cell
+    with no output (imports, set-up) is left out of the page (``remove-cell``) — it is in the
+    ``.ipynb`` and ``.py`` the page's download menu offers. Outputs are untouched.
+    """
+    data = json.loads(notebook)
+    for cell in data.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        shown = cell.get("outputs") or any(tag in tags for tag in PARAMETER_TAGS)
+        tag = HIDE_INPUT if shown else REMOVE_CELL
+        if tag not in tags:
+            tags.append(tag)
+    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
 
 
 def execution_report(pages: Path | None = None) -> pd.DataFrame:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 import itertools
+import math
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -254,11 +258,18 @@ def plot_overhead_vs(summary: pd.DataFrame, x: str, hardware: str, row: str | No
 
 
 def plot_tradeoff(points: pd.DataFrame, hardware: str) -> Figure:
-    """Fig. 4: top-1 vs relative inference time; modules on ResNet-18/50 and baselines of every depth."""
+    """Fig. 4: top-1 vs relative inference time; modules on ResNet-18/50 and baselines of every depth.
+
+    One panel per engine, two panels a row, so that each stays readable at the book's text width.
+    """
     engines = list(points.engine.unique())
-    figure, axes = plt.subplots(1, len(engines), figsize=(6 * len(engines), 4.6), squeeze=False)
+    columns = min(2, len(engines))
+    rows = math.ceil(len(engines) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(6.5 * columns, 5.2 * rows), squeeze=False)
+    for axis in axes.flat[len(engines) :]:
+        axis.set_visible(False)
     palette = module_palette()
-    for axis, engine in zip(axes[0], engines, strict=True):
+    for axis, engine in zip(axes.flat, engines, strict=False):
         part = points[points.engine == engine]
         baselines = part[part.module == "Baseline"].sort_values("ResNet")
         axis.plot(baselines["relative time"], baselines["top-1"], color="black", linewidth=1, zorder=1)
@@ -282,6 +293,45 @@ def plot_tradeoff(points: pd.DataFrame, hardware: str) -> Figure:
         axis.set_xlabel("inference time relative to baseline ResNet-50 (min)")
         axis.set_ylabel("ImageNet top-1 (%)")
         axis.set_title(f"{engine} — {hardware}", fontsize=9)
-    axes[0][0].legend(fontsize=8, title="module (○ R18, □ R50)", title_fontsize=8)
+    axes[0][0].legend(fontsize=9, title="module (○ R18, □ R50)", title_fontsize=9)
     figure.tight_layout()
     return figure
+
+
+def figure_markdown(figure: Figure, caption: str, name: str | None = None) -> str:
+    """MyST for ``figure`` as a numbered, captioned book figure (the PNG inlined as a data URI).
+
+    A notebook output in MyST Markdown is parsed by the book (``nb_render_markdown_format: myst``),
+    so a figure shown this way is a real ``{figure}``: numbered ("Fig. 3"), captioned, referable by
+    ``name`` (default: derived from the caption and the image, unique in the book), at full text
+    width. The figure is closed, so the notebook does not show it a second time.
+    """
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    png = buffer.getvalue()
+    name = name or "fig-" + hashlib.sha1(caption.encode() + png).hexdigest()[:12]
+    alt = " ".join(caption.replace("`", "").replace("*", "").split())[:200]
+    data = base64.b64encode(png).decode()
+    return f"```{{figure}} data:image/png;base64,{data}\n:name: {name}\n:alt: {alt}\n:width: 100%\n\n{caption}\n```\n"
+
+
+def show_figure(figure: Figure, caption: str, name: str | None = None) -> None:
+    """Display ``figure`` as a numbered, captioned book figure (:func:`figure_markdown`)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(figure_markdown(figure, caption, name)))
+
+
+def collapsed_table(table: object, summary: str, rows: int | None = None) -> object:
+    """A long table folded under a one-line ``summary`` the reader clicks to open (HTML ``<details>``).
+
+    ``table`` is a DataFrame or a pandas Styler; ``rows`` (its length, for a Styler) goes in the
+    summary. Short tables read better open: callers fold only what would push the page's story down.
+    """
+    from IPython.display import HTML
+
+    html = table.to_html() if hasattr(table, "to_html") else str(table)
+    count = rows if rows is not None else len(table) if hasattr(table, "__len__") else None
+    label = f"{summary} ({count} rows)" if count is not None else summary
+    return HTML(f"<details class=\"attnlib-table\"><summary>{label}</summary>\n{html}\n</details>")

@@ -41,9 +41,14 @@ import pandas as pd
 import torch
 
 from attnlib import attention
-from attnlib.plots import draw_attention_modules
+from attnlib.plots import draw_attention_modules, show_figure
 
-figure = draw_attention_modules()
+show_figure(
+    draw_attention_modules(),
+    "Fig. 1 of the paper, redrawn from `attnlib.plots.MODULE_STAGES`: each module's pooling → processing → "
+    "(gate) → integration stages applied to a residual block's output X (C channels).",
+    name="fig-modules",
+)
 
 # %% [markdown]
 # ## Parameters per module, measured against the closed forms

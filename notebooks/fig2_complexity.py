@@ -38,7 +38,7 @@ resolution = 224
 from IPython.display import Markdown
 
 from attnlib import paper
-from attnlib.plots import plot_complexity_vs_depth, plot_overhead_bars, styled_comparison
+from attnlib.plots import plot_complexity_vs_depth, plot_overhead_bars, show_figure, styled_comparison
 from attnlib.reproduce import fig2
 from attnlib.reproduce.common import open_page, show_page_warning
 from attnlib.results import provenance_table
@@ -57,14 +57,23 @@ table2 = paper.load("table2")
 # SE and Multi-SE on bottleneck networks, as the paper says.
 
 # %%
-figure = plot_complexity_vs_depth(table, "paper", paper=table2)
+show_figure(
+    plot_complexity_vs_depth(table, "paper", paper=table2),
+    "Fig. 2 of the paper, recounted: MACs (left) and parameters (right) against depth in the paper's "
+    "convention; black crosses are Table 2's printed values.",
+    name="fig-complexity-paper",
+)
 
 # %% [markdown]
 # In the exact convention the attention modules' MACs all but vanish: the SE and Multi-SE rules the
 # paper used count $2C^2$ and $7C^2$ per module, ignoring the reduction ratio $r = 16$.
 
 # %%
-figure = plot_complexity_vs_depth(table, "exact")
+show_figure(
+    plot_complexity_vs_depth(table, "exact"),
+    "The same networks counted exactly (`FlopCounterMode`: convolution and matrix-product MACs, r = 16).",
+    name="fig-complexity-exact",
+)
 
 # %% [markdown]
 # ## Table 2, complexity columns: paper vs attnlib
@@ -98,7 +107,11 @@ paper.load("errata").style.hide(axis="index")
 # in both conventions:
 
 # %%
-figure = plot_overhead_bars(table)
+show_figure(
+    plot_overhead_bars(table),
+    "MAC and parameter overhead of each module over the same-depth baseline (%), in both conventions.",
+    name="fig-complexity-overhead",
+)
 
 # %%
 fig2.overhead_pivot(table)

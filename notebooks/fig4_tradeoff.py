@@ -30,7 +30,7 @@ profile = "default"
 from IPython.display import Markdown, display
 
 from attnlib import paper
-from attnlib.plots import plot_tradeoff
+from attnlib.plots import collapsed_table, plot_tradeoff, show_figure
 from attnlib.reproduce.fig4 import committed_records, final_epochs, tradeoff_points
 from attnlib.results import provenance, provenance_table
 
@@ -44,8 +44,15 @@ if not records:
 for hardware_name, label, latency in records:
     display(Markdown(label))
     points = tradeoff_points(latency, paper.load("table2"), accuracy)
-    figure = plot_tradeoff(points, hardware_name)
-    display(points.round(3).style.format(precision=3).hide(axis="index"))
+    show_figure(
+        plot_tradeoff(points, hardware_name),
+        f"Fig. 4 of the paper, with times measured on {hardware_name}: ImageNet top-1 against inference time "
+        "relative to baseline ResNet-50 (minimum of the trials), one panel per engine; modules on ResNet-18 (○) "
+        "and ResNet-50 (□), baselines of every depth on the black line. Accuracy sources in the table below.",
+    )
+    display(
+        collapsed_table(points.round(3).style.format(precision=3).hide(axis="index"), "Plotted points", len(points))
+    )
 
 # %% [markdown]
 # With accuracies taken from the paper, the question this page can answer on our hardware is the

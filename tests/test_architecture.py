@@ -30,6 +30,7 @@ LAYERS = {
     "cli": 3,
     "notebooks": 3,
     "book_guard": 3,
+    "book_site": 3,
 }
 
 

@@ -5,7 +5,6 @@ ResNet-18 … 152, each with every module, batch 1, 224²; the paper's statement
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -13,7 +12,7 @@ from attnlib import paper
 from attnlib.attention import BASELINE, display_name
 from attnlib.bench.latency import depth_groups
 from attnlib.models import depth_from_model
-from attnlib.plots import plot_latency_vs_depth
+from attnlib.plots import collapsed_table, plot_latency_vs_depth, show_figure
 from attnlib.profiles import PerProfile
 from attnlib.reproduce.common import reduced_protocol_warning
 from attnlib.reproduce.latency import (
@@ -150,13 +149,19 @@ def show(summary: pd.DataFrame, hardware: str, where: str) -> None:
     """Fig. 3, the overhead table, Table 2's timing columns and the checked conclusions of one sweep."""
     engine = best_engine(summary)
     display(Markdown(f"Best optimising engine (fastest baseline): **{engine or 'none ran'}**."))
-    figure = plot_latency_vs_depth(summary, hardware)
-    display(figure)
-    plt.close(figure)  # shown once, here, in order
-    display(Markdown("Overhead of each module over its baseline (%, minimum of the trials):"))
-    display(overhead_table(summary))
-    display(Markdown("Table 2, timing columns — paper (RTX 2080 Ti) beside these measurements:"))
+    show_figure(
+        plot_latency_vs_depth(summary, hardware),
+        "Fig. 3 of the paper, remeasured. Inference time (minimum of the trials, batch 1, 224², fp32) of "
+        f"ResNets with each attention module against depth, per engine — {where}.",
+    )
+    display(collapsed_table(overhead_table(summary), "Overhead of each module over its baseline (%, minimum)"))
     table2 = table2_latency(summary, paper.load("table2"), engine)
-    display(table2.round(2).style.format(precision=2).hide(axis="index"))
+    display(
+        collapsed_table(
+            table2.round(2).style.format(precision=2).hide(axis="index"),
+            "Table 2, timing columns — paper (RTX 2080 Ti) beside these measurements",
+            rows=len(table2),
+        )
+    )
     display(Markdown("Which of the paper's conclusions hold here?"))
     display(guarded_conclusions(depth_conclusions(summary, engine), summary, where))

@@ -83,4 +83,12 @@ def show(summary: pd.DataFrame, hardware: str, where: str) -> None:
     summary = summary.assign(depth=summary.group.map(depth_from_model))
     claims = paper.load("figure_claims").query("figure == 'Fig. 5'")
     row = "depth" if summary.depth.nunique() > 1 else None
-    show_sweep(summary, "resolution", hardware, where, resolution_conclusions(summary, claims), row=row)
+    show_sweep(
+        summary,
+        "resolution",
+        hardware,
+        where,
+        resolution_conclusions(summary, claims),
+        row=row,
+        figure_name="Fig. 5 of the paper, remeasured. ",
+    )

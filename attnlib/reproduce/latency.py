@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
@@ -93,17 +92,20 @@ def show_sweep(
     where: str,
     conclusions: pd.DataFrame,
     row: str | None = None,
+    figure_name: str = "",
 ) -> None:
-    """Figs. 5 and 6 alike: overhead against ``x`` (per ``row``), its table, and the paper's
-    statements checked on the sweep (withheld when the measurement is too noisy)."""
+    """Figs. 5 and 6 alike: overhead against ``x`` (per ``row``) as a numbered figure, its table,
+    and the paper's statements checked on the sweep (withheld when the measurement is too noisy)."""
     from IPython.display import Markdown, display
 
-    from attnlib.plots import plot_overhead_vs
+    from attnlib.plots import collapsed_table, plot_overhead_vs, show_figure
 
-    figure = plot_overhead_vs(summary, x, hardware, row=row)
-    display(figure)
-    plt.close(figure)  # shown once, here, in order
-    display(overhead_table(summary, index=x))
+    show_figure(
+        plot_overhead_vs(summary, x, hardware, row=row),
+        f"{figure_name}Latency overhead of each module over its baseline (%, minimum of the trials) against "
+        f"{x.replace('_', ' ')}, per engine — {where}.",
+    )
+    display(collapsed_table(overhead_table(summary, index=x), "Overhead table (%, minimum of the trials)"))
     display(Markdown("The paper's statements, checked here:"))
     display(guarded_conclusions(conclusions, summary, where))
 
