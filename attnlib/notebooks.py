@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # The book's notebooks, in book order. Each takes ``profile`` and derives its settings from its
 # chapter module (``attnlib.reproduce.<chapter>.SETTINGS``); other parameters are the notebook's own.
 NOTEBOOKS: tuple[str, ...] = (
+    "scorecard",  # first after the intro: what the book reproduced, from the committed records
     "fig1_modules",
     "fig2_complexity",
     "fig3_latency_depth",

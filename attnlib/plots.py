@@ -334,4 +334,4 @@ def collapsed_table(table: object, summary: str, rows: int | None = None) -> obj
     html = table.to_html() if hasattr(table, "to_html") else str(table)
     count = rows if rows is not None else len(table) if hasattr(table, "__len__") else None
     label = f"{summary} ({count} rows)" if count is not None else summary
-    return HTML(f"<details class=\"attnlib-table\"><summary>{label}</summary>\n{html}\n</details>")
+    return HTML(f'<details class="attnlib-table"><summary>{label}</summary>\n{html}\n</details>')

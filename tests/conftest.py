@@ -9,10 +9,16 @@ torchrun workers of the DDP tests get ``OMP_NUM_THREADS=1`` too.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import torch
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -24,3 +30,31 @@ def one_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def smoke_book(tmp_path_factory) -> Path:
+    """A scratch copy of the book whose notebooks were executed at the smoke profile."""
+    from attnlib.notebooks import execute_all
+
+    scratch = tmp_path_factory.mktemp("book")
+    shutil.copy(ROOT / "_config.yml", scratch / "_config.yml")
+    shutil.copytree(ROOT / "book", scratch / "book", ignore=shutil.ignore_patterns("_build", "notebooks"))
+    report = execute_all("smoke", scratch / "book" / "notebooks")
+    failures = {name: outcome for name, outcome in report.items() if not outcome.startswith("ok")}
+    assert not failures, failures
+    return scratch
+
+
+@pytest.fixture(scope="session")
+def smoke_site(smoke_book) -> Path:
+    """The HTML of the smoke book, built with ``jupyter-book build -W`` (the build must succeed)."""
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(smoke_book / "book"), "-W", "--keep-going"],
+        capture_output=True,
+        text=True,
+        cwd=smoke_book,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return smoke_book / "_build" / "html"

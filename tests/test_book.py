@@ -1,29 +1,18 @@
-"""Execute every notebook at profile=smoke with papermill and build the book from them with -W."""
+"""Every notebook executes at profile=smoke with papermill and the book builds from them with -W.
+
+The executed scratch book and its HTML are session fixtures (``tests/conftest.py``), shared with the
+browser test."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
+import re
 from pathlib import Path
 
 import pytest
 
-from attnlib.notebooks import NOTEBOOKS, execute_all
+from attnlib.notebooks import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def smoke_book(tmp_path_factory) -> Path:
-    """A scratch copy of the book whose notebooks were executed at the smoke profile."""
-    scratch = tmp_path_factory.mktemp("book")
-    shutil.copy(ROOT / "_config.yml", scratch / "_config.yml")
-    shutil.copytree(ROOT / "book", scratch / "book", ignore=shutil.ignore_patterns("_build", "notebooks"))
-    report = execute_all("smoke", scratch / "book" / "notebooks")
-    failures = {name: outcome for name, outcome in report.items() if not outcome.startswith("ok")}
-    assert not failures, failures
-    return scratch
 
 
 @pytest.mark.book
@@ -40,16 +29,8 @@ def test_notebook_executes_at_smoke(smoke_book, name):
 
 
 @pytest.mark.book
-def test_book_builds_with_warnings_as_errors(smoke_book):
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    result = subprocess.run(
-        [str(jupyter_book), "build", str(smoke_book / "book"), "-W", "--keep-going"],
-        capture_output=True,
-        text=True,
-        cwd=smoke_book,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    html = smoke_book / "_build" / "html"
+def test_book_builds_with_warnings_as_errors(smoke_site):
+    html = smoke_site
     for name in NOTEBOOKS:
         page = (html / "notebooks" / f"{name}.html").read_text()
         assert "Traceback" not in page
@@ -65,3 +46,52 @@ def test_book_builds_with_warnings_as_errors(smoke_book):
     assert "references.html#" in (html / "intro.html").read_text()  # the intro's citation links there
     for name in ("fig3_latency_depth", "fig5_resolution", "fig6_batch_size"):
         assert "Profile <code" in (html / "notebooks" / f"{name}.html").read_text()
+
+
+EXTERNAL_ASSET = re.compile(
+    r"""<script[^>]*\ssrc=["'](?:https?:)?//|<link[^>]*\shref=["'](?:https?:)?//[^"']*["'][^>]*>|"""
+    r"""url\(\s*["']?(?:https?:)?//|@import\s+["'](?:https?:)?//""",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.book
+def test_no_page_loads_anything_from_outside_the_site(smoke_site):
+    """Scripts, style sheets and fonts all come from the built site (MathJax included): the book
+    works offline. Links a reader may follow (the paper's DOI) are fine; assets are not."""
+    offending = {}
+    for path in [*smoke_site.rglob("*.html"), *smoke_site.joinpath("_static").rglob("*.css")]:
+        found = [m.group(0)[:120] for m in EXTERNAL_ASSET.finditer(path.read_text(errors="replace"))]
+        found = [text for text in found if "<link" not in text or "stylesheet" in text or "preload" in text]
+        if found:
+            offending[str(path.relative_to(smoke_site))] = found
+    assert not offending, offending
+    assert (smoke_site / "_static" / "mathjax" / "tex-mml-chtml.js").is_file()
+    assert "_static/mathjax/tex-mml-chtml.js" in (smoke_site / "notebooks" / "fig2_complexity.html").read_text()
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("name", list(NOTEBOOKS))
+def test_each_chapter_offers_its_ipynb_and_py(smoke_site, name):
+    page = (smoke_site / "notebooks" / f"{name}.html").read_text()
+    for suffix in (".ipynb", ".py"):
+        assert f'href="../_sources/notebooks/{name}{suffix}"' in page
+        assert (smoke_site / "_sources" / "notebooks" / f"{name}{suffix}").is_file()
+    source = (smoke_site / "_sources" / "notebooks" / f"{name}.py").read_text()
+    assert source == (ROOT / "notebooks" / f"{name}.py").read_text()
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("name", list(NOTEBOOKS))
+def test_reader_view_folds_code_and_keeps_the_parameters(smoke_book, name):
+    """Every code cell of an executed page is folded (hide-input) or, without output, left out of the
+    page (remove-cell); both parameters cells are folded, never removed."""
+    import nbformat
+
+    notebook = nbformat.read(smoke_book / "book" / "notebooks" / f"{name}.ipynb", as_version=4)
+    for cell in (c for c in notebook.cells if c.cell_type == "code"):
+        tags = cell.metadata.get("tags", [])
+        if {"parameters", "injected-parameters"} & set(tags):
+            assert "hide-input" in tags and "remove-cell" not in tags, tags
+        else:
+            assert ("hide-input" in tags) == bool(cell.outputs) and ("remove-cell" in tags) != bool(cell.outputs)

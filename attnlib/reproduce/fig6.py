@@ -57,6 +57,7 @@ def batch_conclusions(summary: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFra
         small, large = mean_by_batch.index.min(), mean_by_batch.index.max()
         rows.append(
             {
+                "claim": "batch_favours_complex",
                 "paper says": "Larger batches make modules (especially Multi-SE) relatively cheaper",
                 "engine": engine,
                 "ResNet": depth,

@@ -1,0 +1,73 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Reproduction scorecard
+#
+# Every number of the paper {cite}`klomp2023` that this book addresses — each cell of its five
+# tables, each statement about its figures and each number stated in its text (`data/paper/*.csv`) —
+# with our value, the difference and a status:
+#
+# * **reproduced**: our value is within the stated tolerance (table below);
+# * **differs**: it is not, with both numbers — the linked chapter shows the measurement;
+# * **paper's erratum**: the printed value is wrong (`data/paper/errata.csv`, with the evidence);
+# * **not run here**: no run on the paper's protocol is committed yet, and the reason (ImageNet, COCO and
+#   BDD100k cannot be downloaded on the machines that build this book; the paper's latency is a GPU
+#   measurement; TensorRT cannot be installed here).
+#
+# Our values come from counting (`attnlib.complexity`), from the `paper` profile's settings and from
+# **committed run records** only (`data/results/`; synthetic and short-profile runs never count). The page
+# is computed on every build, so it changes by itself when a run record is committed — whatever the
+# profile the book is built with. Logic: `attnlib.reproduce.scorecard`.
+
+# %% tags=["parameters"]
+profile = "default"
+
+# %%
+from IPython.display import Markdown, display
+
+from attnlib.plots import collapsed_table, show_figure
+from attnlib.reproduce import scorecard
+from attnlib.results import provenance, provenance_table
+
+run = provenance(profile, experiment="scorecard")
+card = scorecard.scorecard()
+display(Markdown(scorecard.headline(card)))
+show_figure(
+    scorecard.plot_status(card),
+    "Status of every number and claim of the paper that the book addresses, per part of the paper, computed "
+    "from counts, the paper profile's settings and the committed run records.",
+    name="fig-scorecard",
+)
+
+# %% [markdown]
+# ## Per part of the paper
+#
+# Counts per part, then each part's rows with the chapter that decides them. Tolerances:
+
+# %%
+display(scorecard.by_part(card))
+scorecard.tolerance_table().style.hide(axis="index")
+
+# %%
+for part in dict.fromkeys(card.part):
+    rows = card[card.part == part]
+    numbers = scorecard.counts(rows)
+    summary = f"{part}: " + ", ".join(f"{count} {status}" for status, count in numbers.items() if count)
+    table = scorecard.part_table(card, part)
+    display(collapsed_table(table, summary, len(rows)) if len(rows) > 12 else table)
+
+# %% [markdown]
+# ## Provenance
+
+# %%
+provenance_table(run).style.hide(axis="index")
