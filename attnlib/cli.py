@@ -126,14 +126,27 @@ def _bench(args: argparse.Namespace) -> int:
     if args.preset:
         experiments = PRESETS[args.preset]()
         protocol = f"preset {args.preset}"
+    elif args.what == "zoo":
+        from dataclasses import replace
+
+        from attnlib.reproduce import zoo
+
+        settings = zoo.SETTINGS.get(args.profile)
+        changes = {"engines": tuple(args.engine)} if args.engine else {}
+        if args.trials:
+            changes["trials"] = args.trials
+        if args.device == "cuda":
+            changes["device"] = "cuda"
+        experiments = [zoo.experiment(replace(settings, **changes), args.threads)]
+        protocol = f"zoo chapter, profile {args.profile}"
     elif args.what == "modules":
         variants = module_variants(model, attentions, timm=not args.no_timm)
         groups = [(variants, args.resolution, args.batch_size)]
-        experiments = [Experiment("modules", groups, engines, options, args.trials, args.warmup)]
+        experiments = [Experiment("modules", groups, engines, options, args.trials or 200, args.warmup)]
         protocol = "ad hoc"
     else:
         groups = [([Variant(model, a) for a in [BASELINE, *attentions]], args.resolution, args.batch_size)]
-        experiments = [Experiment("single", groups, engines, options, args.trials, args.warmup)]
+        experiments = [Experiment("single", groups, engines, options, args.trials or 200, args.warmup)]
         protocol = "ad hoc"
     for experiment in experiments:
         require_device(experiment.options.device)
@@ -389,8 +402,9 @@ def _add_bench(commands: Any) -> None:
     parser.add_argument(
         "what",
         nargs="?",
-        choices=("modules",),
-        help="'modules': attnlib vs plain reference vs timm modules inside one network",
+        choices=("modules", "zoo"),
+        help="'modules': attnlib vs plain reference vs timm modules inside one network; 'zoo': the paper's "
+        "modules and timm's channel-attention layers in ResNet-18/50 at the --profile's settings (Beyond the paper)",
     )
     parser.add_argument("--model", help="network to time (default resnet50)")
     parser.add_argument("--attention", nargs="+", choices=compared(), help="modules to compare (default: all five)")
@@ -402,7 +416,9 @@ def _add_bench(commands: Any) -> None:
     parser.add_argument("--threads", type=positive_int, help="CPU threads (default: PyTorch's setting, recorded)")
     parser.add_argument("--resolution", type=positive_int, default=224)
     parser.add_argument("--batch-size", type=positive_int, default=1)
-    parser.add_argument("--trials", type=positive_int, default=200)
+    parser.add_argument(
+        "--trials", type=positive_int, help="timed trials per network (default 200; zoo: the profile's)"
+    )
     parser.add_argument("--warmup", type=non_negative_int, default=10)
     parser.add_argument(
         "--preset", choices=tuple(PRESETS), help="run a named sweep (gpu: Figs. 3/5/6 on CUDA); fixes its own networks"
@@ -416,6 +432,10 @@ def _add_bench(commands: Any) -> None:
 
 
 def _check_bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.what == "zoo":
+        fixed = [f"--{name.replace('_', '-')}" for name in ("model", "attention", "preset") if getattr(args, name)]
+        if fixed:
+            parser.error(f"bench zoo runs the zoo chapter's networks at --profile; it cannot take {', '.join(fixed)}")
     if args.preset:
         fixed = [f"--{name.replace('_', '-')}" for name in ("model", "attention", "engine") if getattr(args, name)]
         if args.what:

@@ -192,8 +192,35 @@ ELEMENTWISE_FORMULAS: dict[object, Callable[..., int]] = {
     aten.var_mean: _per_input(2),
     aten.native_batch_norm: _per_input(2),
     aten._native_batch_norm_legit_no_training: _per_input(2),
+    # used by SRM's two-pass statistics and by timm's attention layers (attnlib.bench.zoo)
+    aten.sub: _per_output(1),
+    aten.amax: _per_input(1),
+    aten.linalg_vector_norm: _per_input(2),
+    aten.hardsigmoid: _per_output(1),
+    aten.hardswish: _per_output(1),
+    aten.silu: _per_output(1),
+    aten.native_layer_norm: _per_input(4),
+    aten.native_group_norm: _per_input(4),
 }
 MATMUL_OPS = frozenset(flop_registry)
+DATA_MOVEMENT_OPS = frozenset(
+    {
+        aten.empty,
+        aten.new_empty,
+        aten.zeros,
+        aten.fill_,
+        aten.copy_,
+        aten.clone,
+        aten.cat,
+        aten.constant_pad_nd,
+        aten._to_copy,
+        aten._unsafe_view,
+        aten.detach,
+    }
+)
+"""ATen operators that move or allocate data and are counted as 0 operations by design; every other
+non-view operator a counted module runs must be in :data:`MATMUL_OPS` or :data:`ELEMENTWISE_FORMULAS`
+(``tests/test_zoo.py`` checks the zoo's layers against this)."""
 
 
 def _count_exact(model: nn.Module, example: torch.Tensor, roots: dict[str, nn.Module]) -> tuple[int, int, int, int]:

@@ -42,6 +42,7 @@ NOTEBOOKS: tuple[str, ...] = (
     "table3_finetune",
     "table4_coco",
     "table5_bdd100k",
+    "beyond_attention_zoo",  # Beyond the paper
     "execution_report",  # last: it reports how every page above was produced
 )
 REPORT = "execution_report"

@@ -335,3 +335,45 @@ def collapsed_table(table: object, summary: str, rows: int | None = None) -> obj
     count = rows if rows is not None else len(table) if hasattr(table, "__len__") else None
     label = f"{summary} ({count} rows)" if count is not None else summary
     return HTML(f'<details class="attnlib-table"><summary>{label}</summary>\n{html}\n</details>')
+
+
+OVERHEAD_FLOOR_PCT = 0.1
+"""Overheads below this (noise, or a module that costs nothing measurable) are drawn at it, hollow."""
+
+
+def plot_zoo(data: pd.DataFrame, hardware: str, batch: int) -> Figure:
+    """Beyond the paper: latency overhead (%, min) against MAC overhead (% of the network), log–log,
+    one point per module, one panel per engine (columns) and depth (rows), at one batch size."""
+    part = data[data.batch_size == batch]
+    engines = list(dict.fromkeys(part.engine))
+    depths = sorted(part.depth.unique())
+    figure, axes = plt.subplots(
+        len(depths), len(engines), figsize=(5.2 * len(engines), 4.6 * len(depths)), squeeze=False
+    )
+    colours = {"attnlib": "#d62728", "timm": "#1f77b4"}
+    for (row, depth), (column, engine) in itertools.product(enumerate(depths), enumerate(engines)):
+        axis = axes[row][column]
+        cell = part[(part.engine == engine) & (part.depth == depth)]
+        for item in cell.itertuples():
+            clipped = item.overhead_min_pct < OVERHEAD_FLOOR_PCT
+            y = max(item.overhead_min_pct, OVERHEAD_FLOOR_PCT)
+            x = max(item.macs_pct, 1e-4)
+            colour = colours.get(item.source, "grey")
+            axis.scatter(x, y, color="white" if clipped else colour, edgecolor=colour, zorder=3, s=36)
+            axis.annotate(item.display, (x, y), textcoords="offset points", xytext=(4, 3), fontsize=7)
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("module MACs (% of the network, exact)")
+        axis.set_ylabel("latency overhead (%, min)")
+        axis.set_title(f"{engine} — ResNet-{depth}, batch {batch}", fontsize=9)
+        axis.grid(True, which="major", linewidth=0.4, alpha=0.5)
+    handles = [
+        plt.Line2D(
+            [], [], marker="o", linestyle="", color=c, label="the paper's (attnlib)" if s == "attnlib" else "timm"
+        )
+        for s, c in colours.items()
+    ]
+    axes[0][0].legend(handles=handles, fontsize=8, loc="upper left")
+    figure.suptitle(f"Measured on {hardware} (hollow: overhead ≤ {OVERHEAD_FLOOR_PCT} %)", fontsize=10)
+    figure.tight_layout()
+    return figure

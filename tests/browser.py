@@ -155,7 +155,9 @@ class Chromium:
         """Open ``url``, wait for its load event and for ``settle`` (a JS expression or promise), then
         evaluate ``probe``; return the page's console errors and outside requests with the probe's value."""
         self._events.clear()
-        self._call("Page.navigate", session=True, url=url)
+        navigation = self._call("Page.navigate", session=True, url=url)
+        if navigation.get("errorText"):  # the page itself did not load (a missing file, say)
+            return PageVisit(url=url, console_errors=[f"navigation failed: {navigation['errorText']}"])
         self._wait_for("Page.loadEventFired")
         self.evaluate(settle)
         visit = PageVisit(url=url, probe=self.evaluate(probe))

@@ -88,6 +88,8 @@ def visits(smoke_site, browser, tmp_path_factory):
         name = str(page.relative_to(smoke_site))
         found[name] = browser.visit(page.as_uri(), PROBE, settle=SETTLE)
         browser.screenshot(shots / (name.replace("/", "__").removesuffix(".html") + ".png"))
+    unopened = {name: visit.console_errors for name, visit in found.items() if visit.probe is None}
+    assert not unopened, unopened
     return found
 
 

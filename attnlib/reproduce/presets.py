@@ -11,10 +11,12 @@ from collections.abc import Callable
 from attnlib.bench.engines import EngineOptions
 from attnlib.bench.experiment import Experiment
 from attnlib.bench.latency import batch_groups, depth_groups, resolution_groups
+from attnlib.bench.zoo import zoo_groups
 
 
 def gpu_preset() -> list[Experiment]:
-    """Figs. 3, 5, 6 on one CUDA GPU in a few minutes: eager fp32/fp16 and CUDA graphs (+TensorRT if present)."""
+    """Figs. 3, 5, 6 on one CUDA GPU in a few minutes: eager fp32/fp16 and CUDA graphs (+TensorRT if present),
+    and the attention zoo (Beyond the paper) in eager fp32."""
     fp32 = EngineOptions(device="cuda")
     fp16 = EngineOptions(device="cuda", precision="fp16")
     graphs = EngineOptions(device="cuda", cuda_graphs=True)
@@ -29,6 +31,8 @@ def gpu_preset() -> list[Experiment]:
         Experiment("fig5_resolution", resolutions, ("eager",), graphs, trials=50),
         Experiment("fig6_batch", batches, ("eager",), fp32, trials=30),
         Experiment("fig6_batch", batches, ("eager",), graphs, trials=30),
+        # Beyond the paper: the paper's modules and timm's layers (attnlib.reproduce.zoo), eager fp32
+        Experiment("zoo", zoo_groups((18, 50), (1, 16)), ("eager",), fp32, trials=50),
     ]
 
 
