@@ -69,6 +69,8 @@ def test_protocol_claims_read_the_paper_profile(card):
     )
     lr_steps = row(card, "Text", "cifar_lr_steps: CIFAR learning-rate step epochs (x0.1)")
     assert lr_steps.status == "reproduced" and lr_steps.ours == "81, 122"
+    assert lr_steps.chapter == "table1_cifar"
+    assert row(card, "Text", "bdd_epochs: SSD training epochs on BDD100k").chapter == "table5_bdd100k"
 
 
 def test_accuracy_cells_wait_for_records_and_say_what_they_need(card):

@@ -165,3 +165,28 @@ def test_overhead_data_ranked_and_cheapest_on_a_synthetic_summary():
     assert (cheapest.cheapest == "AB").all() and (cheapest["AB's rank"] == 1).all()
     fits = zoo.cost_model_table(data)
     assert set(fits.engine) == {"eager", "openvino"} and "R² passes + FLOPs" in fits
+
+
+class _Broken(torch.nn.Module):
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("this layer cannot run")
+
+
+def test_a_variant_an_engine_fails_on_is_left_out_and_named_not_fatal():
+    from attnlib import build_model
+    from attnlib.bench.latency import Variant, measure_group
+
+    variants = [
+        Variant("resnet18", "baseline"),
+        Variant("resnet18", "se"),
+        Variant("resnet18", "broken", label="broken", factory=lambda: build_model("resnet18", attention=_Broken)),
+    ]
+    failures: dict[str, str] = {}
+    summary, _ = measure_group(variants, "eager", 32, 1, trials=1, warmup=0, failures=failures)
+    assert list(summary.variant) == ["baseline", "se"]
+    assert list(failures.values()) == ["RuntimeError: this layer cannot run"]
+    with pytest.raises(RuntimeError, match="cannot run"):
+        measure_group(variants, "eager", 32, 1, trials=1, warmup=0)

@@ -140,7 +140,9 @@ def _compile(model: nn.Module, example: torch.Tensor, options: EngineOptions) ->
 
     mode = "reduce-overhead" if options.cuda_graphs else None
     freezing = options.device == "cpu"
-    compiled = torch.compile(_own_frame(model), mode=mode)
+    # dynamic=False: one static shape per prepared network (the sweep prepares each batch size anew);
+    # inductor's symbolic-batch path once miscompiled a timm layer (a size/stride assertion at run time)
+    compiled = torch.compile(_own_frame(model), mode=mode, dynamic=False)
 
     def run(x: torch.Tensor) -> torch.Tensor:
         with inductor_config.patch(freezing=freezing), torch.inference_mode():

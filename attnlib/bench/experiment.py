@@ -29,6 +29,7 @@ class Experiment:
     options: EngineOptions = field(default_factory=EngineOptions)
     trials: int = 100
     warmup: int = 10
+    keep_going: bool = False  # leave out (and record) a variant an engine fails on, instead of stopping
 
 
 def run_experiment(
@@ -52,6 +53,7 @@ def run_experiment(
         experiment.trials,
         experiment.warmup,
         progress=progress,
+        keep_going=experiment.keep_going,
     )
     path = None
     options = experiment.options.with_fixed_threads()

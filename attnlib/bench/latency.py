@@ -99,10 +99,15 @@ def measure_group(
     warmup: int = 5,
     seed: int = 0,
     progress: bool = False,
+    failures: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Time ``variants`` interleaved on one engine; overheads are relative to ``variants[0]``.
 
     Returns (summary, samples). Raises :class:`EngineUnavailable` if the engine cannot run here.
+    With ``failures`` (a dict), a variant other than the baseline that the engine cannot prepare or
+    run is left out of the group and its error kept there under ``"<engine> · <variant> · <group>"``
+    (a third-party layer an engine miscompiles must not cost the rest of a long sweep); without it,
+    the error is raised.
     """
     options = options or EngineOptions()
     _check_sizes(resolution, batch_size, trials, warmup)
@@ -113,14 +118,26 @@ def measure_group(
     label = f"{engine} · {variants[0].model} · {resolution}² · batch {batch_size}"
     with thread_limit(options.threads):
         for variant in tqdm(variants, desc=f"prepare+check {label}", disable=not progress, leave=False):
-            model = variant.build().eval()
-            expected = reference_output(model, example)
-            prepared = prepare(engine, model, example, options)
-            max_errors[variant.name] = verify_against_eager(prepared, expected, options.precision)
+            try:
+                model = variant.build().eval()
+                expected = reference_output(model, example)
+                prepared = prepare(engine, model, example, options)
+                max_errors[variant.name] = verify_against_eager(prepared, expected, options.precision)
+            except EngineUnavailable:
+                raise
+            except Exception as error:
+                if failures is None or variant is variants[0]:
+                    raise
+                lines = str(error).strip().splitlines() or [""]
+                failures[f"{engine} · {variant.name} · {label}"] = f"{type(error).__name__}: {lines[-1][:200]}"
+                log.warning(
+                    "left %s out of %s: %s", variant.name, label, failures[f"{engine} · {variant.name} · {label}"]
+                )
+                continue
             calls[variant.name] = lambda prepared=prepared: prepared.run(prepared.example)
         samples = time_interleaved(calls, trials, warmup, options.device, seed, progress, description=f"time {label}")
     summary = summarize(samples, baseline=variants[0].name)
-    by_name = {v.name: v for v in variants}
+    by_name = {v.name: v for v in variants if v.name in calls}
     summary.insert(1, "model", summary.variant.map(lambda n: by_name[n].model))
     summary.insert(2, "attention", summary.variant.map(lambda n: by_name[n].attention))
     summary.insert(3, "group", variants[0].model)
@@ -148,11 +165,14 @@ def run_groups(
     trials: int = 100,
     warmup: int = 5,
     progress: bool = False,
+    keep_going: bool = False,
 ) -> LatencyResult:
     """Run every (variants, resolution, batch size) group on every available engine.
 
     Engines that cannot run here are skipped, with the reason kept in ``skipped``. The CPU thread
     count is fixed for every engine: ``options.threads``, or all threads PyTorch uses by default.
+    With ``keep_going`` a variant an engine fails on is left out of its group, the error kept in
+    ``skipped`` (see :func:`measure_group`).
     """
     options = options or EngineOptions()
     options = options.with_fixed_threads()
@@ -169,7 +189,15 @@ def run_groups(
         for variants, resolution, batch_size in groups:
             try:
                 summary, raw = measure_group(
-                    variants, engine, resolution, batch_size, options, trials, warmup, progress=progress
+                    variants,
+                    engine,
+                    resolution,
+                    batch_size,
+                    options,
+                    trials,
+                    warmup,
+                    progress=progress,
+                    failures=skipped if keep_going else None,
                 )
             except EngineUnavailable as error:
                 skipped[engine] = str(error)
