@@ -3,8 +3,8 @@
 Notebooks live in ``notebooks/`` as jupytext percent-format ``.py`` files with one cell tagged
 ``parameters``. :func:`execute` converts one to ``.ipynb``, injects ``profile`` and any other
 parameters with papermill, executes it and writes the executed notebook where the book expects it
-(``book/notebooks/<name>.ipynb``). Rerunning one figure at another profile or on other hardware is
-``attnlib notebook fig2_complexity -p profile paper``.
+(``book/notebooks/<name>.ipynb``), in the reader's view (:func:`reader_view`: code folded). Rerunning
+one figure at another profile or on other hardware is ``attnlib notebook fig2_complexity -p profile paper``.
 
 A failed run never replaces a good page: the notebook executes into a temporary file that replaces
 the page only on success; a failure is kept beside it as ``<name>.failed.ipynb`` (outside the

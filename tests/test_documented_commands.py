@@ -43,7 +43,7 @@ TORCHRUN = (r"\.venv/bin/torchrun --nproc_per_node 8 -m attnlib\.cli", ".venv/bi
 EXPECTED = (
     Expectation(r"^make book$", ((r"^make book$", "make -n book"),)),  # tests/test_book.py runs it at smoke
     Expectation(r"^make test$", ((r"^make test$", "make -n test"),)),  # this very suite
-    Expectation(r"^make notebook NB=fig2_complexity"),
+    Expectation(r"^make notebook NB=fig2_complexity", (("-p profile paper", "-p profile smoke"),)),
     Expectation(r"attnlib notebook fig2_complexity -p depths", (("-p resolution 320", "-p resolution 64"),)),
     Expectation(r"jupyter-book build book -W$", error=r"the book cannot be built"),
     Expectation(r"attnlib complexity "),
