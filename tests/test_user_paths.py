@@ -113,7 +113,7 @@ def test_notebooks_report_each_notebook_as_it_goes(tmp_path, capsys):
     assert "[1/1] fig1_modules … ok (" in out and "1 of 1 notebooks executed" in out
 
 
-@pytest.mark.parametrize(("command", "shown"), [("bench", "(default: 200)"), ("train", "(default: default)")])
+@pytest.mark.parametrize(("command", "shown"), [("bench", "(default 200; zoo:"), ("train", "(default: default)")])
 def test_help_shows_defaults(command, shown, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"])
