@@ -357,7 +357,7 @@ def plot_zoo(data: pd.DataFrame, hardware: str, batch: int) -> Figure:
         for item in cell.itertuples():
             clipped = item.overhead_min_pct < OVERHEAD_FLOOR_PCT
             y = max(item.overhead_min_pct, OVERHEAD_FLOOR_PCT)
-            x = max(item.macs_pct, 1e-4)
+            x = max(item.macs_pct, 1e-4)  # AB and SRM: no matrix MACs (their products are elementwise)
             colour = colours.get(item.source, "grey")
             axis.scatter(x, y, color="white" if clipped else colour, edgecolor=colour, zorder=3, s=36)
             axis.annotate(item.display, (x, y), textcoords="offset points", xytext=(4, 3), fontsize=7)

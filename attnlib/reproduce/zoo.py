@@ -145,8 +145,8 @@ def show(summary: pd.DataFrame, hardware: str, where: str) -> None:
         show_figure(
             plot_zoo(data, hardware, batch),
             f"Latency overhead against MAC overhead of every module, batch {batch}, log–log: the paper's five "
-            f"(red) and timm's layers (blue) — {where}. Far above the diagonal means far dearer in time than in "
-            "arithmetic.",
+            f"(red) and timm's layers (blue) — {where}. The higher a point sits over its MAC share, the dearer the "
+            "module is in time than in arithmetic; AB and SRM have no matrix MACs and are drawn at 10⁻⁴ %.",
         )
     display(Markdown("Cheapest module per engine, depth and batch size, and whether any beats AB:"))
     display(cheapest(data).style.format(precision=1).hide(axis="index"))
