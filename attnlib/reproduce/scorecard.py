@@ -413,6 +413,7 @@ def _measured_ranges() -> dict[str, tuple[tuple[float, float] | None, str]]:
 def figure_claim_entries() -> list[dict]:
     """The figures' statements, checked by their chapters on every committed record: reproduced when
     every check of the claim holds, differs when one does not (the chapter shows which)."""
+    from attnlib.models import depth_from_model
     from attnlib.reproduce import fig3, fig5, fig6
     from attnlib.reproduce.latency import best_engine, committed_records, measurement_problems
 
@@ -427,7 +428,7 @@ def figure_claim_entries() -> list[dict]:
     for experiment, conclude in sources:
         for hardware, _label, record in committed_records(experiment):
             if experiment == "fig5_resolution":
-                record = record.assign(depth=record.group.map(_depth_or_nan))
+                record = record.assign(depth=record.group.map(depth_from_model))  # as fig5.show does
             if measurement_problems(record):
                 noisy.append(f"{experiment} on {hardware}")
                 continue
@@ -447,15 +448,6 @@ def figure_claim_entries() -> list[dict]:
         note = "checked by the chapter on its committed records (hardware named above); the paper timed an RTX 2080 Ti"
         rows.append(entry(claim.figure, claim.claim, claim.statement, ours, status, note))
     return rows
-
-
-def _depth_or_nan(model: str) -> float:
-    from attnlib.models import depth_from_model
-
-    try:
-        return float(depth_from_model(model))
-    except ValueError:
-        return float("nan")
 
 
 # --- The card -------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from attnlib.bench.zoo import (
     zoo_modules,
     zoo_structure,
 )
+from attnlib.models import depth_from_model
 from attnlib.profiles import PerProfile
 from attnlib.reproduce.common import reduced_protocol_warning
 from attnlib.reproduce.latency import LatencySettings, paper_device
@@ -130,7 +131,7 @@ def show(summary: pd.DataFrame, hardware: str, where: str) -> None:
                 f"rankings and fits are shown but should not be trusted:\n\n{shown}\n:::"
             )
         )
-    data = overhead_data(summary, zoo_structure(tuple(sorted(summary.group.map(_depth).unique()))))
+    data = overhead_data(summary, zoo_structure(tuple(sorted(summary.group.map(depth_from_model).unique()))))
     expected = {m.name for m in zoo_modules()}
     for (engine, depth, batch), part in data.groupby(["engine", "depth", "batch_size"]):
         missing = sorted(expected - set(part.variant))
@@ -161,12 +162,6 @@ def show(summary: pd.DataFrame, hardware: str, where: str) -> None:
                 len(table),
             )
         )
-
-
-def _depth(model: str) -> int:
-    from attnlib.models import depth_from_model
-
-    return depth_from_model(model)
 
 
 def timm_version() -> str:
