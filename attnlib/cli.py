@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import datetime as dt
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -105,13 +107,14 @@ def _bench(args: argparse.Namespace) -> int:
     from attnlib.attention import BASELINE, available
     from attnlib.bench.engines import EngineOptions
     from attnlib.bench.experiment import Experiment, run_experiment
-    from attnlib.bench.latency import Variant
+    from attnlib.bench.latency import BuiltModels, Variant
     from attnlib.bench.modules import module_variants
     from attnlib.checks import require_device
-    from attnlib.reproduce.presets import PRESETS
+    from attnlib.reproduce.presets import PRESETS, step_title, table2_overview
 
-    logging.basicConfig(level=logging.WARNING, format="attnlib: %(message)s")
-    require_device(args.device)
+    logging.basicConfig(level=logging.INFO if args.preset else logging.WARNING, format="attnlib: %(message)s")
+    if not args.dry_run:
+        require_device(args.device)
     root = None if args.output is None else Path(args.output)
     options = EngineOptions(
         device=args.device,
@@ -119,6 +122,7 @@ def _bench(args: argparse.Namespace) -> int:
         channels_last=args.channels_last,
         cuda_graphs=args.cuda_graphs,
         threads=args.threads,
+        compile_mode=args.compile_mode,
     )
     model = args.model or "resnet50"
     attentions = [a for a in (args.attention or available()) if a != BASELINE]
@@ -148,34 +152,66 @@ def _bench(args: argparse.Namespace) -> int:
         groups = [([Variant(model, a) for a in [BASELINE, *attentions]], args.resolution, args.batch_size)]
         experiments = [Experiment("single", groups, engines, options, args.trials or 200, args.warmup)]
         protocol = "ad hoc"
+    if args.dry_run:
+        import torch
+
+        from attnlib.reproduce.presets import dry_run
+
+        experiments = dry_run(experiments, torch.cuda.is_available())
+        protocol = f"dry run of {protocol}"
     for experiment in experiments:
         require_device(experiment.options.device)
-    summaries = []
+    summaries, steps = [], []
+    session = args.session or dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    began = time.monotonic()
+    deadline = None if args.budget is None else began + 60 * args.budget
+    models = BuiltModels()  # every experiment of this call builds each network once
     for index, experiment in enumerate(experiments):
         print(
-            f"attnlib: experiment {index + 1}/{len(experiments)}: {experiment.name} on {', '.join(experiment.engines)} "
-            f"({experiment.options.device}, {experiment.options.precision}), {len(experiment.groups)} group(s), "
-            f"{experiment.trials} trials",
-            file=sys.stderr,
-            flush=True,
+            f"attnlib: experiment {index + 1}/{len(experiments)}: {step_title(experiment)}", file=sys.stderr, flush=True
         )
+        start = time.monotonic()
         result, path = run_experiment(
             experiment,
             args.profile,
             save=not args.no_save,
             root=root,
-            progress=True,
+            progress=sys.stderr.isatty(),
             committed=args.commit,
             protocol=protocol,
+            models=models,
+            deadline=deadline,
+            session=session,
         )
+        seconds = time.monotonic() - start
         for engine, reason in result.skipped.items():
             print(f"skipped {engine}: {reason}", file=sys.stderr)
-        if path is not None:
-            print(f"wrote {path}", file=sys.stderr)
-        summaries.append(result.summary)
+        print(
+            f"attnlib: experiment {index + 1} took {seconds:.1f} s ({time.monotonic() - began:.0f} s in all)"
+            + (f"; wrote {path}" if path is not None else ""),
+            file=sys.stderr,
+            flush=True,
+        )
+        summaries.append(result.summary.assign(experiment=experiment.name))
+        steps.append(
+            {
+                "step": index + 1,
+                "experiment": step_title(experiment),
+                "seconds": round(seconds, 1),
+                "networks timed": len(result.summary),
+                "record": path.name if path is not None else "—",
+            }
+        )
     summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
     if args.json:
         print(summary.to_json(orient="records"))
+    elif args.preset:
+        # one screen: what each step did and took, and ResNet-50's Table 2 row per engine
+        print(pd.DataFrame(steps).to_string(index=False))
+        title, overview = table2_overview(summaries)
+        if not overview.empty:
+            print(f"\n{title}\n{overview.to_string()}")
+        print(f"\n{time.monotonic() - began:.0f} s in all")
     elif not summary.empty:
         print(summary[_SUMMARY_COLUMNS].round(2).to_string(index=False))
     return 0 if not summary.empty else 1
@@ -394,7 +430,7 @@ def _add_record_options(parser: argparse.ArgumentParser, what: str) -> None:
 
 def _add_bench(commands: Any) -> None:
     from attnlib.attention import compared
-    from attnlib.bench.engines import ENGINES, PRECISIONS
+    from attnlib.bench.engines import COMPILE_MODES, ENGINES, PRECISIONS
     from attnlib.profiles import PROFILES
     from attnlib.reproduce.presets import PRESETS
 
@@ -412,7 +448,10 @@ def _add_bench(commands: Any) -> None:
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--precision", default="fp32", choices=tuple(PRECISIONS))
     parser.add_argument("--channels-last", action="store_true")
-    parser.add_argument("--cuda-graphs", action="store_true")
+    parser.add_argument("--cuda-graphs", action="store_true", help="replay eager or compiled models as CUDA graphs")
+    parser.add_argument(
+        "--compile-mode", default="default", choices=COMPILE_MODES, help="torch.compile's mode (engine 'compile')"
+    )
     parser.add_argument("--threads", type=positive_int, help="CPU threads (default: PyTorch's setting, recorded)")
     parser.add_argument("--resolution", type=positive_int, default=224)
     parser.add_argument("--batch-size", type=positive_int, default=1)
@@ -421,7 +460,26 @@ def _add_bench(commands: Any) -> None:
     )
     parser.add_argument("--warmup", type=non_negative_int, default=10)
     parser.add_argument(
-        "--preset", choices=tuple(PRESETS), help="run a named sweep (gpu: Figs. 3/5/6 on CUDA); fixes its own networks"
+        "--preset",
+        choices=tuple(PRESETS),
+        help="run a named sweep (gpu: Figs. 3/5/6, modules, zoo on CUDA; gpu-compile: torch.compile on CUDA; "
+        "cpu: the committed CPU records); fixes its own networks",
+    )
+    parser.add_argument(
+        "--budget",
+        type=positive_float,
+        help="minutes: start no timing group after this (a lent GPU's time); what is left is named",
+    )
+    parser.add_argument(
+        "--session",
+        help="an id for this call's records (default: its start time); calls given the same id are shown "
+        "as one measurement (e.g. --preset gpu, then --preset gpu-compile)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="every step at 32², batch 1, 2 trials (CUDA-only options fall back to CPU without a GPU): "
+        "checks a preset's command before a long run; never with --commit",
     )
     parser.add_argument("--profile", default="default", choices=PROFILES, help="profile recorded with the results")
     parser.add_argument("--no-timm", action="store_true", help="modules: leave timm's SE and ECA out")
@@ -432,6 +490,10 @@ def _add_bench(commands: Any) -> None:
 
 
 def _check_bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.dry_run and args.commit:
+        parser.error("--dry-run records are never committed; drop --commit")
+    if args.compile_mode == "reduce-overhead" and args.cuda_graphs:
+        parser.error("--compile-mode reduce-overhead captures CUDA graphs itself; drop --cuda-graphs")
     if args.what == "zoo":
         fixed = [f"--{name.replace('_', '-')}" for name in ("model", "attention", "preset") if getattr(args, name)]
         if fixed:

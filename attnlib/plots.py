@@ -211,6 +211,7 @@ def plot_latency_vs_depth(summary: pd.DataFrame, hardware: str) -> Figure:
         hue="Module",
         style="Module",
         col="setting",
+        col_wrap=min(3, data.setting.nunique()),  # a GPU record has up to a dozen engine settings
         kind="line",
         markers=True,
         dashes=False,

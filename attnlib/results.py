@@ -67,6 +67,35 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def gpu_details() -> dict[str, Any]:
+    """The visible GPU's particulars for a record (empty without CUDA): CUDA and cuDNN versions, the
+    TF32 and cuDNN-autotuning switches in force, multiprocessors and memory, and what ``nvidia-smi``
+    reads (driver, clocks now and at most, power limit) where it answers within 10 s."""
+    if not torch.cuda.is_available():
+        return {}
+    properties = torch.cuda.get_device_properties(0)
+    details: dict[str, Any] = {
+        "cuda": torch.version.cuda,
+        "cudnn": torch.backends.cudnn.version(),
+        "gpu_multiprocessors": properties.multi_processor_count,
+        "gpu_memory_gib": round(properties.total_memory / 2**30, 1),
+        "cudnn_benchmark": torch.backends.cudnn.benchmark,
+        "tf32_default": {"cudnn": torch.backends.cudnn.allow_tf32, "matmul": torch.backends.cuda.matmul.allow_tf32},
+        "fp32_math": "IEEE fp32 while timing: TF32 off (attnlib.bench.engines.cuda_math)",
+    }
+    fields = "driver_version,clocks.sm,clocks.mem,clocks.max.sm,clocks.max.mem,power.limit,pstate"
+    try:
+        answer = subprocess.run(
+            ["nvidia-smi", f"--query-gpu={fields}", "--format=csv,noheader"], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return details
+    if answer.returncode == 0 and answer.stdout.strip():
+        values = [value.strip() for value in answer.stdout.splitlines()[0].split(",")]
+        details["nvidia_smi"] = dict(zip(fields.split(","), values, strict=False))
+    return details
+
+
 def provenance(profile: str, **extra: Any) -> dict[str, Any]:
     """Where, when and with what a result was produced.
 
@@ -78,7 +107,7 @@ def provenance(profile: str, **extra: Any) -> dict[str, Any]:
 
     from attnlib import __version__
 
-    commit = _git("rev-parse", "HEAD")
+    commit = _git("rev-parse", "HEAD") or os.environ.get("ATTNLIB_GIT_COMMIT")
     dirty = _git("status", "--porcelain", "--untracked-files=no")
     record = {
         "record_schema": RECORD_SCHEMA,
@@ -90,6 +119,7 @@ def provenance(profile: str, **extra: Any) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        **gpu_details(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "torch": torch.__version__,

@@ -22,6 +22,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
+def scratch_data(tmp_path, monkeypatch) -> Path:
+    """A copy of data/paper and data/results that the test may change; the checkout stays as it is."""
+    for folder in ("paper", "results"):
+        shutil.copytree(ROOT / "data" / folder, tmp_path / folder)
+    monkeypatch.setenv("ATTNLIB_DATA", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
 def one_thread() -> Iterator[None]:
     """Run the test with one intra-op thread (restored afterwards), whatever the machine has."""
     before = torch.get_num_threads()

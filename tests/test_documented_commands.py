@@ -55,7 +55,8 @@ EXPECTED = (
     Expectation(
         r"attnlib bench modules", ((r"$", " --model resnet18 --resolution 32 --trials 2 --warmup 1 --attention se"),)
     ),
-    Expectation(r"attnlib bench --preset gpu", error=r"no CUDA GPU"),
+    Expectation(r"attnlib bench --preset gpu(-compile)? --budget", error=r"no CUDA GPU"),
+    Expectation(r"attnlib bench --preset gpu(-compile)? --dry-run"),  # every step at 32², 2 trials, on the CPU
     Expectation(r"attnlib bench zoo", (("--profile paper", "--profile smoke"),)),  # ResNet-18, 64², eager
     Expectation(
         r"attnlib train --dataset cifar100 .*--profile paper --download",

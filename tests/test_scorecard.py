@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -18,15 +17,6 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def card() -> pd.DataFrame:
     return scorecard.scorecard()
-
-
-@pytest.fixture
-def scratch_data(tmp_path, monkeypatch) -> Path:
-    """A copy of data/paper and data/results that the test may change; the checkout stays as it is."""
-    for folder in ("paper", "results"):
-        shutil.copytree(ROOT / "data" / folder, tmp_path / folder)
-    monkeypatch.setenv("ATTNLIB_DATA", str(tmp_path))
-    return tmp_path
 
 
 def row(card: pd.DataFrame, part: str, item: str) -> pd.Series:

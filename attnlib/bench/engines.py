@@ -27,6 +27,10 @@ from torch import nn
 
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
+"""``torch.compile`` modes the ``compile`` engine takes. ``reduce-overhead`` captures CUDA graphs itself
+(inductor's CUDA-graph trees); the others can be captured by attnlib (``cuda_graphs``)."""
+
 Runner = Callable[[torch.Tensor], torch.Tensor]
 
 
@@ -42,8 +46,10 @@ class EngineOptions:
         device: ``"cpu"`` or ``"cuda"``.
         precision: ``"fp32"``, ``"fp16"`` (CUDA) or ``"bf16"`` (CPUs with native bf16, or CUDA).
         channels_last: use the NHWC memory format (eager and compile).
-        cuda_graphs: replay the eager model through a captured CUDA graph.
+        cuda_graphs: replay the model (eager, or compiled) through a CUDA graph attnlib captures.
         threads: CPU threads for every engine (None: leave PyTorch's setting).
+        compile_mode: the ``compile`` engine's ``torch.compile`` mode (:data:`COMPILE_MODES`);
+            other engines ignore it.
     """
 
     device: str = "cpu"
@@ -51,6 +57,7 @@ class EngineOptions:
     channels_last: bool = False
     cuda_graphs: bool = False
     threads: int | None = None
+    compile_mode: str = "default"
 
     def __post_init__(self) -> None:
         if self.device not in ("cpu", "cuda"):
@@ -59,6 +66,10 @@ class EngineOptions:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.threads is not None and self.threads < 1:
             raise ValueError(f"threads must be >= 1 (or None for PyTorch's setting), got {self.threads}")
+        if self.compile_mode not in COMPILE_MODES:
+            raise ValueError(f"compile_mode must be one of {', '.join(COMPILE_MODES)}, got {self.compile_mode!r}")
+        if self.compile_mode == "reduce-overhead" and self.cuda_graphs:
+            raise ValueError("compile_mode 'reduce-overhead' captures CUDA graphs itself; leave cuda_graphs off")
 
     def with_fixed_threads(self) -> EngineOptions:
         """These options with ``threads`` filled in (PyTorch's current count when unset), so every
@@ -92,33 +103,73 @@ def thread_limit(threads: int | None):
         torch.set_num_threads(previous)
 
 
-def _eager(model: nn.Module, example: torch.Tensor, options: EngineOptions) -> Runner:
+def engine_label(engine: str, options: EngineOptions) -> str:
+    """What records and figures call ``engine`` run with ``options``: the engine's name, its compile
+    mode when not the default, ``+graphs`` when attnlib replays it through a CUDA graph and ``+NHWC``
+    for channels-last — e.g. ``eager+graphs``, ``compile[max-autotune]+graphs``. Without those options
+    the label is the engine's name, as in every CPU record."""
+    label = engine
+    if engine == "compile" and options.compile_mode != "default":
+        label += f"[{options.compile_mode.removesuffix('-no-cudagraphs')}]"
     if options.cuda_graphs:
-        if options.device != "cuda":
-            raise EngineUnavailable("CUDA graphs need a CUDA device")
-        static_input = example.clone()
-        stream = torch.cuda.Stream()
-        stream.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(stream), torch.inference_mode():
-            for _ in range(3):
-                model(static_input)
-        torch.cuda.current_stream().wait_stream(stream)
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph), torch.inference_mode():
-            static_output = model(static_input)
+        label += "+graphs"
+    if options.channels_last:
+        label += "+NHWC"
+    return label
 
-        def replay(x: torch.Tensor) -> torch.Tensor:
-            static_input.copy_(x)
-            graph.replay()
-            return static_output
 
-        return replay
+@contextlib.contextmanager
+def cuda_math(options: EngineOptions):
+    """IEEE fp32 on CUDA while a network is prepared, checked and timed: TF32 off for convolutions
+    and matrix products.
 
+    PyTorch lets cuDNN convolve fp32 in TF32 by default; the paper's RTX 2080 Ti has no TF32, and
+    TF32 results differ from fp32 eager by ~1e-3 relative, past the engines' check. Restored after.
+    """
+    if options.device != "cuda":
+        yield
+        return
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+
+
+def capture_cuda_graph(function: Runner, example: torch.Tensor) -> Runner:
+    """``function`` (eager or compiled) captured once in a CUDA graph and replayed per call.
+
+    Warmed up on a side stream first (cuDNN picks its algorithms, compiled code loads), as PyTorch's
+    CUDA-graph notes ask; each call copies the input into the graph's static input and replays.
+    """
+    if example.device.type != "cuda":
+        raise EngineUnavailable("CUDA graphs need a CUDA device")
+    static_input = example.clone()
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream), torch.inference_mode():
+        for _ in range(3):
+            function(static_input)
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph), torch.inference_mode():
+        static_output = function(static_input)
+
+    def replay(x: torch.Tensor) -> torch.Tensor:
+        static_input.copy_(x)
+        graph.replay()
+        return static_output
+
+    return replay
+
+
+def _eager(model: nn.Module, example: torch.Tensor, options: EngineOptions) -> Runner:
     def run(x: torch.Tensor) -> torch.Tensor:
         with torch.inference_mode():
             return model(x)
 
-    return run
+    return capture_cuda_graph(run, example) if options.cuda_graphs else run
 
 
 def _own_frame(model: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -138,7 +189,9 @@ def _own_frame(model: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
 def _compile(model: nn.Module, example: torch.Tensor, options: EngineOptions) -> Runner:
     import torch._inductor.config as inductor_config
 
-    mode = "reduce-overhead" if options.cuda_graphs else None
+    if options.compile_mode != "default" and options.device != "cuda":
+        raise EngineUnavailable(f"compile mode {options.compile_mode!r} is measured on CUDA only")
+    mode = None if options.compile_mode == "default" else options.compile_mode
     freezing = options.device == "cpu"
     # dynamic=False: one static shape per prepared network (the sweep prepares each batch size anew);
     # inductor's symbolic-batch path once miscompiled a timm layer (a size/stride assertion at run time)
@@ -149,7 +202,7 @@ def _compile(model: nn.Module, example: torch.Tensor, options: EngineOptions) ->
             return compiled(x)
 
     run(example)  # compile now, not inside the timed loop
-    return run
+    return capture_cuda_graph(run, example) if options.cuda_graphs else run
 
 
 def _export_onnx(model: nn.Module, example: torch.Tensor, folder: Path) -> Path:
@@ -276,6 +329,7 @@ _ENGINE_LIST = (
     ),
 )
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in _ENGINE_LIST}
+GRAPH_ENGINES = ("eager", "compile")  # the engines ``cuda_graphs`` applies to
 """The engine registry: name → :class:`Engine`, in the order the book lists them."""
 
 
@@ -299,6 +353,10 @@ def engine_status(engine: str, options: EngineOptions | None = None) -> tuple[bo
         return False, "no CUDA device is visible to PyTorch"
     if options.precision == "fp16" and options.device == "cpu":
         return False, "fp16 inference is only measured on CUDA"
+    if options.cuda_graphs and options.device != "cuda":
+        return False, "CUDA graphs need a CUDA device"
+    if options.cuda_graphs and engine not in GRAPH_ENGINES:
+        return False, f"attnlib captures CUDA graphs for {' and '.join(GRAPH_ENGINES)} only"
     if options.precision == "bf16" and options.device == "cpu" and not _cpu_has_bf16():
         return False, "this CPU has no native bf16 (avx512_bf16/amx_bf16)"
     if spec.package is None:
@@ -354,13 +412,18 @@ def prepare(
         return PreparedModel(engine, get_engine(engine).prepare(model, example, options), example)
 
 
-def reference_output(model: nn.Module, example: torch.Tensor) -> torch.Tensor:
-    """Eager fp32 CPU output of an eval-mode copy of ``model`` (the model itself is not touched)."""
+def reference_output(model: nn.Module, example: torch.Tensor, device: str = "cpu") -> torch.Tensor:
+    """Eager fp32 output of an eval-mode copy of ``model`` on ``device``, returned on the CPU (the
+    model itself is not touched).
+
+    On CUDA it runs in IEEE fp32 (:func:`cuda_math`): a ResNet-152 at batch 64 is seconds of CPU time
+    per network, milliseconds on the GPU, and the check stays as strict.
+    """
     import copy
 
-    reference = copy.deepcopy(model).eval().float().cpu()
-    with torch.inference_mode():
-        return reference(example.float().cpu())
+    reference = copy.deepcopy(model).eval().float().to(device)
+    with cuda_math(EngineOptions(device=device)), torch.inference_mode():
+        return reference(example.float().to(device)).cpu()
 
 
 def verify_against_eager(prepared: PreparedModel, expected: torch.Tensor, precision: str = "fp32") -> float:

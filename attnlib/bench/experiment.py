@@ -7,10 +7,12 @@ declared in :mod:`attnlib.reproduce.presets`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from torch import nn
 
 from attnlib.bench.engines import EngineOptions
 from attnlib.bench.latency import LatencyResult, Variant, options_record, run_groups
@@ -40,11 +42,16 @@ def run_experiment(
     progress: bool = False,
     committed: bool = False,
     protocol: str = "ad hoc",
+    models: Callable[[Variant], nn.Module] | None = None,
+    deadline: float | None = None,
+    session: str | None = None,
 ) -> tuple[LatencyResult, Path | None]:
     """Run one experiment; write its summary as a run record (unless ``save`` is false).
 
     The record goes to ``data/runs/latency`` or, with ``committed``, to ``data/results/latency`` (what
-    the book shows); ``protocol`` (a preset's name, a notebook, or "ad hoc") is recorded with it.
+    the book shows); ``protocol`` (a preset's name, a notebook, or "ad hoc") is recorded with it, and
+    ``session`` (one invocation's id) ties together the records of one sweep, which the chapters show
+    as one measurement. ``models`` and ``deadline`` go to :func:`~attnlib.bench.latency.run_groups`.
     """
     result = run_groups(
         experiment.groups,
@@ -54,6 +61,8 @@ def run_experiment(
         experiment.warmup,
         progress=progress,
         keep_going=experiment.keep_going,
+        models=models,
+        deadline=deadline,
     )
     path = None
     options = experiment.options.with_fixed_threads()
@@ -65,6 +74,7 @@ def run_experiment(
             trials=experiment.trials,
             warmup=experiment.warmup,
             skipped_engines=result.skipped,
+            **({"session": session} if session else {}),
             **options_record(options, experiment.engines),
         )
         table = result.summary.assign(experiment=experiment.name)
@@ -90,6 +100,8 @@ def load_latency_records(experiment: str, root: Path | None = None) -> pd.DataFr
                 date=labels["date"],
                 record_profile=labels["profile"],
                 commit=labels["commit"],
+                # one sweep's records (one `bench --preset` call) are shown together; others one by one
+                session=record.get("session") or labels["date"],
             )
         )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -8,8 +8,10 @@ it is timed.
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
@@ -22,6 +24,8 @@ from attnlib.attention import BASELINE, compared
 from attnlib.bench.engines import (
     EngineOptions,
     EngineUnavailable,
+    cuda_math,
+    engine_label,
     engine_status,
     prepare,
     reference_output,
@@ -80,6 +84,23 @@ def condition_for_benchmark(model: nn.Module, residual_scale: float = 0.2) -> nn
     return model
 
 
+class BuiltModels:
+    """Each variant's network built once and handed out as fresh copies.
+
+    A sweep meets the same network at every resolution, batch size, precision and engine; building a
+    ResNet-152 (random initialisation) takes ~0.6 s of CPU, copying it ~0.1 s. Engines move and convert
+    their copy in place, so the kept one stays fp32 on the CPU.
+    """
+
+    def __init__(self) -> None:
+        self._built: dict[Variant, nn.Module] = {}
+
+    def __call__(self, variant: Variant) -> nn.Module:
+        if variant not in self._built:
+            self._built[variant] = variant.build().eval()
+        return copy.deepcopy(self._built[variant])
+
+
 @dataclass
 class LatencyResult:
     """Summary (one row per variant and group), raw samples, and the engines skipped with reasons."""
@@ -100,6 +121,8 @@ def measure_group(
     seed: int = 0,
     progress: bool = False,
     failures: dict[str, str] | None = None,
+    models: Callable[[Variant], nn.Module] | None = None,
+    deadline: float | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Time ``variants`` interleaved on one engine; overheads are relative to ``variants[0]``.
 
@@ -107,7 +130,10 @@ def measure_group(
     With ``failures`` (a dict), a variant other than the baseline that the engine cannot prepare or
     run is left out of the group and its error kept there under ``"<engine> · <variant> · <group>"``
     (a third-party layer an engine miscompiles must not cost the rest of a long sweep); without it,
-    the error is raised.
+    the error is raised. ``models`` builds each variant's network (default: ``Variant.build``; a
+    :class:`BuiltModels` shares the builds of a sweep). After ``deadline`` (``time.monotonic()``) no
+    further module is prepared (compiling one can take a minute): the group is timed with those
+    ready, and with ``failures`` the rest are named there.
     """
     options = options or EngineOptions()
     _check_sizes(resolution, batch_size, trials, warmup)
@@ -115,12 +141,17 @@ def measure_group(
     example = torch.randn(batch_size, 3, resolution, resolution)
     calls = {}
     max_errors = {}
-    label = f"{engine} · {variants[0].model} · {resolution}² · batch {batch_size}"
-    with thread_limit(options.threads):
+    name = engine_label(engine, options)
+    label = f"{name} · {variants[0].model} · {resolution}² · batch {batch_size}"
+    with thread_limit(options.threads), cuda_math(options):
         for variant in tqdm(variants, desc=f"prepare+check {label}", disable=not progress, leave=False):
+            if calls and deadline is not None and time.monotonic() > deadline:
+                if failures is not None:
+                    failures[f"{name} · {variant.name} · {label}"] = "not prepared: the run's time budget was spent"
+                continue
             try:
-                model = variant.build().eval()
-                expected = reference_output(model, example)
+                model = (models or Variant.build)(variant).eval()
+                expected = reference_output(model, example, options.device)
                 prepared = prepare(engine, model, example, options)
                 max_errors[variant.name] = verify_against_eager(prepared, expected, options.precision)
             except EngineUnavailable:
@@ -129,9 +160,9 @@ def measure_group(
                 if failures is None or variant is variants[0]:
                     raise
                 lines = str(error).strip().splitlines() or [""]
-                failures[f"{engine} · {variant.name} · {label}"] = f"{type(error).__name__}: {lines[-1][:200]}"
+                failures[f"{name} · {variant.name} · {label}"] = f"{type(error).__name__}: {lines[-1][:200]}"
                 log.warning(
-                    "left %s out of %s: %s", variant.name, label, failures[f"{engine} · {variant.name} · {label}"]
+                    "left %s out of %s: %s", variant.name, label, failures[f"{name} · {variant.name} · {label}"]
                 )
                 continue
             calls[variant.name] = lambda prepared=prepared: prepared.run(prepared.example)
@@ -143,11 +174,12 @@ def measure_group(
     summary.insert(3, "group", variants[0].model)
     summary["max_abs_error_vs_eager"] = summary.variant.map(max_errors)
     context = {
-        "engine": engine,
+        "engine": name,  # the engine with its options (engine_label): what figures and tables tell apart
         "device": options.device,
         "precision": options.precision,
         "channels_last": options.channels_last,
         "cuda_graphs": options.cuda_graphs,
+        "compile_mode": options.compile_mode if engine == "compile" else None,
         "resolution": resolution,
         "batch_size": batch_size,
         "baseline": variants[0].name,  # a column: the name of the group's baseline variant
@@ -166,14 +198,19 @@ def run_groups(
     warmup: int = 5,
     progress: bool = False,
     keep_going: bool = False,
+    models: Callable[[Variant], nn.Module] | None = None,
+    deadline: float | None = None,
 ) -> LatencyResult:
     """Run every (variants, resolution, batch size) group on every available engine.
 
     Engines that cannot run here are skipped, with the reason kept in ``skipped``. The CPU thread
     count is fixed for every engine: ``options.threads``, or all threads PyTorch uses by default.
     With ``keep_going`` a variant an engine fails on is left out of its group, the error kept in
-    ``skipped`` (see :func:`measure_group`).
+    ``skipped`` (see :func:`measure_group`). ``models`` builds the networks (default: each group builds
+    its own). A group due to start after ``deadline`` (a ``time.monotonic()`` value: a lent machine's
+    time budget) is not started; ``skipped`` names it. Each group's wall time is logged (INFO).
     """
+    models = models or BuiltModels()
     options = options or EngineOptions()
     options = options.with_fixed_threads()
     groups = list(groups)
@@ -183,10 +220,16 @@ def run_groups(
     for engine in engines:
         ok, reason = engine_status(engine, options)
         if not ok:
-            skipped[engine] = reason
-            log.warning("skipping engine %s: %s", engine, reason)
+            skipped[engine_label(engine, options)] = reason
+            log.warning("skipping engine %s: %s", engine_label(engine, options), reason)
             continue
         for variants, resolution, batch_size in groups:
+            label = f"{engine_label(engine, options)} · {variants[0].model} · {resolution}² · batch {batch_size}"
+            if deadline is not None and time.monotonic() > deadline:
+                skipped[label] = "not started: the run's time budget was spent"
+                log.warning("not started (time budget spent): %s", label)
+                continue
+            began = time.monotonic()
             try:
                 summary, raw = measure_group(
                     variants,
@@ -198,10 +241,17 @@ def run_groups(
                     warmup,
                     progress=progress,
                     failures=skipped if keep_going else None,
+                    models=models,
+                    deadline=deadline,
                 )
             except EngineUnavailable as error:
-                skipped[engine] = str(error)
+                skipped[engine_label(engine, options)] = str(error)
                 break
+            for variant in variants:
+                key = f"{engine_label(engine, options)} · {variant.name} · {label}"
+                if variant.name not in set(summary.variant) and key not in skipped:
+                    skipped[key] = "not prepared: the run's time budget was spent"
+            log.info("%s: %d networks in %.1f s", label, summary.variant.nunique(), time.monotonic() - began)
             summaries.append(summary)
             samples.append(raw)
     empty = pd.DataFrame()

@@ -6,7 +6,7 @@ import pandas as pd
 
 from attnlib.attention import BASELINE, display_name
 from attnlib.models import depth_from_model
-from attnlib.reproduce.latency import committed_records
+from attnlib.reproduce.latency import by_setting, committed_records
 from attnlib.train import final_epochs
 
 __all__ = ["committed_records", "final_epochs", "tradeoff_points"]
@@ -22,7 +22,7 @@ def tradeoff_points(latency: pd.DataFrame, table2: pd.DataFrame, accuracy: pd.Da
     import torchvision
 
     rows = []
-    data = latency.assign(depth=latency.model.map(depth_from_model))
+    data = by_setting(latency).assign(depth=latency.model.map(depth_from_model))
     paper_top1 = table2.set_index(["depth", "module"]).top1
     for engine, part in data.groupby("engine"):
         reference = part[(part.depth == 50) & (part.variant == BASELINE)].min_ms

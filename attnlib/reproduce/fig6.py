@@ -15,6 +15,7 @@ from attnlib.profiles import PerProfile
 from attnlib.reproduce.common import reduced_protocol_warning
 from attnlib.reproduce.latency import (
     LatencySettings,
+    by_setting,
     paper_device,
     paper_engines,
     show_sweep,
@@ -49,6 +50,7 @@ def groups(settings: LatencySettings):
 
 def batch_conclusions(summary: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
     """Fig. 6 statements checked on a batch sweep."""
+    summary = by_setting(summary)  # a GPU record times fp32 and fp16 under one engine name
     rows = []
     modules = summary[summary.attention != BASELINE]
     for (engine, depth), part in modules.groupby(["engine", "depth"]):

@@ -111,11 +111,32 @@ def show_sweep(
 
 
 def best_engine(summary: pd.DataFrame) -> str | None:
-    """The optimising engine (not eager) with the fastest baseline, or None if none ran."""
+    """The optimising engine (any but plain eager) with the fastest fp32 baselines, or None if none ran.
+
+    Engines are compared on the groups every one of them timed (a compile mode tried on ResNet-50 only
+    is compared with the others there), by the mean of the baselines' minimum times.
+    """
     baselines = summary[(summary.variant == BASELINE) & (summary.engine != "eager")]
+    baselines = baselines[baselines.precision == "fp32"]
     if baselines.empty:
         return None
-    return str(baselines.groupby("engine").min_ms.mean().idxmin())
+    times = baselines.pivot_table(index=["model", "resolution", "batch_size"], columns="engine", values="min_ms")
+    common = times.dropna()
+    return str((common if len(common) else times).mean().idxmin())
+
+
+def setting_name(engine: str, precision: str) -> str:
+    """An engine label with its precision where that is not fp32 (``eager fp16``), for tables that
+    list engines of a record measured in several precisions."""
+    return engine if precision == "fp32" else f"{engine} {precision}"
+
+
+def by_setting(summary: pd.DataFrame) -> pd.DataFrame:
+    """``summary`` with each row's engine renamed :func:`setting_name` (``eager fp16``), so that code
+    grouping by engine keeps the precisions of a GPU record apart."""
+    if summary.empty or "precision" not in summary.columns:
+        return summary
+    return summary.assign(engine=[setting_name(e, p) for e, p in zip(summary.engine, summary.precision, strict=True)])
 
 
 def engine_availability(engines: tuple[str, ...], device: str = "cpu") -> pd.DataFrame:
@@ -245,11 +266,13 @@ def committed_records(experiment: str) -> list[tuple[str, str, pd.DataFrame]]:
     if records.empty:
         return []
     labelled = []
-    for (hardware, date), record in records.groupby(["hardware", "date"]):
+    for (hardware, _session), record in records.groupby(["hardware", "session"], sort=False):
         first = record.iloc[0]
+        trials = "/".join(str(t) for t in sorted(record.trials.unique()))
+        where = "" if (record.device == "cuda").all() else f", {first.threads} threads"
         label = (
-            f"**{hardware}**, {first.threads} threads — profile `{first.record_profile}`, "
-            f"{int(first.trials)} trials, {date}, commit `{first.commit}`"
+            f"**{hardware}**{where} — profile `{first.record_profile}`, {trials} trials, {record.date.min()}, "
+            f"commit `{first.commit}`"
         )
         labelled.append((str(hardware), label, record.assign(depth=record.group.map(depth_from_model))))
     return labelled

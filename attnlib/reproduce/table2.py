@@ -102,7 +102,7 @@ def table2_full(accuracy: pd.DataFrame, latency: pd.DataFrame, table2: pd.DataFr
         row["ours top-1"] = float(match.top1.mean()) if len(match) else float("nan")
         row["ours top-5"] = float(match.top5.mean()) if len(match) else float("nan")
         if not latency.empty:
-            timed = latency.assign(depth=latency.model.map(depth_from_model))
+            timed = latency[latency.precision == "fp32"].assign(depth=lambda t: t.model.map(depth_from_model))
             for label, name in (("eager", "eager"), (engine or "optimised", engine)):
                 cell = timed[(timed.engine == name) & (timed.depth == item.depth) & (timed.variant == item.module)]
                 row[f"ours {label} ms"] = float(cell.min_ms.iloc[0]) if len(cell) else float("nan")
