@@ -59,10 +59,15 @@ settings = page.settings
 # %% [markdown]
 # ## Committed run records: the headline measurements
 #
-# Made with `attnlib bench --preset cpu|gpu --commit` and committed to `data/results/latency/`, each
+# Made with `attnlib bench --preset cpu|gpu|gpu-compile --commit`, committed to `data/results/latency/`, each
 # labelled with its hardware, protocol and date. They are shown on every build, whatever machine
 # builds the book. Absolute times are not comparable across hardware; the overhead columns (% over
-# the same engine's baseline) are the quantity to compare with the paper.
+# the same engine's baseline) are the quantity to compare with the paper. A GPU record (one
+# `--session` of `--preset gpu` and `gpu-compile`) holds eager PyTorch in fp32 and fp16, the same
+# replayed as CUDA graphs (`eager+graphs`), channels-last (`+NHWC`) and `torch.compile` (`compile…`);
+# fp32 there is IEEE fp32 (TF32 off), as on the paper's RTX 2080 Ti. Its Table 2 compares the paper's
+# TensorRT columns with the fastest optimising engine that ran — a stand-in, since TensorRT cannot be
+# installed here — and "the engines' floor" shows how far each engine takes the baseline below eager.
 
 # %%
 show_committed_records(fig3.EXPERIMENT, fig3.show)

@@ -43,7 +43,7 @@ page = open_page(fig5, profile, threads, engines=engines, resolutions=resolution
 # %% [markdown]
 # ## Committed run records: the headline measurements
 #
-# Made with `attnlib bench --preset cpu|gpu --commit` and committed to `data/results/latency/`, each
+# Made with `attnlib bench --preset cpu|gpu|gpu-compile --commit`, committed to `data/results/latency/`, each
 # labelled with its hardware, protocol and date; shown on every build, whatever machine builds the book.
 
 # %%

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -57,7 +58,8 @@ class Chromium:
     def __enter__(self) -> Chromium:
         import websocket
 
-        self._profile = tempfile.TemporaryDirectory(prefix="attnlib-chromium-")
+        # ignore_cleanup_errors: a Chromium helper can still write to the profile while it is removed
+        self._profile = tempfile.TemporaryDirectory(prefix="attnlib-chromium-", ignore_cleanup_errors=True)
         self._process = subprocess.Popen(
             [
                 self.executable,
@@ -77,6 +79,7 @@ class Chromium:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its renderer and GPU helpers form one group, ended together
         )
         endpoint = self._devtools_endpoint()
         self._socket = websocket.create_connection(endpoint, timeout=self.timeout, suppress_origin=True)
@@ -98,12 +101,19 @@ class Chromium:
         try:
             self._socket.close()
         finally:
-            self._process.terminate()
+            self._end_group(signal.SIGTERM)
             try:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self._process.kill()
+                self._end_group(signal.SIGKILL)
+                self._process.wait(timeout=10)
             self._profile.cleanup()
+
+    def _end_group(self, signal_number: int) -> None:
+        try:
+            os.killpg(self._process.pid, signal_number)
+        except ProcessLookupError:
+            pass
 
     def _devtools_endpoint(self) -> str:
         deadline = time.monotonic() + self.timeout

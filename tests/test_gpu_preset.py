@@ -211,7 +211,9 @@ def test_a_gpu_sweep_reaches_the_scorecard(gpu_sweep):
     cells = {r["item"]: r for r in scorecard.table2_entries(paper.load("errata"))}
     pytorch = cells["ResNet-50 SE · pytorch overhead (%)"]
     assert pytorch["ours"] == pytest.approx(15.0)
-    assert cells["ResNet-50 SE · tensorrt overhead (%)"]["status"] == "not run here"
+    tensorrt = cells["ResNet-50 SE · tensorrt overhead (%)"]
+    assert tensorrt["status"] == "not run here"
+    assert "its stand-in here, compile+graphs on Made-up GPU (test record): 4.5 % (not scored)" in tensorrt["note"]
 
 
 def test_precisions_stay_apart_where_chapters_group_by_engine():
@@ -227,3 +229,24 @@ def test_the_sweeps_one_screen_table_is_resnet50s_row_per_engine():
     assert title.startswith("resnet50, 224², batch 1")
     assert table.loc[("eager", "fp16"), "multise %"] == pytest.approx(45.0 * 1.3)
     assert len(table) == len(SETTINGS)
+
+
+def test_the_options_tried_once_get_a_computed_verdict():
+    rows = pd.concat([gpu_shaped_rows(setting) for setting in SETTINGS], ignore_index=True)
+    extra = []
+    for engine, precision, ms in (
+        ("compile[reduce-overhead]", "fp32", 0.8),
+        ("compile[max-autotune]+graphs", "fp32", 0.5),
+        ("eager+graphs+NHWC", "fp16", 0.9),
+    ):
+        row = rows[(rows.engine == "eager") & (rows.model == "resnet50") & (rows.variant == BASELINE)].iloc[0]
+        extra.append(row.to_dict() | {"engine": engine, "precision": precision, "min_ms": ms})
+    rows = pd.concat([rows, pd.DataFrame(extra)], ignore_index=True)
+    verdicts = fig3.option_verdicts(rows)
+    assert verdicts[0].endswith("compile+graphs 0.910 ms — fastest: **compile[max-autotune]+graphs**.")  # 0.35 × 2.6
+    nhwc = [v for v in verdicts if v.startswith("Channels-last")]
+    assert nhwc == [
+        "Channels-last on ResNet-50 (eager+graphs, fp16): 0.900 ms vs 0.780 ms in the default layout — "
+        "**not faster** (+15.4 %)."
+    ]
+    assert fig3.option_verdicts(gpu_shaped_rows(SETTINGS[0])) == []  # a CPU-like record tried neither

@@ -234,8 +234,35 @@ def show(summary: pd.DataFrame, hardware: str, where: str) -> None:
             "The engines' floor: the baseline's minimum time (ms) per engine and its speed-up over eager fp32",
         )
     )
+    for verdict in option_verdicts(summary):
+        display(Markdown(verdict))
     display(Markdown("Which of the paper's conclusions hold here?"))
     display(guarded_conclusions(depth_conclusions(summary, engine), summary, where))
+
+
+def option_verdicts(summary: pd.DataFrame, depth: int = 50) -> list[str]:
+    """Sentences on the options a GPU record tried once, on ResNet-``depth``'s baseline (fp32 unless
+    said): which ``torch.compile`` mode was fastest, and whether channels-last (NHWC) beat the default
+    layout on the same engine and precision. Empty when the record tried neither."""
+    base = summary[(summary.variant == BASELINE) & (summary.batch_size == 1)]
+    base = base[base.model == f"resnet{depth}"].set_index(["engine", "precision"]).min_ms
+    verdicts = []
+    modes = base[[e.startswith("compile") for e, _ in base.index]]
+    modes = modes[[p == "fp32" for _, p in modes.index]].sort_values()
+    if len(modes) > 1:
+        times = ", ".join(f"{e} {ms:.3f} ms" for (e, _), ms in modes.items())
+        verdicts.append(
+            f"`torch.compile` modes on ResNet-{depth} (fp32 baseline, min): {times} — fastest: **{modes.index[0][0]}**."
+        )
+    for (engine, precision), ms in base.items():
+        if engine.endswith("+NHWC") and (engine.removesuffix("+NHWC"), precision) in base.index:
+            plain = base[(engine.removesuffix("+NHWC"), precision)]
+            verdict = "faster" if ms < plain else "not faster"
+            verdicts.append(
+                f"Channels-last on ResNet-{depth} ({engine.removesuffix('+NHWC')}, {precision}): {ms:.3f} ms vs "
+                f"{plain:.3f} ms in the default layout — **{verdict}** ({100 * (ms / plain - 1):+.1f} %)."
+            )
+    return verdicts
 
 
 TENSORRT_STAND_IN = (
