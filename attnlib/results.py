@@ -80,9 +80,15 @@ def gpu_details() -> dict[str, Any]:
         "gpu_multiprocessors": properties.multi_processor_count,
         "gpu_memory_gib": round(properties.total_memory / 2**30, 1),
         "cudnn_benchmark": torch.backends.cudnn.benchmark,
-        "tf32_default": {"cudnn": torch.backends.cudnn.allow_tf32, "matmul": torch.backends.cuda.matmul.allow_tf32},
         "fp32_math": "IEEE fp32 while timing: TF32 off (attnlib.bench.engines.cuda_math)",
     }
+    try:
+        details["tf32_default"] = {
+            "cudnn": torch.backends.cudnn.allow_tf32,
+            "matmul": torch.backends.cuda.matmul.allow_tf32,
+        }
+    except RuntimeError as error:  # PyTorch >= 2.9 refuses legacy reads after mixed settings
+        details["tf32_default"] = f"unreadable: {str(error)[:80]}"
     fields = "driver_version,clocks.sm,clocks.mem,clocks.max.sm,clocks.max.mem,power.limit,pstate"
     try:
         answer = subprocess.run(

@@ -250,3 +250,36 @@ def test_the_options_tried_once_get_a_computed_verdict():
         "**not faster** (+15.4 %)."
     ]
     assert fig3.option_verdicts(gpu_shaped_rows(SETTINGS[0])) == []  # a CPU-like record tried neither
+
+
+@pytest.fixture
+def fp32_switches():
+    """PyTorch's TF32 switches (new API), restored after the test whatever it did to them."""
+    import torch
+
+    switches = (torch.backends.cudnn.conv, torch.backends.cudnn.rnn, torch.backends.cuda.matmul)
+    saved = [switch.fp32_precision for switch in switches]
+    yield switches
+    for switch, precision in zip(switches, saved, strict=True):
+        switch.fp32_precision = precision
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["legacy switches", "new API set per operator"])
+def test_cuda_math_is_ieee_fp32_while_timing_and_restores_the_switches(fp32_switches, mixed):
+    # the switches are plain flags: this runs without a GPU
+    import torch
+
+    from attnlib.bench.engines import cuda_math
+
+    conv, rnn, matmul = fp32_switches
+    if mixed:
+        conv.fp32_precision = "ieee"  # rnn stays tf32: PyTorch then refuses legacy reads
+    before = [switch.fp32_precision for switch in fp32_switches]
+    with cuda_math(EngineOptions(device="cuda")):
+        assert conv.fp32_precision in ("ieee", "none") and rnn.fp32_precision in ("ieee", "none")
+        assert matmul.fp32_precision == "ieee"
+        if not mixed:  # what inductor and cuDNN read: the legacy switches stay readable, and off
+            assert not torch.backends.cudnn.allow_tf32 and not torch.backends.cuda.matmul.allow_tf32
+    assert [switch.fp32_precision for switch in fp32_switches] == before
+    with cuda_math(EngineOptions()):  # on the CPU nothing is touched
+        assert [switch.fp32_precision for switch in fp32_switches] == before

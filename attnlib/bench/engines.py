@@ -129,12 +129,28 @@ def cuda_math(options: EngineOptions):
     if options.device != "cuda":
         yield
         return
-    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    backends = torch.backends
+    # PyTorch >= 2.9 has per-operator fp32_precision switches beside the legacy allow_tf32 ones, and
+    # refuses a legacy read when they were set unevenly (all "ieee" included). The legacy setters keep
+    # both consistent, so they set; the new switches, where present, save and restore exactly.
+    switches = [
+        s for s in (backends.cudnn.conv, backends.cudnn.rnn, backends.cuda.matmul) if hasattr(s, "fp32_precision")
+    ]
+    precisions = [switch.fp32_precision for switch in switches]
+    try:
+        legacy = backends.cudnn.allow_tf32, backends.cuda.matmul.allow_tf32
+        backends.cudnn.allow_tf32 = backends.cuda.matmul.allow_tf32 = False
+    except RuntimeError:  # the caller set the new switches unevenly: stay with them
+        legacy = None
+        for switch in switches:
+            switch.fp32_precision = "ieee"
     try:
         yield
     finally:
-        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+        if legacy is not None:
+            backends.cudnn.allow_tf32, backends.cuda.matmul.allow_tf32 = legacy
+        for switch, precision in zip(switches, precisions, strict=True):
+            switch.fp32_precision = precision
 
 
 def capture_cuda_graph(function: Runner, example: torch.Tensor) -> Runner:
