@@ -161,7 +161,7 @@ def _bench(args: argparse.Namespace) -> int:
         protocol = f"dry run of {protocol}"
     for experiment in experiments:
         require_device(experiment.options.device)
-    summaries, steps = [], []
+    summaries, steps, failed = [], [], []
     session = args.session or dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     began = time.monotonic()
     deadline = None if args.budget is None else began + 60 * args.budget
@@ -171,18 +171,36 @@ def _bench(args: argparse.Namespace) -> int:
             f"attnlib: experiment {index + 1}/{len(experiments)}: {step_title(experiment)}", file=sys.stderr, flush=True
         )
         start = time.monotonic()
-        result, path = run_experiment(
-            experiment,
-            args.profile,
-            save=not args.no_save,
-            root=root,
-            progress=sys.stderr.isatty(),
-            committed=args.commit,
-            protocol=protocol,
-            models=models,
-            deadline=deadline,
-            session=session,
-        )
+        try:
+            result, path = run_experiment(
+                experiment,
+                args.profile,
+                save=not args.no_save,
+                root=root,
+                progress=sys.stderr.isatty(),
+                committed=args.commit,
+                protocol=protocol,
+                models=models,
+                deadline=deadline,
+                session=session,
+            )
+        except Exception as error:
+            if len(experiments) == 1:
+                raise
+            # a sweep on a lent GPU is one shot: one broken step must not cost the steps after it
+            lines = str(error).strip().splitlines() or [""]
+            failed.append(f"experiment {index + 1} ({step_title(experiment)}): {type(error).__name__}: {lines[-1]}")
+            print(f"attnlib: {failed[-1]}", file=sys.stderr, flush=True)
+            steps.append(
+                {
+                    "step": index + 1,
+                    "experiment": step_title(experiment),
+                    "seconds": None,
+                    "networks timed": 0,
+                    "record": f"FAILED: {type(error).__name__}",
+                }
+            )
+            continue
         seconds = time.monotonic() - start
         for engine, reason in result.skipped.items():
             print(f"skipped {engine}: {reason}", file=sys.stderr)
@@ -214,7 +232,9 @@ def _bench(args: argparse.Namespace) -> int:
         print(f"\n{time.monotonic() - began:.0f} s in all")
     elif not summary.empty:
         print(summary[_SUMMARY_COLUMNS].round(2).to_string(index=False))
-    return 0 if not summary.empty else 1
+    for line in failed:
+        print(f"attnlib: FAILED {line}", file=sys.stderr)
+    return 0 if not summary.empty and not failed else 1
 
 
 # Options shared by ``train`` and ``detect``, copied onto the run's config when given.

@@ -56,7 +56,8 @@ def test_the_gpu_presets_run_every_chapter_before_the_compiler():
         ("compile[reduce-overhead]", "fp32"),
         ("compile[max-autotune]+graphs", "fp32"),
     }
-    assert all(e.keep_going and e.name == "fig3_depth" for e in compiled)
+    assert all(e.name == "fig3_depth" for e in compiled)
+    assert all(e.keep_going for e in chapters + compiled)  # a one-shot GPU run leaves failures out, named
     assert [v[0].model for v, _, _ in compiled[0].groups] == ["resnet50", "resnet18"]  # Table 2's, R50 first
 
 
@@ -114,6 +115,30 @@ def test_a_spent_budget_starts_no_group_and_names_what_it_left():
     summary, _ = measure_group(variants, "eager", 32, 1, EngineOptions(threads=1), 1, 0, failures=failures, deadline=0)
     assert list(summary.variant) == [BASELINE]  # the baseline is always timed
     assert len(failures) == 2 and all("time budget" in why for why in failures.values())
+
+
+def broken_network():
+    raise RuntimeError("this layer does not build here")
+
+
+def test_a_sweep_leaves_out_a_failing_group_and_a_failing_step_and_goes_on(monkeypatch, tmp_path, capsys):
+    from attnlib.bench.experiment import Experiment
+    from attnlib.reproduce import presets
+
+    broken = [([Variant("resnet18", BASELINE, label="broken", factory=broken_network)], 32, 1)]
+    tiny = depth_groups((18,), attentions=("ab",), resolution=32)
+    result = run_groups(broken + tiny, ("eager",), EngineOptions(threads=1), trials=1, warmup=0, keep_going=True)
+    assert list(result.summary.variant) == [BASELINE, "ab"]  # the next group ran
+    assert "group left out: RuntimeError: this layer does not build here" in result.skipped.values()
+    steps = [
+        Experiment("fig3_depth", broken, ("eager",), EngineOptions(threads=1), trials=1, warmup=0),
+        Experiment("fig3_depth", tiny, ("eager",), EngineOptions(threads=1), trials=1, warmup=0),
+    ]
+    monkeypatch.setitem(presets.PRESETS, "cpu", lambda: steps)
+    assert main(["bench", "--preset", "cpu", "--output", str(tmp_path)]) == 1  # a step failed: say so
+    err = capsys.readouterr().err
+    assert "FAILED experiment 1 (fig3_depth: eager (cpu, fp32), 1 group(s), 1 trials): RuntimeError" in err
+    assert len(list((tmp_path / "latency").glob("fig3_depth-cpu-*.csv"))) == 1  # the step after it ran
 
 
 # --- The chapters on a GPU-shaped record ------------------------------------------------------------

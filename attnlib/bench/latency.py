@@ -206,9 +206,10 @@ def run_groups(
     Engines that cannot run here are skipped, with the reason kept in ``skipped``. The CPU thread
     count is fixed for every engine: ``options.threads``, or all threads PyTorch uses by default.
     With ``keep_going`` a variant an engine fails on is left out of its group, the error kept in
-    ``skipped`` (see :func:`measure_group`). ``models`` builds the networks (default: each group builds
-    its own). A group due to start after ``deadline`` (a ``time.monotonic()`` value: a lent machine's
-    time budget) is not started; ``skipped`` names it. Each group's wall time is logged (INFO).
+    ``skipped`` (see :func:`measure_group`), and a group whose baseline fails is left out likewise.
+    ``models`` builds the networks (default: each variant once per call). A group due to start after
+    ``deadline`` (a ``time.monotonic()`` value: a lent machine's time budget) is not started;
+    ``skipped`` names it. Each group's wall time is logged (INFO).
     """
     models = models or BuiltModels()
     options = options or EngineOptions()
@@ -247,6 +248,13 @@ def run_groups(
             except EngineUnavailable as error:
                 skipped[engine_label(engine, options)] = str(error)
                 break
+            except Exception as error:  # the baseline itself failed: with keep_going, the next group runs
+                if not keep_going:
+                    raise
+                lines = str(error).strip().splitlines() or [""]
+                skipped[label] = f"group left out: {type(error).__name__}: {lines[-1][:200]}"
+                log.warning("left out %s: %s", label, skipped[label])
+                continue
             for variant in variants:
                 key = f"{engine_label(engine, options)} · {variant.name} · {label}"
                 if variant.name not in set(summary.variant) and key not in skipped:
