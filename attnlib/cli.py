@@ -106,11 +106,11 @@ def _bench(args: argparse.Namespace) -> int:
 
     from attnlib.attention import BASELINE, available
     from attnlib.bench.engines import EngineOptions
-    from attnlib.bench.experiment import Experiment, run_experiment
-    from attnlib.bench.latency import BuiltModels, Variant
+    from attnlib.bench.experiment import Experiment
+    from attnlib.bench.latency import Variant
     from attnlib.bench.modules import module_variants
     from attnlib.checks import require_device
-    from attnlib.reproduce.presets import PRESETS, step_title, table2_overview
+    from attnlib.reproduce.presets import PRESETS, table2_overview
 
     logging.basicConfig(level=logging.INFO if args.preset else logging.WARNING, format="attnlib: %(message)s")
     if not args.dry_run:
@@ -161,6 +161,45 @@ def _bench(args: argparse.Namespace) -> int:
         protocol = f"dry run of {protocol}"
     for experiment in experiments:
         require_device(experiment.options.device)
+    began = time.monotonic()
+    summaries, steps, failed = _run_steps(experiments, args, protocol, root)
+    summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
+    if args.json:
+        print(summary.to_json(orient="records"))
+    elif args.preset:
+        # one screen: what each step did and took, and ResNet-50's Table 2 row per engine
+        print(pd.DataFrame(steps).to_string(index=False))
+        title, overview = table2_overview(summaries)
+        if not overview.empty:
+            print(f"\n{title}\n{overview.to_string()}")
+        print(f"\n{time.monotonic() - began:.0f} s in all")
+    elif not summary.empty:
+        print(summary[_SUMMARY_COLUMNS].round(2).to_string(index=False))
+    for line in failed:
+        print(f"attnlib: FAILED {line}", file=sys.stderr)
+    return 0 if not summary.empty and not failed else 1
+
+
+def _run_steps(
+    experiments: Sequence[Any], args: argparse.Namespace, protocol: str, root: Path | None
+) -> tuple[list[Any], list[dict[str, Any]], list[str]]:
+    """Run ``bench``'s experiments one after another: each builds on the networks built before it,
+    stops starting groups at ``--budget``, writes its record, and says what it took. A step that raises
+    is named and skipped when there are several (a lent GPU's sweep is one shot). Returns the
+    summaries, one row per step, and the failures."""
+    from attnlib.bench.experiment import run_experiment
+    from attnlib.bench.latency import BuiltModels
+    from attnlib.reproduce.presets import step_title
+
+    def step_row(index: int, experiment: Any, seconds: float | None, timed: int, record: str) -> dict[str, Any]:
+        return {
+            "step": index + 1,
+            "experiment": step_title(experiment),
+            "seconds": seconds,
+            "networks timed": timed,
+            "record": record,
+        }
+
     summaries, steps, failed = [], [], []
     session = args.session or dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     began = time.monotonic()
@@ -191,15 +230,7 @@ def _bench(args: argparse.Namespace) -> int:
             lines = str(error).strip().splitlines() or [""]
             failed.append(f"experiment {index + 1} ({step_title(experiment)}): {type(error).__name__}: {lines[-1]}")
             print(f"attnlib: {failed[-1]}", file=sys.stderr, flush=True)
-            steps.append(
-                {
-                    "step": index + 1,
-                    "experiment": step_title(experiment),
-                    "seconds": None,
-                    "networks timed": 0,
-                    "record": f"FAILED: {type(error).__name__}",
-                }
-            )
+            steps.append(step_row(index, experiment, None, 0, f"FAILED: {type(error).__name__}"))
             continue
         seconds = time.monotonic() - start
         for engine, reason in result.skipped.items():
@@ -211,30 +242,8 @@ def _bench(args: argparse.Namespace) -> int:
             flush=True,
         )
         summaries.append(result.summary.assign(experiment=experiment.name))
-        steps.append(
-            {
-                "step": index + 1,
-                "experiment": step_title(experiment),
-                "seconds": round(seconds, 1),
-                "networks timed": len(result.summary),
-                "record": path.name if path is not None else "—",
-            }
-        )
-    summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
-    if args.json:
-        print(summary.to_json(orient="records"))
-    elif args.preset:
-        # one screen: what each step did and took, and ResNet-50's Table 2 row per engine
-        print(pd.DataFrame(steps).to_string(index=False))
-        title, overview = table2_overview(summaries)
-        if not overview.empty:
-            print(f"\n{title}\n{overview.to_string()}")
-        print(f"\n{time.monotonic() - began:.0f} s in all")
-    elif not summary.empty:
-        print(summary[_SUMMARY_COLUMNS].round(2).to_string(index=False))
-    for line in failed:
-        print(f"attnlib: FAILED {line}", file=sys.stderr)
-    return 0 if not summary.empty and not failed else 1
+        steps.append(step_row(index, experiment, round(seconds, 1), len(result.summary), path.name if path else "—"))
+    return summaries, steps, failed
 
 
 # Options shared by ``train`` and ``detect``, copied onto the run's config when given.
