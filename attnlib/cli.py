@@ -127,6 +127,8 @@ def _bench(args: argparse.Namespace) -> int:
     model = args.model or "resnet50"
     attentions = [a for a in (args.attention or available()) if a != BASELINE]
     engines = tuple(args.engine or ("eager",))
+    if args.what == "train":
+        return _bench_train(args, [Variant(model, a) for a in [BASELINE, *attentions]], options, root)
     if args.preset:
         experiments = PRESETS[args.preset]()
         protocol = f"preset {args.preset}"
@@ -178,6 +180,24 @@ def _bench(args: argparse.Namespace) -> int:
     for line in failed:
         print(f"attnlib: FAILED {line}", file=sys.stderr)
     return 0 if not summary.empty and not failed else 1
+
+
+def _bench_train(args: argparse.Namespace, variants: list[Any], options: Any, root: Path | None) -> int:
+    """``attnlib bench train``: a training step of each variant, timed interleaved, and its record."""
+    import pandas as pd
+
+    from attnlib.bench.training import measure_train_steps, record_train_steps
+
+    trials = args.trials or 20
+    summary = measure_train_steps(
+        variants, args.batch_size, args.resolution, options, args.amp, trials, args.warmup, models=None
+    )
+    if not args.no_save:
+        path = record_train_steps(summary, args.profile, options, trials, args.warmup, root, args.commit, args.session)
+        print(f"wrote {path}", file=sys.stderr)
+    columns = ["variant", "min_ms", "median_ms", "overhead_min_pct", "images_per_s", "tmacs"]
+    print(summary.to_json(orient="records") if args.json else summary[columns].round(2).to_string(index=False))
+    return 0 if isinstance(summary, pd.DataFrame) and not summary.empty else 1
 
 
 def _run_steps(
@@ -358,7 +378,7 @@ def _reproduce(args: argparse.Namespace) -> int:
         return 0
     runs = campaign.campaign_runs(args.table, args.profile, runs_root, args.only, args.seeds)
     frame = campaign.plan(runs, args.tmacs)
-    shown = frame.drop(columns=["folder"]).assign(**{"GPU-hours (est.)": frame["GPU-hours (est.)"].round(3)})
+    shown = frame.drop(columns=["folder", "model"]).assign(**{"GPU-hours (est.)": frame["GPU-hours (est.)"].round(3)})
     print(shown.to_string(index=False))
     print(campaign.plan_summary(args.table, args.profile, frame, args.tmacs))
     if args.plan:
@@ -467,9 +487,10 @@ def _add_bench(commands: Any) -> None:
     parser.add_argument(
         "what",
         nargs="?",
-        choices=("modules", "zoo"),
+        choices=("modules", "zoo", "train"),
         help="'modules': attnlib vs plain reference vs timm modules inside one network; 'zoo': the paper's "
-        "modules and timm's channel-attention layers in ResNet-18/50 at the --profile's settings (Beyond the paper)",
+        "modules and timm's channel-attention layers in ResNet-18/50 at the --profile's settings (Beyond the paper); "
+        "'train': a training step (forward, backward, SGD) of --model with each module, and the TMAC/s it achieves",
     )
     parser.add_argument("--model", help="network to time (default resnet50)")
     parser.add_argument("--attention", nargs="+", choices=compared(), help="modules to compare (default: all five)")
@@ -477,6 +498,7 @@ def _add_bench(commands: Any) -> None:
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--precision", default="fp32", choices=tuple(PRECISIONS))
     parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--amp", action="store_true", help="train: fp16 autocast and a gradient scaler (CUDA)")
     parser.add_argument("--cuda-graphs", action="store_true", help="replay eager or compiled models as CUDA graphs")
     parser.add_argument(
         "--compile-mode", default="default", choices=COMPILE_MODES, help="torch.compile's mode (engine 'compile')"
@@ -519,6 +541,18 @@ def _add_bench(commands: Any) -> None:
 
 
 def _check_bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.amp and (args.what != "train" or args.device != "cuda"):
+        parser.error("--amp is for 'bench train' on --device cuda (inference precision: --precision)")
+    if args.what == "train":
+        fixed = [
+            f"--{name.replace('_', '-')}"
+            for name in ("preset", "engine", "dry_run", "cuda_graphs")
+            if getattr(args, name)
+        ]
+        fixed += ["--precision"] if args.precision != "fp32" else []
+        fixed += ["--compile-mode"] if args.compile_mode != "default" else []
+        if fixed:
+            parser.error(f"bench train times eager training steps (AMP: --amp); it cannot take {', '.join(fixed)}")
     if args.dry_run and args.commit:
         parser.error("--dry-run records are never committed; drop --commit")
     if args.compile_mode == "reduce-overhead" and args.cuda_graphs:

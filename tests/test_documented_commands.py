@@ -59,6 +59,11 @@ EXPECTED = (
     Expectation(r"attnlib bench --preset gpu(-compile)? --dry-run"),  # every step at 32², 2 trials, on the CPU
     Expectation(r"attnlib bench zoo", (("--profile paper", "--profile smoke"),)),  # ResNet-18, 64², eager
     Expectation(
+        r"attnlib bench train --model cifar_resnet56",
+        (("--batch-size 128", "--batch-size 4"), ("--trials 20", "--trials 2")),
+    ),
+    Expectation(r"attnlib bench train --model resnet50 .*--device cuda", error=r"no CUDA GPU"),
+    Expectation(
         r"attnlib train --dataset cifar100 .*--profile paper --download",
         (("--profile paper", "--profile smoke"), (" --download", "")),  # never download in a test
         error=r"cifar100 not found",

@@ -240,6 +240,7 @@ def plan(runs: Sequence[CampaignRun], tmacs: float = ASSUMED_TMACS) -> pd.DataFr
         rows.append(
             {
                 "run": run.key,
+                "model": run.config.model,
                 "state": run_state(run, recorded),
                 "epochs": f"{min(recorded, run.config.epochs)}/{run.config.epochs}",
                 "device": run.config.device,
@@ -264,6 +265,29 @@ def plan_summary(table: str, profile: str, frame: pd.DataFrame, tmacs: float = A
         f"{remaining:.2f} still to run (3 × forward MACs × images × epochs at an assumed {tmacs:g} TMAC/s per "
         "GPU — stated, not measured, and a lower bound: small networks such as CIFAR's run far below a GPU's "
         "MAC rate, and data loading adds time. Time one epoch and pass --tmacs with your throughput)."
+        + measured_rates_text(frame)
+    )
+
+
+def measured_rates_text(frame: pd.DataFrame) -> str:
+    """Training rates measured by ``attnlib bench train`` in committed records, for the networks this
+    plan trains (empty when none): an upper bound for ``--tmacs``, as no data loading is timed."""
+    from attnlib.bench.experiment import load_latency_records
+    from attnlib.bench.training import EXPERIMENT, measured_rates
+
+    rates = measured_rates(load_latency_records(EXPERIMENT))
+    if "model" in frame.columns:
+        rates = rates[rates.model.isin(set(frame.model))]
+    if rates.empty:
+        return ""
+    lines = [
+        f"{r.model}, batch {r.batch_size}, {r.precision} on {r.hardware}: {r.tmacs:.2f} TMAC/s "
+        f"({r.images_per_s:.0f} images/s)"
+        for r in rates.itertuples()
+    ]
+    return (
+        " Measured training steps in committed records (`attnlib bench train`; data loading not timed, so an "
+        "upper bound for --tmacs): " + "; ".join(lines) + "."
     )
 
 

@@ -18,8 +18,15 @@ per preset (the second on the warm machine)::
     timeout -s INT 400 python3 -m attnlib.cli bench --preset gpu --budget 5.5 --session gpu-<date> \
         --output /tmp/gpu 2>&1 | tee $OUT/log.txt; tar -C /tmp/gpu -czf $OUT/records.tgz latency
 
-then the same with ``--preset gpu-compile --budget 3.5`` and ``timeout -s INT 300`` (a tarball:
-only 8 files come back). Unpack into ``data/results/`` and commit the records; the budget stops new
+then the same with ``--preset gpu-compile --budget 3.5`` and ``timeout -s INT 300``, followed in that
+call by the training rates (``--session`` and ``--output`` as above)::
+
+    python3 -m attnlib.cli bench train --model cifar_resnet56 --batch-size 128 --resolution 32 --device cuda \
+        --amp --channels-last --trials 20
+    python3 -m attnlib.cli bench train --model resnet50 --batch-size 256 --device cuda --amp --channels-last \
+        --trials 10
+
+(a tarball: only 8 files come back). Unpack into ``data/results/`` and commit the records; the budget stops new
 groups, the ``timeout`` ends a compile that overruns it, and every experiment finished by then has
 written its record.
 """

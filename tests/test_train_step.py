@@ -1,0 +1,64 @@
+"""``attnlib bench train``: training steps timed interleaved, their rate, and the planner reading it.
+
+No test asserts a time: the checks are that a step is a real optimiser step, that the rate is the
+stated arithmetic of the measured time, and that a committed record reaches the planner.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from attnlib.attention import BASELINE
+from attnlib.bench.engines import EngineOptions
+from attnlib.bench.latency import Variant
+from attnlib.bench.training import measure_train_steps, measured_rates, record_train_steps, train_step
+from attnlib.cli import main
+from attnlib.reproduce import campaign
+
+
+def test_a_train_step_updates_the_weights(one_thread):
+    torch.manual_seed(0)
+    model = Variant("cifar_resnet8", "se").build()
+    before = [p.detach().clone() for p in model.parameters()]
+    train_step(model, 4, 32, EngineOptions(), amp=False)()
+    changed = sum(not torch.equal(a, b.detach()) for a, b in zip(before, model.parameters(), strict=True))
+    assert changed == len(before)  # every parameter got a gradient and a step
+
+
+@pytest.mark.parametrize("attention", ["ab", "srm"])
+def test_the_rate_is_the_arithmetic_of_the_measured_time(one_thread, attention):
+    variants = [Variant("cifar_resnet8", BASELINE), Variant("cifar_resnet8", attention)]
+    summary = measure_train_steps(variants, 4, 32, EngineOptions(), trials=2, warmup=1)
+    assert list(summary.variant) == [BASELINE, attention]
+    assert summary.overhead_min_pct.iloc[0] == 0.0
+    assert summary.images_per_s.tolist() == pytest.approx((4 / (summary.min_ms / 1000)).tolist())
+    assert summary.tmacs.tolist() == pytest.approx((3 * summary.gmacs_per_image * summary.images_per_s / 1e3).tolist())
+    assert set(summary.precision) == {"fp32"} and set(summary.engine) == {"eager"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["train", "--amp"], "--amp is for 'bench train' on --device cuda"),
+        (["--amp", "--device", "cuda"], "--amp is for 'bench train'"),
+        (["train", "--preset", "gpu"], "it cannot take --preset"),
+        (["train", "--precision", "bf16"], "it cannot take --precision"),
+    ],
+)
+def test_bench_train_refuses_what_it_does_not_time(argv, error, capsys):
+    with pytest.raises(SystemExit):
+        main(["bench", *argv])
+    assert error in capsys.readouterr().err
+
+
+def test_a_committed_measurement_reaches_the_planner(scratch_data, one_thread):
+    variants = [Variant("cifar_resnet56", BASELINE), Variant("cifar_resnet56", "ab")]
+    summary = measure_train_steps(variants, 4, 32, EngineOptions(), trials=1, warmup=0)
+    record_train_steps(summary, "default", EngineOptions(), 1, 0, root=scratch_data / "results")
+    runs = campaign.campaign_runs("table1", "paper")
+    text = campaign.plan_summary("table1", "paper", campaign.plan(runs))
+    rate = measured_rates(summary.assign(hardware="h")).tmacs.iloc[0]
+    assert "cifar_resnet56, batch 4, fp32 on " in text and f"{rate:.2f} TMAC/s" in text
+    table2 = campaign.plan(campaign.campaign_runs("table2", "paper"))
+    assert "Measured training steps" not in campaign.plan_summary("table2", "paper", table2)  # no ResNet-50 record
