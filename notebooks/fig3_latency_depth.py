@@ -98,6 +98,17 @@ show_measurement(page, measure(page, save_record))
 show_committed_records("modules", lambda record, *_: display(module_comparison(record)))
 
 # %% [markdown]
+# ## Beyond the paper: what a module costs in training
+#
+# `attnlib bench train` times a full training step (forward, loss, backward, SGD with momentum; AMP and
+# channels-last on a GPU, as the paper profile trains) of each network, interleaved. Batches are random
+# tensors already on the device, so data loading is not timed. The rate (TMAC/s, 3 × forward MACs per
+# image) is what `attnlib reproduce … --plan` offers beside its stated `--tmacs`. Committed records:
+
+# %%
+show_committed_records("train_step", lambda record, *_: display(fig3.train_step_table(record).style.hide(axis="index")))
+
+# %% [markdown]
 # ## Provenance of this page's measurements
 
 # %%

@@ -14,7 +14,8 @@ from attnlib.bench.engines import EngineOptions
 from attnlib.bench.latency import Variant
 from attnlib.bench.training import measure_train_steps, measured_rates, record_train_steps, train_step
 from attnlib.cli import main
-from attnlib.reproduce import campaign
+from attnlib.reproduce import campaign, fig3
+from attnlib.reproduce.latency import committed_records
 
 
 def test_a_train_step_updates_the_weights(one_thread):
@@ -60,5 +61,9 @@ def test_a_committed_measurement_reaches_the_planner(scratch_data, one_thread):
     text = campaign.plan_summary("table1", "paper", campaign.plan(runs))
     rate = measured_rates(summary.assign(hardware="h")).tmacs.iloc[0]
     assert "cifar_resnet56, batch 4, fp32 on " in text and f"{rate:.2f} TMAC/s" in text
+    (hardware, label, record), *_ = committed_records("train_step")  # the Fig. 3 chapter shows it
+    table = fig3.train_step_table(record)
+    assert list(table.Module) == ["Baseline", "AB"] and table["overhead %"].iloc[0] == 0.0
+    assert "1 trials" in label and hardware in text
     table2 = campaign.plan(campaign.campaign_runs("table2", "paper"))
     assert "Measured training steps" not in campaign.plan_summary("table2", "paper", table2)  # no ResNet-50 record

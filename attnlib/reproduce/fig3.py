@@ -265,6 +265,17 @@ def option_verdicts(summary: pd.DataFrame, depth: int = 50) -> list[str]:
     return verdicts
 
 
+def train_step_table(record: pd.DataFrame) -> pd.DataFrame:
+    """A ``bench train`` record as one table: per network, batch and precision, each module's training
+    step (ms, min), its overhead over the baseline's step (%) and the achieved TMAC/s."""
+    shown = record.assign(Module=record.variant.map(lambda v: display_name(v) if v != BASELINE else "Baseline"))
+    shown = shown.rename(
+        columns={"min_ms": "step ms (min)", "overhead_min_pct": "overhead %", "images_per_s": "images/s"}
+    )
+    columns = ["model", "batch_size", "precision", "Module", "step ms (min)", "overhead %", "images/s", "tmacs"]
+    return shown[columns].rename(columns={"tmacs": "TMAC/s", "batch_size": "batch"}).round(2)
+
+
 TENSORRT_STAND_IN = (
     "*TensorRT cannot be installed where this book is built (its PyPI packages are stubs that download "
     "from NVIDIA), so the paper's TensorRT columns are compared with the fastest optimising engine that "
