@@ -184,20 +184,16 @@ def _bench(args: argparse.Namespace) -> int:
 
 def _bench_train(args: argparse.Namespace, variants: list[Any], options: Any, root: Path | None) -> int:
     """``attnlib bench train``: a training step of each variant, timed interleaved, and its record."""
-    import pandas as pd
-
     from attnlib.bench.training import measure_train_steps, record_train_steps
 
     trials = args.trials or 20
-    summary = measure_train_steps(
-        variants, args.batch_size, args.resolution, options, args.amp, trials, args.warmup, models=None
-    )
+    summary = measure_train_steps(variants, args.batch_size, args.resolution, options, args.amp, trials, args.warmup)
     if not args.no_save:
         path = record_train_steps(summary, args.profile, options, trials, args.warmup, root, args.commit, args.session)
         print(f"wrote {path}", file=sys.stderr)
     columns = ["variant", "min_ms", "median_ms", "overhead_min_pct", "images_per_s", "tmacs"]
     print(summary.to_json(orient="records") if args.json else summary[columns].round(2).to_string(index=False))
-    return 0 if isinstance(summary, pd.DataFrame) and not summary.empty else 1
+    return 0 if not summary.empty else 1
 
 
 def _run_steps(

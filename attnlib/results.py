@@ -80,7 +80,6 @@ def gpu_details() -> dict[str, Any]:
         "gpu_multiprocessors": properties.multi_processor_count,
         "gpu_memory_gib": round(properties.total_memory / 2**30, 1),
         "cudnn_benchmark": torch.backends.cudnn.benchmark,
-        "fp32_math": "IEEE fp32 while timing: TF32 off (attnlib.bench.engines.cuda_math)",
     }
     try:
         details["tf32_default"] = {

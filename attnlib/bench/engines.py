@@ -118,6 +118,9 @@ def engine_label(engine: str, options: EngineOptions) -> str:
     return label
 
 
+CUDA_FP32_MATH = "IEEE fp32 while preparing, checking and timing: TF32 off (attnlib.bench.engines.cuda_math)"
+
+
 @contextlib.contextmanager
 def cuda_math(options: EngineOptions):
     """IEEE fp32 on CUDA while a network is prepared, checked and timed: TF32 off for convolutions
@@ -345,8 +348,9 @@ _ENGINE_LIST = (
     ),
 )
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in _ENGINE_LIST}
-GRAPH_ENGINES = ("eager", "compile")  # the engines ``cuda_graphs`` applies to
 """The engine registry: name → :class:`Engine`, in the order the book lists them."""
+
+GRAPH_ENGINES = ("eager", "compile")  # the engines ``cuda_graphs`` applies to
 
 
 def get_engine(name: str) -> Engine:

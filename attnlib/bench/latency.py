@@ -22,6 +22,7 @@ from tqdm import tqdm
 from attnlib import build_model
 from attnlib.attention import BASELINE, compared
 from attnlib.bench.engines import (
+    CUDA_FP32_MATH,
     EngineOptions,
     EngineUnavailable,
     cuda_math,
@@ -84,6 +85,11 @@ def condition_for_benchmark(model: nn.Module, residual_scale: float = 0.2) -> nn
     return model
 
 
+def group_label(engine: str, options: EngineOptions, model: str, resolution: int, batch_size: int) -> str:
+    """How logs and a record's left-out list name one timing group."""
+    return f"{engine_label(engine, options)} · {model} · {resolution}² · batch {batch_size}"
+
+
 class BuiltModels:
     """Each variant's network built once and handed out as fresh copies.
 
@@ -136,13 +142,13 @@ def measure_group(
     ready, and with ``failures`` the rest are named there.
     """
     options = options or EngineOptions()
-    _check_sizes(resolution, batch_size, trials, warmup)
+    check_sizes(resolution, batch_size, trials, warmup)
     torch.manual_seed(seed)
     example = torch.randn(batch_size, 3, resolution, resolution)
     calls = {}
     max_errors = {}
     name = engine_label(engine, options)
-    label = f"{name} · {variants[0].model} · {resolution}² · batch {batch_size}"
+    label = group_label(engine, options, variants[0].model, resolution, batch_size)
     with thread_limit(options.threads), cuda_math(options):
         for variant in tqdm(variants, desc=f"prepare+check {label}", disable=not progress, leave=False):
             if calls and deadline is not None and time.monotonic() > deadline:
@@ -216,7 +222,7 @@ def run_groups(
     options = options.with_fixed_threads()
     groups = list(groups)
     for _, resolution, batch_size in groups:
-        _check_sizes(resolution, batch_size, trials, warmup)
+        check_sizes(resolution, batch_size, trials, warmup)
     summaries, samples, skipped = [], [], {}
     for engine in engines:
         ok, reason = engine_status(engine, options)
@@ -225,7 +231,7 @@ def run_groups(
             log.warning("skipping engine %s: %s", engine_label(engine, options), reason)
             continue
         for variants, resolution, batch_size in groups:
-            label = f"{engine_label(engine, options)} · {variants[0].model} · {resolution}² · batch {batch_size}"
+            label = group_label(engine, options, variants[0].model, resolution, batch_size)
             if deadline is not None and time.monotonic() > deadline:
                 skipped[label] = "not started: the run's time budget was spent"
                 log.warning("not started (time budget spent): %s", label)
@@ -270,7 +276,7 @@ def run_groups(
     )
 
 
-def _check_sizes(resolution: int, batch_size: int, trials: int, warmup: int) -> None:
+def check_sizes(resolution: int, batch_size: int, trials: int, warmup: int) -> None:
     """One clear error for sizes no timing run can use (before any network is built)."""
     for name, value in (("resolution", resolution), ("batch_size", batch_size), ("trials", trials)):
         require_positive(name, value)
@@ -326,4 +332,5 @@ def _baseline_first(attentions: Sequence[str]) -> list[str]:
 def options_record(options: EngineOptions, engines: Sequence[str]) -> dict[str, object]:
     """Options and engine versions for a run record's provenance."""
     versions = {engine: engine_status(engine, options)[1] for engine in engines}
-    return {**asdict(options), "engine_versions": versions}
+    math = {"fp32_math": CUDA_FP32_MATH} if options.device == "cuda" else {}
+    return {**asdict(options), "engine_versions": versions, **math}

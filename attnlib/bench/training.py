@@ -22,9 +22,8 @@ from torch import nn
 
 from attnlib.attention import attention_or_none
 from attnlib.bench.engines import EngineOptions, cuda_math, thread_limit
-from attnlib.bench.latency import BuiltModels, Variant
+from attnlib.bench.latency import BuiltModels, Variant, check_sizes, options_record
 from attnlib.bench.timing import summarize, time_interleaved
-from attnlib.checks import require_positive
 
 EXPERIMENT = "train_step"
 
@@ -75,8 +74,7 @@ def measure_train_steps(
     from attnlib.complexity import count_model
 
     options = (options or EngineOptions()).with_fixed_threads()
-    for name, value in (("batch_size", batch_size), ("resolution", resolution), ("trials", trials)):
-        require_positive(name, value)
+    check_sizes(resolution, batch_size, trials, warmup)
     build = models or BuiltModels()
     torch.manual_seed(0)
     with thread_limit(options.threads), cuda_math(options):
@@ -133,8 +131,6 @@ def record_train_steps(
 ) -> Path:
     """Write a ``train_step`` summary as a run record (``data/runs/latency``, or ``data/results``
     with ``committed``), with the provenance every latency record has; returns the CSV path."""
-    from dataclasses import asdict
-
     from attnlib.results import provenance, write_record
 
     record = provenance(
@@ -144,7 +140,7 @@ def record_train_steps(
         trials=trials,
         warmup=warmup,
         **({"session": session} if session else {}),
-        **asdict(options.with_fixed_threads()),
+        **options_record(options.with_fixed_threads(), ("eager",)),
     )
     table = summary.assign(experiment=EXPERIMENT)
     return write_record("latency", f"{EXPERIMENT}-{options.device}", table, record, root, committed=committed)

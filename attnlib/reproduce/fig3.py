@@ -18,6 +18,7 @@ from attnlib.reproduce.common import reduced_protocol_warning
 from attnlib.reproduce.latency import (
     LatencySettings,
     best_engine,
+    by_setting,
     guarded_conclusions,
     overhead_table,
     paper_device,
@@ -96,12 +97,9 @@ def table2_latency(summary: pd.DataFrame, table2: pd.DataFrame, engine: str | No
 def engine_floor(summary: pd.DataFrame) -> pd.DataFrame:
     """How far each engine takes the baseline ResNet below eager fp32: per depth, the baseline's
     minimum time (ms) on every engine and precision of the record, and its speed-up over eager fp32."""
-    base = summary[(summary.variant == BASELINE) & (summary.batch_size == 1)]
-    base = base.assign(
-        depth=base.model.map(depth_from_model),
-        setting=[setting_name(e, p) for e, p in zip(base.engine, base.precision, strict=True)],
-    )
-    times = base.pivot_table(index="depth", columns="setting", values="min_ms", sort=False)
+    base = by_setting(summary[(summary.variant == BASELINE) & (summary.batch_size == 1)])
+    base = base.assign(depth=base.model.map(depth_from_model))
+    times = base.pivot_table(index="depth", columns="engine", values="min_ms", sort=False)
     if "eager" not in times.columns:
         return times.round(2)
     speedup = times.rdiv(times["eager"], axis=0).add_suffix(" ×")  # eager fp32 ms / this setting's ms
@@ -268,7 +266,7 @@ def option_verdicts(summary: pd.DataFrame, depth: int = 50) -> list[str]:
 def train_step_table(record: pd.DataFrame) -> pd.DataFrame:
     """A ``bench train`` record as one table: per network, batch and precision, each module's training
     step (ms, min), its overhead over the baseline's step (%) and the achieved TMAC/s."""
-    shown = record.assign(Module=record.variant.map(lambda v: display_name(v) if v != BASELINE else "Baseline"))
+    shown = record.assign(Module=record.variant.map(display_name))
     shown = shown.rename(
         columns={"min_ms": "step ms (min)", "overhead_min_pct": "overhead %", "images_per_s": "images/s"}
     )
