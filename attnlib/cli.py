@@ -295,7 +295,9 @@ def _train(args: argparse.Namespace) -> int:
     from attnlib.train.distributed import distributed_context
 
     logging.basicConfig(level=logging.INFO, format="attnlib: %(message)s")
-    overrides = _overrides(args, (*_RUN_OVERRIDES, "block", "download", "amp", "channels_last"))
+    overrides = _overrides(
+        args, (*_RUN_OVERRIDES, "block", "download", "amp", "channels_last", "input_size", "train_subset", "eval_every")
+    )
     overrides.pop("seed", None)
     config = profile_config(args.profile, args.dataset, args.model, args.attention, args.seed, **overrides)
     require_device(config.device)
@@ -607,8 +609,19 @@ def _add_train(commands: Any) -> None:
     parser.add_argument("--attention", default=BASELINE, choices=compared())
     _add_run_options(parser)
     parser.add_argument("--channels-last", action="store_true")
-    parser.add_argument("--data-root", help="dataset folder (CIFAR: data/datasets; ImageNet: $ATTNLIB_IMAGENET)")
+    parser.add_argument(
+        "--data-root",
+        help="dataset folder (CIFAR: data/datasets; ImageNet: $ATTNLIB_IMAGENET; Fashion-MNIST: "
+        "$ATTNLIB_FASHION_MNIST, /usr/share/datasets/fashion-mnist, data/datasets/fashion-mnist)",
+    )
     parser.add_argument("--download", action="store_true", help="let torchvision download CIFAR")
+    parser.add_argument("--input-size", type=int, choices=(28, 32), help="Fashion-MNIST: 28 (default) or 32 (padded)")
+    parser.add_argument(
+        "--train-subset", type=positive_int, help="Fashion-MNIST: train on this many images (class-balanced, fixed)"
+    )
+    parser.add_argument(
+        "--eval-every", type=positive_int, help="evaluate every N epochs and after the last (default: every epoch)"
+    )
     parser.add_argument(
         "--accumulation-steps", type=positive_int, default=1, help="micro-batches per step on one process"
     )

@@ -6,6 +6,19 @@ import torch
 from torch import nn
 
 
+def is_tracing() -> bool:
+    """True while a tool records the forward instead of running it (``torch.fx``, dynamo, export, TorchScript).
+
+    Input checks branch on the input's shape; under symbolic tracing that is a branch on a traced
+    value, which ``torch.fx`` refuses. They are skipped then — the traced graph has no check, as
+    the optimising engines' graphs never had one — and keep their clear error in eager mode.
+    """
+    import torch.fx._symbolic_trace as fx_trace
+
+    symbolic = getattr(fx_trace, "is_fx_symbolic_tracing", fx_trace.is_fx_tracing)
+    return symbolic() or torch.compiler.is_compiling() or torch.jit.is_tracing()
+
+
 def check_feature_map(x: torch.Tensor, channels: int, module: str) -> None:
     """Raise one clear ValueError when ``x`` is not an (N, channels, H, W) feature map.
 
@@ -18,7 +31,7 @@ def check_feature_map(x: torch.Tensor, channels: int, module: str) -> None:
     (min of 30); a 5 ms GPU forward would pay under 0.1 %. The optimising engines (compile, ONNX
     Runtime, OpenVINO, TensorRT) trace it away, so they never pay it. It stays.
     """
-    if x.dim() != 4 or x.shape[1] != channels:
+    if not is_tracing() and (x.dim() != 4 or x.shape[1] != channels):
         raise ValueError(
             f"{module} expects a feature map of shape (N, C={channels}, H, W), got a tensor of shape {tuple(x.shape)}"
         )

@@ -67,6 +67,7 @@ def build_model(
     num_classes: int | None = None,
     block: str | None = None,
     attention_options: dict[str, Any] | None = None,
+    in_channels: int = 3,
 ) -> ResNet:
     """Build a ResNet with one attention module per residual block.
 
@@ -79,6 +80,8 @@ def build_model(
         block: ``"basic"`` (default, depth 6n+2) or ``"bottleneck"`` (depth 9n+2) for CIFAR
             ResNets; for ImageNet ResNets only the depth's own block type is accepted.
         attention_options: keyword options for every attention module (e.g. ``{"reduction": 8}``).
+        in_channels: input image channels (3; 1 for grayscale images such as Fashion-MNIST). The
+            state dict keeps its keys; only ``conv1.weight``'s input dimension changes.
     """
     key = name.lower()
     imagenet = re.fullmatch(r"resnet(\d+)", key)
@@ -95,6 +98,7 @@ def build_model(
             num_classes or 1000,
             attention=attention,
             attention_options=attention_options,
+            in_channels=in_channels,
         )
     if cifar:
         block = block or "basic"
@@ -109,5 +113,6 @@ def build_model(
             stem="cifar",
             attention=attention,
             attention_options=attention_options,
+            in_channels=in_channels,
         )
     raise ValueError(f"unknown model {name!r}; valid names are {', '.join(available_models())}")

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from attnlib import attention as attention_registry
+from attnlib.attention._common import is_tracing
 
 AttentionSpec = str | type[nn.Module] | None
 AttentionFactory = Callable[[int], nn.Module]
@@ -124,6 +125,8 @@ class ResNet(nn.Module):
         stem: ``"imagenet"`` or ``"cifar"``.
         attention: attention module name or class for every block, or None for the baseline.
         attention_options: keyword options passed to every attention module.
+        in_channels: channels of the input images (3 for colour, 1 for grayscale such as
+            Fashion-MNIST); only the stem's first convolution changes.
     """
 
     def __init__(
@@ -136,16 +139,20 @@ class ResNet(nn.Module):
         stem: str = "imagenet",
         attention: AttentionSpec = None,
         attention_options: dict[str, Any] | None = None,
+        in_channels: int = 3,
     ) -> None:
         super().__init__()
+        if in_channels < 1:
+            raise ValueError(f"in_channels must be >= 1, got {in_channels}")
+        self.in_channels = in_channels
         if stem not in ("imagenet", "cifar"):
             raise ValueError(f"stem must be 'imagenet' or 'cifar', got {stem!r}")
         make_attention = attention_factory(attention, attention_options)
         self.inplanes = widths[0]
         if stem == "imagenet":
-            self.conv1 = nn.Conv2d(3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
+            self.conv1 = nn.Conv2d(in_channels, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
         else:
-            self.conv1 = conv3x3(3, self.inplanes)
+            self.conv1 = conv3x3(in_channels, self.inplanes)
         self.bn1 = nn.BatchNorm2d(self.inplanes)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1) if stem == "imagenet" else nn.Identity()
@@ -199,7 +206,7 @@ class ResNet(nn.Module):
         return x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or x.shape[1] != 3:
-            raise ValueError(f"ResNet expects images of shape (N, 3, H, W), got {tuple(x.shape)}")
+        if not is_tracing() and (x.dim() != 4 or x.shape[1] != self.in_channels):
+            raise ValueError(f"ResNet expects images of shape (N, {self.in_channels}, H, W), got {tuple(x.shape)}")
         x = self.avgpool(self.forward_features(x))
         return self.fc(torch.flatten(x, 1))

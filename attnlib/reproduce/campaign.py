@@ -41,7 +41,7 @@ from attnlib.profiles import require_profile
 from attnlib.train import TrainConfig, aggregate_seeds, train, write_training_record
 from attnlib.train.loop import cached_run_dir
 
-TABLES = ("table1", "table2", "table3", "table4", "table5")
+TABLES = ("table1", "table2", "table3", "table4", "table5", "fashion")
 LAUNCHERS = ("local", "torchrun", "slurm")
 STATES = ("done", "in progress", "missing")
 
@@ -50,9 +50,23 @@ ASSUMED_TMACS = 10.0
 A100's dense fp16 tensor peak). Pass your own measured value with ``--tmacs``."""
 
 # Training images per epoch of the real datasets (their train splits).
-TRAIN_IMAGES = {"cifar10": 50_000, "cifar100": 50_000, "imagenet": 1_281_167, "coco": 118_287, "bdd100k": 69_863}
+TRAIN_IMAGES = {
+    "cifar10": 50_000,
+    "cifar100": 50_000,
+    "fashion-mnist": 60_000,
+    "imagenet": 1_281_167,
+    "coco": 118_287,
+    "bdd100k": 69_863,
+}
 # Square input side the networks are counted at, per dataset (synthetic stand-ins at their own size).
-INPUT_SIDE = {"cifar10": 32, "cifar100": 32, "synthetic-cifar": 32, "imagenet": 224, "synthetic-imagenet": 64}
+INPUT_SIDE = {
+    "cifar10": 32,
+    "cifar100": 32,
+    "fashion-mnist": 28,
+    "synthetic-cifar": 32,
+    "imagenet": 224,
+    "synthetic-imagenet": 64,
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,7 @@ class CampaignRun:
     macs_per_image: int
     train_images: int
     note: str = ""
+    cpu_hours: float | None = None  # an estimate from measured CPU throughput (the Fashion-MNIST campaign)
 
 
 def campaign_runs(
@@ -85,7 +100,7 @@ def campaign_runs(
         raise ValueError(f"unknown table {table!r}; valid tables are {', '.join(TABLES)}")
     require_profile(profile)
     builder = {"table1": _accuracy_runs, "table2": _accuracy_runs, "table3": _table3_runs}
-    builder.update(table4=_table4_runs, table5=_table5_runs)
+    builder.update(table4=_table4_runs, table5=_table5_runs, fashion=_fashion_runs)
     runs = builder[table](table, profile, Path(runs_root) if runs_root else None, seeds)
     selected = [run for run in runs if all(_matches(pattern, run.key) for pattern in only)]
     if only and not selected:
@@ -107,15 +122,38 @@ def _placed(config: TrainConfig, runs_root: Path | None) -> TrainConfig:
 
 
 @functools.cache
-def _macs(model: str, attention: str | None, side: int, block: str | None) -> int:
+def _macs(model: str, attention: str | None, side: int, block: str | None, channels: int = 3) -> int:
     options = {"block": block} if block and model.startswith("cifar") else {}
-    return count_model(model, attention, input_size=(1, 3, side, side), convention="exact", **options).macs
+    size = (1, channels, side, side)
+    return count_model(model, attention, input_size=size, convention="exact", in_channels=channels, **options).macs
 
 
 def _images(config: TrainConfig) -> int:
     if config.dataset.startswith("synthetic"):
         return int(config.synthetic_size[0])
+    if config.dataset == "fashion-mnist" and config.train_subset:
+        return int(config.train_subset)
     return TRAIN_IMAGES[config.dataset]
+
+
+def _fashion_runs(table: str, profile: str, runs_root: Path | None, seeds: Sequence[int] | None) -> list[CampaignRun]:
+    from attnlib.reproduce import fashion
+
+    runs = []
+    for run in fashion.runs(profile):
+        if seeds is not None and run.config.seed not in seeds:
+            continue
+        config = run.config
+        side = config.input_size or INPUT_SIDE[config.dataset]
+        channels = 1 if config.dataset == "fashion-mnist" else 3
+        macs = _macs(config.model, attention_or_none(run.module), side, config.block, channels)
+        folder = fashion.run_folder(profile, run.key, runs_root)
+        note = "starts from " + fashion.pretrained_key(profile) if run.part == "retrofit" else ""
+        hours = fashion.cpu_hours(run, _images(config)) if config.device == "cpu" else None
+        runs.append(
+            CampaignRun(table, run.key, replace(config, output=str(folder)), folder, macs, _images(config), note, hours)
+        )
+    return runs
 
 
 def _accuracy_runs(table: str, profile: str, runs_root: Path | None, seeds: Sequence[int] | None) -> list[CampaignRun]:
@@ -214,13 +252,25 @@ def completed_epochs(run: CampaignRun) -> int:
         return 0
 
 
+def committed_run(run: CampaignRun) -> bool:
+    """Whether the run's record is committed in ``data/results/`` (made here or on another machine):
+    a campaign split over sittings and machines counts it as done. Fashion-MNIST runs only."""
+    if run.table != "fashion":
+        return False
+    from attnlib.reproduce import fashion
+
+    found = fashion.committed_records(run.config.profile).get(run.key)
+    return found is not None and fashion.matches_record(fashion.find_run(run.config.profile, run.key), found[1])
+
+
 def run_state(run: CampaignRun, epochs_recorded: int | None = None) -> str:
-    """``done`` (every epoch recorded), ``in progress`` (a checkpoint exists) or ``missing``.
+    """``done`` (every epoch recorded here, or its record committed), ``in progress`` (a checkpoint
+    exists) or ``missing``.
 
     ``epochs_recorded``: :func:`completed_epochs` when the caller has read it already.
     """
     recorded = completed_epochs(run) if epochs_recorded is None else epochs_recorded
-    if recorded >= run.config.epochs:
+    if recorded >= run.config.epochs or committed_run(run):
         return "done"
     if (run.run_dir / "checkpoint.pt").is_file() or (run.run_dir / "checkpoint.prev.pt").is_file():
         return "in progress"
@@ -247,6 +297,7 @@ def plan(runs: Sequence[CampaignRun], tmacs: float = ASSUMED_TMACS) -> pd.DataFr
                 "GMACs/image": round(run.macs_per_image / 1e9, 3),
                 "train images": run.train_images,
                 "GPU-hours (est.)": gpu_hours(run, tmacs),
+                **({} if run.cpu_hours is None else {"CPU-hours (est.)": run.cpu_hours}),
                 "folder": str(run.run_dir),
                 "note": run.note,
             }
@@ -260,6 +311,14 @@ def plan_summary(table: str, profile: str, frame: pd.DataFrame, tmacs: float = A
     remaining = frame[frame.state != "done"]["GPU-hours (est.)"].sum()
     total = frame["GPU-hours (est.)"].sum()
     states = ", ".join(f"{int(counts.get(state, 0))} {state}" for state in STATES)
+    if "CPU-hours (est.)" in frame.columns:
+        left = frame[frame.state != "done"]["CPU-hours (est.)"].sum()
+        return (
+            f"{table} at profile {profile}: {len(frame)} runs — {states}. Estimated CPU wall hours: "
+            f"{frame['CPU-hours (est.)'].sum():.1f} in all, {left:.1f} still to run, on a 2-core CPU running two runs "
+            "at a time with one thread each (from training throughput measured on the 2-core AMD EPYC that made the "
+            "committed records; evaluation counted at three times the training rate)."
+        )
     return (
         f"{table} at profile {profile}: {len(frame)} runs — {states}. Estimated GPU-hours: {total:.2f} in all, "
         f"{remaining:.2f} still to run (3 × forward MACs × images × epochs at an assumed {tmacs:g} TMAC/s per "
@@ -305,6 +364,10 @@ def execute_run(
 
         root = table3_root(profile, runs_root)
         return {"cells": len(run_table3(profile, cache=root, output=root))}
+    if table == "fashion":
+        from attnlib.reproduce import fashion
+
+        return fashion.execute(profile, key, runs_root, commit)
     matching = [run for run in campaign_runs(table, profile, runs_root) if run.key == key]
     if not matching:
         raise ValueError(f"{table} at profile {profile} has no run {key!r}; see attnlib reproduce {table} --plan")
@@ -351,10 +414,23 @@ def launch_local(
     commit: bool = False,
     announce: Callable[[str], None] = print,
 ) -> None:
-    """Run ``keys`` one after another in this process."""
+    """Run ``keys`` one after another in this process.
+
+    A run another launcher is training (its folder is locked), or one waiting for a run that is
+    not done yet, is passed over and named: several launchers can share one campaign.
+    """
+    from attnlib.train.loop import RunFolderInUse
+
     for index, key in enumerate(keys):
         announce(f"attnlib: [{index + 1}/{len(keys)}] {table} {key}")
-        execute_run(table, profile, key, runs_root, commit)
+        try:
+            execute_run(table, profile, key, runs_root, commit)
+        except RunFolderInUse:
+            announce(f"attnlib: passed over {key}: another launcher is training it")
+        except FileNotFoundError as error:
+            if type(error).__name__ != "PretrainedMissing":
+                raise
+            announce(f"attnlib: passed over {key}: {error}")
 
 
 def torchrun_command(
@@ -499,6 +575,11 @@ def aggregate(table: str, profile: str, runs: Sequence[CampaignRun], runs_root: 
     """The table in the chapter's layout, from the runs' folders (every run must be done)."""
     from attnlib import paper
 
+    if table == "fashion":
+        from attnlib.reproduce import fashion
+
+        finals = pd.concat([fashion.committed_finals(profile), fashion.folder_finals(profile, runs_root)])
+        return fashion.comparison_table(finals.drop_duplicates("key", keep="last") if len(finals) else finals)
     missing = [run.key for run in runs if run_state(run) != "done"]
     if missing:
         raise ValueError(f"{len(missing)} run(s) of {table} are not done yet (first: {missing[0]}); launch them first")

@@ -26,7 +26,7 @@ from attnlib.paper import data_root
 CIFAR_MEAN = {"cifar10": (0.4914, 0.4822, 0.4465), "cifar100": (0.5071, 0.4865, 0.4409)}
 CIFAR_STD = {"cifar10": (0.2470, 0.2435, 0.2616), "cifar100": (0.2673, 0.2564, 0.2762)}
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-DATASETS = ("cifar10", "cifar100", "imagenet", "synthetic-cifar", "synthetic-imagenet")
+DATASETS = ("cifar10", "cifar100", "fashion-mnist", "imagenet", "synthetic-cifar", "synthetic-imagenet")
 
 
 class DatasetNotFound(FileNotFoundError):
@@ -35,12 +35,21 @@ class DatasetNotFound(FileNotFoundError):
 
 @dataclass(frozen=True)
 class DatasetSplits:
-    """Train and validation datasets with their class count."""
+    """Train and validation datasets with their class count.
+
+    ``in_channels`` sizes the network's stem; ``augment_batch`` (padding, fill per channel), when
+    set, asks the training loop to crop and flip each training batch (:func:`crop_and_flip`),
+    for in-memory datasets whose loader returns plain tensors; ``details`` is what a run record
+    says of the data (source, version, licence, checksums).
+    """
 
     train: Dataset
     val: Dataset
     num_classes: int
     description: str
+    in_channels: int = 3
+    augment_batch: tuple[int, torch.Tensor] | None = None
+    details: dict[str, object] | None = None
 
 
 def cifar_transforms(name: str, train: bool, augment: bool = True) -> transforms.Compose:
@@ -148,6 +157,39 @@ class SyntheticImages(Dataset):
         return image, label
 
 
+def load_fashion_mnist(root: str | os.PathLike | None, input_size: int, train_subset: int | None) -> DatasetSplits:
+    """Fashion-MNIST's 60 000 training (or a fixed balanced subset) and 10 000 test images, normalised
+    with the training set's mean and std; training batches get CIFAR's pad-4 crop and flip."""
+    from attnlib.train import fashion
+
+    files = fashion.load_files(root)
+    mean, std = fashion.training_statistics(files)
+    indices = None if train_subset is None else fashion.balanced_subset(files.train_labels, train_subset)
+    train_images = files.train_images if indices is None else files.train_images[indices]
+    train_labels = files.train_labels if indices is None else files.train_labels[indices]
+    train = fashion.InMemoryImages(fashion.normalise(train_images, input_size, mean, std), train_labels)
+    val = fashion.InMemoryImages(fashion.normalise(files.test_images, input_size, mean, std), files.test_labels)
+    details = {
+        **files.details(),
+        "train_images": len(train),
+        "test_images": len(val),
+        "input_size": input_size,
+        "normalisation": {"mean": round(mean, 6), "std": round(std, 6)},
+        "augmentation": "pad 4, random crop, horizontal flip (per batch)",
+    }
+    subset = "all 60000" if indices is None else f"{len(train)} of the 60000 (class-balanced, fixed)"
+    return DatasetSplits(
+        train,
+        val,
+        10,
+        f"Fashion-MNIST ({fashion.DEBIAN_PACKAGE} {fashion.DEBIAN_VERSION}) from {files.folder}: {subset} training "
+        f"images, the 10000 test images, {input_size}²",
+        in_channels=1,
+        augment_batch=(4, torch.tensor([-mean / std])),
+        details=details,
+    )
+
+
 def _imagenet_root(root: str | os.PathLike | None) -> Path:
     chosen = root or os.environ.get("ATTNLIB_IMAGENET") or data_root() / "datasets" / "imagenet"
     return Path(chosen)
@@ -162,6 +204,8 @@ def load_dataset(
     seed: int = 0,
     synthetic_noise: float = 0.6,
     augment: bool = True,
+    input_size: int | None = None,
+    train_subset: int | None = None,
 ) -> DatasetSplits:
     """Train and validation splits of ``name`` (one of :data:`DATASETS`).
 
@@ -176,7 +220,14 @@ def load_dataset(
         synthetic_noise: per-pixel noise of the synthetic datasets (their difficulty).
         augment: CIFAR only — ``False`` leaves the training crop and flip to the training device
             (:func:`crop_and_flip`).
+        input_size: Fashion-MNIST only — 28 (the photos as they are, the default) or 32 (padded).
+        train_subset: Fashion-MNIST only — train on this many of the 60 000 images (class-balanced,
+            the same images for every run); ``None`` for all of them.
     """
+    if name != "fashion-mnist" and (input_size is not None or train_subset is not None):
+        raise ValueError(f"input_size and train_subset are Fashion-MNIST settings; {name} has its own")
+    if name == "fashion-mnist":
+        return load_fashion_mnist(root, input_size or 28, train_subset)
     if name in ("cifar10", "cifar100"):
         folder = Path(root or data_root() / "datasets")
         factory = datasets.CIFAR10 if name == "cifar10" else datasets.CIFAR100

@@ -213,13 +213,17 @@ def _comparable(value: Any) -> Any:
 
 
 @contextmanager
-def run_folder_lock(run_dir: Path, enabled: bool = True) -> Iterator[None]:
-    """Hold ``run_dir/.lock`` for one training; a second one gets :class:`RunFolderInUse` at once."""
+def run_folder_lock(run_dir: Path, enabled: bool = True, name: str = ".lock") -> Iterator[None]:
+    """Hold ``run_dir/<name>`` for one training; a second one gets :class:`RunFolderInUse` at once.
+
+    A campaign holds ``.campaign.lock`` around a whole run (state check, training, record), the
+    training itself ``.lock``: flock refuses a second lock of one file even within one process.
+    """
     if not enabled:
         yield
         return
     run_dir.mkdir(parents=True, exist_ok=True)
-    stream = open(run_dir / ".lock", "a+")  # held open (and locked) for the run's lifetime
+    stream = open(run_dir / name, "a+")  # held open (and locked) for the run's lifetime
     try:
         try:
             fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -330,16 +334,19 @@ def _train(
     result = TrainResult(
         config,
         model=session.model,
-        dataset={"dataset": splits.description, "train_size": len(splits.train), "val_size": len(splits.val)},
+        dataset={
+            "dataset": splits.description,
+            "train_size": len(splits.train),
+            "val_size": len(splits.val),
+            **({"dataset_details": splits.details} if splits.details else {}),
+        },
     )
     start_epoch = 0 if saved is None else _restore(session, saved, result)
     end_epoch = config.epochs if stop_after_epochs is None else min(config.epochs, start_epoch + stop_after_epochs)
     record_provenance = provenance(
         config.profile,
         config=config.as_dict(),
-        dataset=splits.description,
-        train_size=len(splits.train),
-        val_size=len(splits.val),
+        **result.dataset,
         world_size=context.world_size,
         accumulation_steps=accumulation_steps,
     )
@@ -433,7 +440,8 @@ def _run_epoch(session: _Session, epoch: int, progress: bool) -> dict[str, Any]:
     training_seconds = time.perf_counter() - started
     lr = optimizer.param_groups[0]["lr"]
     session.scheduler.step()
-    metrics = task.evaluate(session.model, session.splits.val, context)
+    evaluated = (epoch + 1) % config.eval_every == 0 or epoch + 1 == config.epochs
+    metrics = task.evaluate(session.model, session.splits.val, context) if evaluated else {}
     metrics.update(
         epoch=epoch,
         lr=lr,

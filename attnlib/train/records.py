@@ -12,10 +12,10 @@ from attnlib.train.config import TrainConfig
 
 
 def record_kind(config: TrainConfig) -> str:
-    """``cifar`` or ``imagenet`` for real data, ``synthetic`` for the offline stand-ins."""
+    """``cifar``, ``fashion`` or ``imagenet`` for real data, ``synthetic`` for the offline stand-ins."""
     if config.dataset.startswith("synthetic"):
         return "synthetic"
-    return "imagenet" if config.dataset == "imagenet" else "cifar"
+    return {"imagenet": "imagenet", "fashion-mnist": "fashion"}.get(config.dataset, "cifar")
 
 
 def write_training_record(

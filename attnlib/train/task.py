@@ -50,11 +50,13 @@ def evaluate(model: nn.Module, dataset: Dataset, config: TrainConfig, context: D
     return {"val_loss": loss / count, "top1": 100 * top1 / count, "top5": 100 * top5 / count}
 
 
-def build_training_model(config: TrainConfig, num_classes: int) -> nn.Module:
+def build_training_model(config: TrainConfig, num_classes: int, in_channels: int = 3) -> nn.Module:
     """The network of ``config`` with its seed applied before initialisation."""
     torch.manual_seed(config.seed)
     block = config.block if config.model.startswith("cifar") else None
-    return build_model(config.model, attention=config.attention, num_classes=num_classes, block=block)
+    return build_model(
+        config.model, attention=config.attention, num_classes=num_classes, block=block, in_channels=in_channels
+    )
 
 
 class Task(Protocol):
@@ -85,10 +87,11 @@ class ClassificationTask:
 
     def __init__(self, config: TrainConfig) -> None:
         self.config = config
+        self.augment_batch: tuple[int, torch.Tensor] | None = None
 
     def splits(self) -> DatasetSplits:
         config = self.config
-        return load_dataset(
+        splits = load_dataset(
             config.dataset,
             config.data_root,
             download=config.download,
@@ -96,16 +99,23 @@ class ClassificationTask:
             seed=config.seed,
             synthetic_noise=config.synthetic_noise,
             augment=not config.batch_augmentation,
+            input_size=config.input_size,
+            train_subset=config.train_subset,
         )
+        self.augment_batch = splits.augment_batch
+        return splits
 
     def build_model(self, splits: DatasetSplits) -> nn.Module:
-        return build_training_model(self.config, splits.num_classes)
+        return build_training_model(self.config, splits.num_classes, splits.in_channels)
 
     def loss(self, network: nn.Module, batch: Any) -> tuple[torch.Tensor, int]:
         images, targets = batch
         images, targets = images.to(self.config.device), targets.to(self.config.device)
         if self.config.batch_augmentation:
             images = crop_and_flip(images, 4, cifar_fill(self.config.dataset).to(images.device))
+        elif self.augment_batch is not None:
+            padding, fill = self.augment_batch
+            images = crop_and_flip(images, padding, fill.to(images.device))
         if self.config.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
         return nn.functional.cross_entropy(network(images), targets), len(targets)
