@@ -9,7 +9,9 @@ PROFILE ?= default
 NB ?= fig2_complexity
 PARAMS ?=
 
-.PHONY: book test notebook notebooks lint clean setup
+FASHION_MNIST_FROM ?=
+
+.PHONY: book test notebook notebooks lint clean setup data
 
 setup: $(STAMP)
 
@@ -19,7 +21,13 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# Fashion-MNIST, the real images of the "study on real images" chapter: Debian's package (apt-get
+# download + dpkg -x), else torchvision's download; FASHION_MNIST_FROM=a .deb or folder to copy from.
+data: $(STAMP)
+	$(BIN)/attnlib data fashion-mnist $(if $(FASHION_MNIST_FROM),--from $(FASHION_MNIST_FROM))
+
 notebooks: $(STAMP)
+	$(BIN)/attnlib data fashion-mnist --if-possible
 	$(BIN)/attnlib notebooks --profile $(PROFILE)
 
 book: notebooks

@@ -719,11 +719,44 @@ def _add_notebooks(commands: Any) -> None:
     notebooks.set_defaults(handler=_notebooks)
 
 
+def _data(args: argparse.Namespace) -> int:
+    from attnlib.train import fashion
+
+    try:
+        fashion.fetch(args.source, Path(args.destination) if args.destination else None)
+    except (fashion.FashionMNISTNotFound, fashion.FashionMNISTDamaged):
+        if not args.if_possible:
+            raise
+        print(
+            "attnlib: warning: Fashion-MNIST could not be fetched; the book's real-image chapter will say so "
+            f"(to fix: {fashion.HOW_TO_GET})",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _add_data(commands: Any) -> None:
+    parser = commands.add_parser(
+        "data",
+        help="fetch and check a dataset that can be had offline (Fashion-MNIST: Debian's package or torchvision)",
+        **_FORMAT,
+    )
+    parser.add_argument("dataset", choices=("fashion-mnist",))
+    parser.add_argument(
+        "--from", dest="source", help="a dataset-fashion-mnist .deb or a folder with the four .gz files to copy"
+    )
+    parser.add_argument("--destination", help="where to put the files (default data/datasets/fashion-mnist)")
+    parser.add_argument(
+        "--if-possible", action="store_true", help="warn instead of failing when it cannot be fetched (make book)"
+    )
+    parser.set_defaults(handler=_data)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``attnlib`` command (one small function per subcommand)."""
     parser = argparse.ArgumentParser(prog="attnlib", description=__doc__, **_FORMAT)
     commands = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_complexity, _add_bench, _add_train, _add_detect, _add_reproduce, _add_notebooks):
+    for add in (_add_complexity, _add_bench, _add_train, _add_detect, _add_reproduce, _add_data, _add_notebooks):
         add(commands)
     _help_for_every_default(parser)
     return parser

@@ -23,6 +23,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import json
+import math
 import os
 import shlex
 import subprocess
@@ -149,7 +150,8 @@ def _fashion_runs(table: str, profile: str, runs_root: Path | None, seeds: Seque
         macs = _macs(config.model, attention_or_none(run.module), side, config.block, channels)
         folder = fashion.run_folder(profile, run.key, runs_root)
         note = "starts from " + fashion.pretrained_key(profile) if run.part == "retrofit" else ""
-        hours = fashion.cpu_hours(run, _images(config)) if config.device == "cpu" else None
+        hours = fashion.cpu_hours(run, _images(config)) if config.device == "cpu" else math.nan
+        hours = None if math.isnan(hours) else hours  # only the networks whose throughput was measured
         runs.append(
             CampaignRun(table, run.key, replace(config, output=str(folder)), folder, macs, _images(config), note, hours)
         )

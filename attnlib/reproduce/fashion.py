@@ -30,6 +30,7 @@ import pandas as pd
 
 from attnlib.attention import BASELINE, available, compared, display_name
 from attnlib.profiles import PerProfile
+from attnlib.reproduce.training import on_gpu
 from attnlib.train.config import TrainConfig
 
 EXPERIMENT = "fashion"
@@ -78,7 +79,7 @@ DEFAULT_EPOCHS = 15
 DEFAULT_SUBSET = 7_000
 
 SETTINGS: PerProfile[FashionSettings] = PerProfile(
-    paper=FashionSettings(
+    paper=lambda: FashionSettings(
         TrainConfig(
             dataset="fashion-mnist",
             model="cifar_resnet56",
@@ -88,6 +89,7 @@ SETTINGS: PerProfile[FashionSettings] = PerProfile(
             lr=0.2,
             lr_milestones=(81, 122),
             profile="paper",
+            **on_gpu(),
         ),
         (("cifar_resnet56", "basic"), ("cifar_resnet56", "bottleneck")),
         (("cifar_resnet110", "basic"), ("cifar_resnet110", "bottleneck")),

@@ -25,6 +25,7 @@ import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch.utils.data import Dataset
@@ -251,3 +252,98 @@ def training_statistics(files: FashionMNISTFiles) -> tuple[float, float]:
     """Mean and std of all 60 000 training pixels in [0, 1] (≈ 0.2860 and 0.3530)."""
     pixels = files.train_images.double().div(255)
     return float(pixels.mean()), float(pixels.std())
+
+
+# --- fetching (make data) ---------------------------------------------------------------------------
+
+
+def check_folder(folder: Path) -> None:
+    """Check all four files of ``folder`` (:func:`read_checked`), naming the first bad one."""
+    for name in FILES:
+        path = folder / name
+        if not path.is_file():
+            raise FashionMNISTNotFound(f"{path} is missing: {HOW_TO_GET}")
+        read_checked(path)
+
+
+def _copy_files(source: Path, destination: Path) -> None:
+    """Copy the four files from ``source`` into ``destination``, each through a temporary name."""
+    import shutil
+
+    check_folder(source)
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in FILES:
+        partial = destination / f".{name}.partial"
+        shutil.copyfile(source / name, partial)
+        os.replace(partial, destination / name)
+    check_folder(destination)
+
+
+def _unpack_deb(package: Path, scratch: Path) -> Path:
+    """``dpkg -x`` a ``dataset-fashion-mnist`` package into ``scratch``; the folder with the four files."""
+    import subprocess
+
+    result = subprocess.run(["dpkg", "-x", str(package), str(scratch)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise FashionMNISTDamaged(f"dpkg -x {package} failed: {result.stderr.strip() or result.returncode}")
+    folder = scratch / "usr" / "share" / "datasets" / "fashion-mnist"
+    if not folder.is_dir():
+        raise FashionMNISTNotFound(f"{package} holds no usr/share/datasets/fashion-mnist/ folder")
+    return folder
+
+
+def fetch(source: str | os.PathLike | None = None, destination: Path | None = None, log: Any = print) -> Path:
+    """Put the four checked files into ``destination`` (``data/datasets/fashion-mnist``) and return it.
+
+    ``source``: a ``.deb`` of ``dataset-fashion-mnist`` or a folder holding the four files. Without
+    one: nothing to do when a checked copy is found already (:func:`find_folder`); else Debian's
+    package through ``apt-get download`` + ``dpkg -x`` when apt is there, else torchvision's download.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    destination = Path(destination or default_folder())
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        if source is not None:
+            source = Path(source)
+            if source.is_file() and source.suffix == ".deb":
+                folder = _unpack_deb(source, scratch)
+            elif source.is_dir():
+                folder = source
+            else:
+                raise FashionMNISTNotFound(f"{source} is neither a .deb of {DEBIAN_PACKAGE} nor a folder")
+            _copy_files(folder, destination)
+            log(f"attnlib: Fashion-MNIST checked and copied from {source} to {destination}")
+            return destination
+        try:
+            found = find_folder()
+            check_folder(found)
+            log(f"attnlib: Fashion-MNIST is at {found} (checked); nothing to fetch")
+            return found
+        except FashionMNISTNotFound:
+            pass
+        if shutil.which("apt-get") and shutil.which("dpkg"):
+            log(f"attnlib: apt-get download {DEBIAN_PACKAGE} …")
+            result = subprocess.run(
+                ["apt-get", "download", DEBIAN_PACKAGE], cwd=scratch, capture_output=True, text=True
+            )
+            packages = sorted(scratch.glob(f"{DEBIAN_PACKAGE}_*.deb"))
+            if result.returncode == 0 and packages:
+                _copy_files(_unpack_deb(packages[0], scratch / "unpacked"), destination)
+                log(f"attnlib: Fashion-MNIST from {packages[0].name} checked and copied to {destination}")
+                return destination
+            log(f"attnlib: apt-get download failed ({result.stderr.strip()[-200:]}); trying torchvision's download")
+        try:
+            from torchvision import datasets
+
+            datasets.FashionMNIST(str(scratch), train=True, download=True)
+        except Exception as error:  # offline: URLError, RuntimeError, OSError
+            raise FashionMNISTNotFound(
+                f"could not fetch Fashion-MNIST (apt-get: {'not found' if not shutil.which('apt-get') else 'failed'};"
+                f" torchvision's download: {type(error).__name__}: {error}). To {HOW_TO_GET}"
+            ) from None
+        _copy_files(scratch / "FashionMNIST" / "raw", destination)
+        log(f"attnlib: Fashion-MNIST downloaded by torchvision, checked and copied to {destination}")
+        return destination
