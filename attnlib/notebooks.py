@@ -43,6 +43,7 @@ NOTEBOOKS: tuple[str, ...] = (
     "table4_coco",
     "table5_bdd100k",
     "beyond_attention_zoo",  # Beyond the paper
+    "beyond_fashion_mnist",
     "execution_report",  # last: it reports how every page above was produced
 )
 REPORT = "execution_report"

@@ -378,3 +378,47 @@ def plot_zoo(data: pd.DataFrame, hardware: str, batch: int) -> Figure:
     figure.suptitle(f"Measured on {hardware} (hollow: overhead ≤ {OVERHEAD_FLOOR_PCT} %)", fontsize=10)
     figure.tight_layout()
     return figure
+
+
+def plot_gains(table: pd.DataFrame) -> Figure:
+    """Each module's top-1 gain over its network's baseline with its 95 % interval, one panel per network.
+
+    ``table``: :func:`attnlib.reproduce.fashion.gains` (network, attention, gain, low, high, seeds).
+    Modules are rows (labels on the y axis, never on the points), zero is drawn, so a gain whose
+    interval crosses the line is not distinguishable from no gain.
+    """
+    networks = list(dict.fromkeys(table.network))
+    figure, axes = plt.subplots(1, len(networks), figsize=(4.2 * len(networks), 3.2), sharey=True, squeeze=False)
+    palette = module_palette()
+    modules = [m for m in MODULE_ORDER if m != BASELINE and m in set(table.attention)]
+    for axis, network in zip(axes.flat, networks, strict=True):
+        part = table[table.network == network].set_index("attention")
+        for position, module in enumerate(modules):
+            if module not in part.index:
+                continue
+            row = part.loc[module]
+            colour = palette[display_name(module)]
+            if not math.isnan(row.low):
+                axis.plot([row.low, row.high], [position, position], color=colour, linewidth=2.2)
+            axis.scatter([row.gain], [position], color=colour, edgecolor="black", linewidth=0.5, zorder=3, s=36)
+        axis.axvline(0, color="black", linewidth=0.8)
+        axis.set_yticks(range(len(modules)), [display_name(m) for m in modules])
+        axis.invert_yaxis()
+        axis.set_xlabel("top-1 gain over the baseline (points)")
+        seeds = int(part.seeds.max()) if len(part) else 0
+        axis.set_title(f"{network}, {seeds} seed{'s' if seeds != 1 else ''}", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def plot_learning_curves(curves: pd.DataFrame) -> Figure:
+    """Top-1 against epoch for the campaign's schedule and the twice-as-long plateau check."""
+    figure, axis = plt.subplots(figsize=(6.2, 3.4))
+    for (run, part), marker in zip(curves.groupby("run", sort=False), ("o", "s"), strict=False):
+        axis.plot(part.epoch, part.top1, marker=marker, label=run)
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("test top-1 (%)")
+    axis.legend(fontsize=9)
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure

@@ -575,3 +575,414 @@ def comparison_table(finals: pd.DataFrame) -> pd.DataFrame:
     table = pd.Series(cells).unstack()
     rows = sorted(table.index, key=lambda r: order.get(next((m for m in compared() if display_name(m) == r), ""), 99))
     return table.reindex(rows)
+
+
+# --- the chapter's analyses -------------------------------------------------------------------------
+
+HOLDS, DOES_NOT_HOLD, NOT_TESTABLE = "holds", "does not hold", "not testable here"
+PLATEAU_POINTS = 0.5  # a schedule is near the plateau when twice as long adds less than this (top-1 points)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement re-tested on these runs: the claim in words, our evidence, the verdict in words."""
+
+    claim: str
+    evidence: str
+    verdict: str
+
+    def as_row(self) -> dict[str, str]:
+        return {"statement": self.claim, "evidence on Fashion-MNIST": self.evidence, "verdict": self.verdict}
+
+
+def statements_table(statements: list[Statement]) -> pd.DataFrame:
+    """The statements as a three-column table (claim, evidence, verdict)."""
+    return pd.DataFrame([s.as_row() for s in statements])
+
+
+def learning_curves(profile: str, root: Any = None) -> pd.DataFrame:
+    """Top-1 per evaluated epoch of the basic baseline (seed 0) and of its twice-as-long plateau check."""
+    found = committed_records(profile, root)
+    model, block = SETTINGS.get(profile).compared[0]
+    rows = []
+    for part in ("compare", "schedule"):
+        key = f"{part}/{_network_key(model, block)}/{BASELINE}/seed{SETTINGS.get(profile).seeds[0]}"
+        if key not in found:
+            continue
+        table, _ = found[key]
+        label = "the campaign's schedule" if part == "compare" else "twice as long (plateau check)"
+        for row in table.dropna(subset=["top1"]).itertuples():
+            rows.append({"run": label, "epoch": int(row.epoch) + 1, "top1": float(row.top1)})
+    return pd.DataFrame(rows)
+
+
+def plateau_statement(finals: pd.DataFrame, profile: str) -> Statement:
+    """Does the chosen schedule reach the baseline's plateau? Twice as long must add < 0.5 points."""
+    settings = SETTINGS.get(profile)
+    claim = (
+        f"The schedule ({settings.base.epochs} epochs) is long enough: training the baseline twice as long adds "
+        f"less than {PLATEAU_POINTS} top-1 points"
+    )
+    model, block = settings.compared[0]
+    network = f"{model} ({block})"
+    seed = settings.seeds[0]
+    short = finals[(finals.part == "compare") & (finals.network == network) & (finals.attention == BASELINE)]
+    short = short[short.seed == seed]
+    long = finals[(finals.part == "schedule") & (finals.seed == seed)]
+    if short.empty or long.empty:
+        return Statement(claim, "the plateau check has not been run yet", f"{NOT_TESTABLE} (runs missing)")
+    added = float(long.top1.iloc[0] - short.top1.iloc[0])
+    evidence = (
+        f"{network} baseline, seed {seed}: {short.top1.iloc[0]:.2f} % after {settings.base.epochs} epochs, "
+        f"{long.top1.iloc[0]:.2f} % after {settings.base.epochs * settings.schedule_factor} ({added:+.2f} points)"
+    )
+    return Statement(claim, evidence, HOLDS if added < PLATEAU_POINTS else DOES_NOT_HOLD)
+
+
+def gains(finals: pd.DataFrame) -> pd.DataFrame:
+    """Every module's gain over its network's baseline (the compare part), paired by seed."""
+    data = finals[finals.part == "compare"]
+    if data.empty:
+        return pd.DataFrame(columns=["network", "block", "attention", "gain", "low", "high", "seeds"])
+    table = paired_gains(data)
+    blocks = data.drop_duplicates("network").set_index("network").block
+    order = {name: index for index, name in enumerate(compared())}
+    table = table.assign(block=table.network.map(blocks))
+    return table.sort_values(["block", "attention"], key=lambda c: c.map(order) if c.name == "attention" else c)
+
+
+def gains_display(table: pd.DataFrame) -> pd.DataFrame:
+    """Gains with their intervals in words: one row per module, one column per network."""
+    if table.empty:
+        return table
+    cells = table.assign(
+        Module=table.attention.map(display_name),
+        text=[interval_text(r.gain, r.low, r.high, "") for r in table.itertuples()],
+    )
+    return cells.pivot_table(index="Module", columns="network", values="text", aggfunc="first", sort=False)
+
+
+def best_module_statement(table: pd.DataFrame) -> Statement:
+    """Table 1's "no single best module": is one module best on every network, clearly ahead of the rest?"""
+    claim = "There is no single best module (Table 1: the best module changes with the block type and dataset)"
+    complete = table.dropna(subset=["low"])
+    if complete.empty or complete.network.nunique() < 2:
+        return Statement(claim, "not enough runs yet (two networks with several seeds are needed)", NOT_TESTABLE)
+    best = {}
+    clear = {}
+    for network, group in complete.groupby("network", sort=False):
+        top = group.loc[group.gain.idxmax()]
+        others = group[group.attention != top.attention]
+        best[network] = top.attention
+        clear[network] = bool((others.high < top.low).all())  # its interval above every other's
+    words = "; ".join(
+        f"best on {network}: {display_name(module)}{' (clearly ahead)' if clear[network] else ' (intervals overlap)'}"
+        for network, module in best.items()
+    )
+    single = len(set(best.values())) == 1 and all(clear.values())
+    return Statement(claim, words, DOES_NOT_HOLD if single else HOLDS)
+
+
+def bottleneck_statement(table: pd.DataFrame, finals: pd.DataFrame) -> Statement:
+    """Table 1's "gains with bottleneck blocks are larger than with basic blocks", on paired per-run gains."""
+    claim = "Modules gain more in networks of bottleneck blocks than in networks of basic blocks"
+    data = finals[finals.part == "compare"]
+    per_run = []
+    for _, group in data.groupby("network", sort=False):
+        base = group[group.attention == BASELINE].set_index("seed").top1
+        for row in group[group.attention != BASELINE].itertuples():
+            if row.seed in base.index:
+                per_run.append({"block": row.block, "attention": row.attention, "seed": row.seed,
+                                "gain": row.top1 - base[row.seed]})  # fmt: skip
+    frame = pd.DataFrame(per_run)
+    if frame.empty or frame.block.nunique() < 2:
+        return Statement(claim, "not enough runs yet (both block types are needed)", NOT_TESTABLE)
+    wide = frame.pivot_table(index=["attention", "seed"], columns="block", values="gain").dropna()
+    if len(wide) < 2:
+        return Statement(claim, "not enough paired runs yet", NOT_TESTABLE)
+    difference = wide["bottleneck"] - wide["basic"]
+    mean, low, high = mean_interval(difference)
+    evidence = (
+        f"mean gain {wide['bottleneck'].mean():+.2f} points with bottleneck blocks, {wide['basic'].mean():+.2f} with "
+        f"basic blocks; difference {interval_text(mean, low, high)} over {len(wide)} module × seed pairs"
+    )
+    verdict = HOLDS if low > 0 else DOES_NOT_HOLD if high < 0 else f"{NOT_TESTABLE}: the interval includes zero"
+    if verdict.startswith(NOT_TESTABLE):
+        verdict = "not shown: the difference is within the noise of these runs"
+    return Statement(claim, evidence, verdict)
+
+
+def deeper_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
+    """Sect. 4.3.1 on accuracy: per block type, which modules reach the deeper baseline's top-1."""
+    settings = SETTINGS.get(profile)
+    out = []
+    for (model, block), (deep_model, deep_block) in zip(settings.compared, settings.deeper, strict=True):
+        claim = (
+            f"A module can replace a deeper network: {model} ({block}) with a module is at least as accurate as "
+            f"the deeper {deep_model} ({deep_block}) baseline"
+        )
+        shallow = finals[(finals.part == "compare") & (finals.model == model) & (finals.block == block)]
+        deep = finals[(finals.part == "deeper") & (finals.model == deep_model) & (finals.block == deep_block)]
+        if shallow.empty or deep.empty:
+            out.append(Statement(claim, "the runs are not done yet", f"{NOT_TESTABLE} (runs missing)"))
+            continue
+        deep_mean = deep.top1.mean()
+        means = shallow.groupby("attention").top1.mean()
+        reaching = [display_name(m) for m, v in means.items() if m != BASELINE and v >= deep_mean]
+        evidence = (
+            f"deeper baseline {deep_mean:.2f} % ({len(deep)} seeds); "
+            f"shallower baseline {means.get(BASELINE, math.nan):.2f} %; "
+            + (f"reaching it: {', '.join(reaching)}" if reaching else "no module reaches it")
+        )
+        out.append(Statement(claim, evidence, HOLDS if reaching else DOES_NOT_HOLD))
+    return out
+
+
+def retrofit_table(finals: pd.DataFrame, profile: str) -> pd.DataFrame:
+    """Table 3's layout on real images: top-1 after insertion and after each fine-tuning (mean ± std over seeds)."""
+    data = finals[finals.part == "retrofit"]
+    if data.empty:
+        return pd.DataFrame()
+    settings = SETTINGS.get(profile)
+    names = {s.name: f"{s.paper_name} → {s.epochs} ep" for s in settings.finetune}
+    rows = {}
+    for (module, identity_init), group in data.groupby(["attention", "identity_init"], sort=False):
+        label = "Baseline (fine-tuned alone)" if module == BASELINE else module_label(module, identity_init)
+        row = {"inserted, not trained": f"{group.initialized_top1.dropna().mean():.2f}"}
+        for name, text in names.items():
+            cell = group[group.schedule == name].top1
+            if len(cell):
+                spread = f" ± {cell.std(ddof=1):.2f}" if len(cell) > 1 else ""
+                row[text] = f"{cell.mean():.2f}{spread} ({len(cell)})"
+        rows[label] = row
+    return pd.DataFrame(rows).T
+
+
+def retrofit_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
+    """Does retrofitting help (module vs the baseline fine-tuned alone, longest schedule), and does
+    identity-init help (vs the same module plain)? Paired by seed."""
+    data = finals[finals.part == "retrofit"]
+    settings = SETTINGS.get(profile)
+    longest = settings.finetune[-1].name
+    claims = [
+        Statement(
+            "Fine-tuning a pretrained network with inserted modules beats fine-tuning it without them (Sect. 4.2)",
+            "",
+            "",
+        ),
+        Statement("Identity-init (the paper's untested suggestion) helps a sigmoid module after insertion", "", ""),
+    ]
+    if data.empty or data[data.schedule == longest].empty:
+        return [replace(c, evidence="the retrofit runs are not done yet", verdict=NOT_TESTABLE) for c in claims]
+    last = data[data.schedule == longest]
+    base = last[last.attention == BASELINE].set_index("seed").top1
+    helped, texts = [], []
+    for module in available():
+        plain = last[(last.attention == module) & (~last.identity_init)].set_index("seed").top1
+        mean, low, high = mean_interval(plain.sub(base).dropna())
+        helped.append(low > 0 if not math.isnan(low) else mean > 0)
+        texts.append(f"{display_name(module)} {interval_text(mean, low, high, '')}")
+    first = replace(
+        claims[0],
+        evidence=f"after {settings.finetune[-1].paper_name} (scaled): " + "; ".join(texts),
+        verdict=HOLDS if all(helped) else ("holds for some modules" if any(helped) else DOES_NOT_HOLD),
+    )
+    inits = data.dropna(subset=["initialized_top1"]).groupby(["attention", "identity_init"]).initialized_top1.mean()
+    words, better = [], []
+    for module in (m for m in available() if m != "ab"):
+        if (module, True) in inits.index and (module, False) in inits.index:
+            words.append(f"{display_name(module)} {inits[(module, False)]:.1f} → {inits[(module, True)]:.1f} %")
+            better.append(inits[(module, True)] > inits[(module, False)])
+    second = replace(
+        claims[1],
+        evidence="top-1 right after insertion, plain → identity-init: " + "; ".join(words) if words else "no runs",
+        verdict=(HOLDS if better and all(better) else DOES_NOT_HOLD) if words else NOT_TESTABLE,
+    )
+    return [first, second]
+
+
+# --- the chapter's small live run -------------------------------------------------------------------
+
+LIVE: PerProfile[TrainConfig] = PerProfile(
+    smoke=TrainConfig(
+        dataset="synthetic-cifar",
+        model="cifar_resnet8",
+        epochs=1,
+        batch_size=32,
+        lr=0.1,
+        lr_milestones=(1,),
+        synthetic_size=(96, 48),
+        profile="smoke",
+    ),
+    default=TrainConfig(
+        dataset="fashion-mnist",
+        model="cifar_resnet8",
+        input_size=28,
+        train_subset=2_000,
+        epochs=2,
+        batch_size=128,
+        lr=0.2,
+        lr_milestones=(1,),
+        eval_every=2,
+        profile="default",
+    ),
+    paper=TrainConfig(
+        dataset="fashion-mnist",
+        model="cifar_resnet8",
+        input_size=28,
+        train_subset=2_000,
+        epochs=2,
+        batch_size=128,
+        lr=0.2,
+        lr_milestones=(1,),
+        eval_every=2,
+        profile="paper",
+    ),
+)
+LIVE_MODULES = ("baseline", "eca", "se")
+
+
+def page_warning(profile: str, settings: FashionSettings, hardware: str) -> str | None:
+    """No page-wide warning: the headline is the committed campaign; the live run carries its own."""
+    return None
+
+
+def fashion_available() -> bool:
+    """Whether a checked copy of Fashion-MNIST is on this machine (the live run uses it then)."""
+    from attnlib.train import fashion as fashion_data
+
+    try:
+        fashion_data.load_files()
+    except (fashion_data.FashionMNISTNotFound, fashion_data.FashionMNISTDamaged):
+        return False
+    return True
+
+
+def live_config(profile: str) -> TrainConfig:
+    """The live run's settings: real Fashion-MNIST when present (never at ``smoke``), else generated images."""
+    config = LIVE.get(profile)
+    if config.dataset == "fashion-mnist" and not fashion_available():
+        return replace(
+            config, dataset="synthetic-cifar", input_size=None, train_subset=None, synthetic_size=(2_000, 1_000)
+        )
+    return config
+
+
+def live_warning(config: TrainConfig, hardware: str) -> str:
+    """The loud warning above the live run: too small to decide anything, and which data it used."""
+    from attnlib.reproduce.common import synthetic_data_warning
+
+    if config.dataset == "fashion-mnist":
+        return (
+            ":::{warning}\n**A live run too small to decide anything.** "
+            f"{config.model} trained for {config.epochs} epochs on {config.train_subset} real Fashion-MNIST images "
+            f"while this page was built on {hardware}, one seed: it shows the pipeline runs on the real images. "
+            "The campaign's committed records above are the result.\n:::"
+        )
+    reason = (
+        "the smoke profile always trains on generated images, so the test book is the same on every machine"
+        if config.profile == "smoke"
+        else "Fashion-MNIST is not on this machine (`make data` fetches it)"
+    )
+    return synthetic_data_warning(
+        "a pipeline check, not a result",
+        f"{reason}: {config.model} trained on **generated** images for {config.epochs} epoch(s) on {hardware}.",
+    )
+
+
+def run_live(config: TrainConfig, modules: tuple[str, ...] = LIVE_MODULES) -> pd.DataFrame:
+    """Train ``config`` once per module in a temporary folder; final top-1/top-5 and images/s per module."""
+    import tempfile
+    from pathlib import Path
+
+    from attnlib.train import train
+
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for module in modules:
+            run = replace(config, attention=module, output=str(Path(scratch) / module))
+            result = train(run, progress=False)
+            last = result.final
+            speed = pd.Series([h["images_per_s"] for h in result.history]).median()
+            rows.append(
+                {
+                    "module": display_name(module),
+                    "top-1 (%)": round(last["top1"], 2),
+                    "top-5 (%)": round(last["top5"], 2),
+                    "training images/s": round(float(speed)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+# --- the chapter's text -------------------------------------------------------------------------------
+
+
+def schedule_text(profile: str) -> str:
+    """How the campaign's schedule was chosen, in sentences with its numbers."""
+    settings = SETTINGS.get(profile)
+    base = settings.base
+    every = runs(profile)
+    counts = {part: sum(run.part == part for run in every) for part in PARTS}
+    networks = ", ".join(f"{m} ({b})" for m, b in settings.compared)
+    deeper = ", ".join(f"{m} ({b})" for m, b in settings.deeper)
+    finetune = ", ".join(f"{s.paper_name} → {s.epochs} epoch{'s' if s.epochs > 1 else ''}" for s in settings.finetune)
+    return (
+        f"**The `{profile}` campaign**: {networks}, each with the baseline and the five modules, seeds "
+        f"{list(settings.seeds)} ({counts['compare']} runs); the deeper baselines {deeper} ({counts['deeper']} runs); "
+        f"the plateau check ({counts['schedule']} run); and the retrofit study ({counts['retrofit']} fine-tunings). "
+        f"Every run trains on a fixed, class-balanced **{base.train_subset or 60_000} of the 60 000** training images "
+        f"at **{base.input_size}²** (the photos unpadded: 23 % cheaper than padding them to CIFAR's 32²) for "
+        f"**{base.epochs} epochs** with the paper's CIFAR recipe — SGD, momentum {base.momentum}, weight decay "
+        f"{base.weight_decay}, batch {base.batch_size}, lr {base.lr}, ×0.1 at epochs "
+        f"{', '.join(str(m) for m in base.lr_milestones)} (the paper's 81 and 122 of 164, scaled) — and is evaluated "
+        f"on all 10 000 test images every {base.eval_every} epochs and after the last. The fine-tuning schedules are "
+        f"the paper's, scaled by this pretraining's length against ImageNet's 90 epochs: {finetune}. Fewer images and "
+        "epochs was the trade: at the measured throughput below, the whole campaign fits in about six hours of this "
+        "CPU running two runs at a time, one thread each."
+    )
+
+
+def throughput_table() -> pd.DataFrame:
+    """The measured training throughput the schedule was sized with."""
+    return pd.DataFrame(
+        [
+            {"network": f"{model} ({block})", "training images/s (one thread)": rate}
+            for (model, block), rate in CPU_IMAGES_PER_S.items()
+        ]
+    )
+
+
+def progress_text(plan: pd.DataFrame) -> str:
+    """Where the committed campaign stands: runs done and the estimated CPU hours left."""
+    done = int((plan.state == "done").sum())
+    left = plan[plan.state != "done"]
+    hours = left["CPU-hours (est.)"].sum() if "CPU-hours (est.)" in left else math.nan
+    if done == len(plan):
+        return f"**All {len(plan)} runs of the campaign are done** and their records committed."
+    return (
+        f"**{done} of {len(plan)} runs are done** (records committed, or finished on the machine that built this "
+        "page); "
+        f"about {hours:.1f} CPU hours are left. The verdicts below use what is done and say when runs are missing. "
+        "Continue with `attnlib reproduce fashion --commit` (it skips every run whose record is committed)."
+    )
+
+
+def all_committed_finals(profiles: Any = ("default", "paper"), root: Any = None) -> pd.DataFrame:
+    """The committed finals of every campaign profile, with a ``campaign`` column naming the profile."""
+    frames = [committed_finals(p, root).assign(campaign=p) for p in profiles]
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["campaign", "part"])
+
+
+def chapter_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
+    """Every statement the chapter re-tests, in its order."""
+    if finals.empty:
+        finals = pd.DataFrame(columns=["part", "network", "model", "block", "attention", "seed", "top1"])
+    table = gains(finals)
+    return [
+        best_module_statement(table),
+        bottleneck_statement(table, finals),
+        *deeper_statements(finals, profile),
+        *retrofit_statements(finals, profile),
+    ]

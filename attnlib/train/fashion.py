@@ -347,3 +347,15 @@ def fetch(source: str | os.PathLike | None = None, destination: Path | None = No
         _copy_files(scratch / "FashionMNIST" / "raw", destination)
         log(f"attnlib: Fashion-MNIST downloaded by torchvision, checked and copied to {destination}")
         return destination
+
+
+def checksum_table() -> Any:
+    """The four files with their SHA-256 as Debian ships them and of their decompressed content."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {"file": name, "SHA-256 (.gz as shipped)": shipped, "SHA-256 (content)": content}
+            for name, (shipped, content) in FILES.items()
+        ]
+    )
