@@ -145,6 +145,12 @@ def _bench(args: argparse.Namespace) -> int:
             changes["device"] = "cuda"
         experiments = [zoo.experiment(replace(settings, **changes), args.threads)]
         protocol = f"zoo chapter, profile {args.profile}"
+    elif args.what == "fashion":
+        from attnlib.reproduce import fashion
+
+        engines = tuple(args.engine or fashion.COST_ENGINES)
+        experiments = [fashion.latency_experiment("default", engines, args.trials or 200, args.threads)]
+        protocol = "fashion chapter: the Fashion-MNIST campaign's networks, 28², batch 1 and 16"
     elif args.what == "modules":
         variants = module_variants(model, attentions, timm=not args.no_timm)
         groups = [(variants, args.resolution, args.batch_size)]
@@ -177,9 +183,26 @@ def _bench(args: argparse.Namespace) -> int:
         print(f"\n{time.monotonic() - began:.0f} s in all")
     elif not summary.empty:
         print(summary[_SUMMARY_COLUMNS].round(2).to_string(index=False))
+    if args.what == "fashion" and not args.dry_run:
+        failed += _bench_fashion_training(args, options, root)
     for line in failed:
         print(f"attnlib: FAILED {line}", file=sys.stderr)
     return 0 if not summary.empty and not failed else 1
+
+
+def _bench_fashion_training(args: argparse.Namespace, options: Any, root: Path | None) -> list[str]:
+    """``bench fashion``'s second part: the campaign networks' training steps, and their record."""
+    from attnlib.bench.training import record_train_steps
+    from attnlib.reproduce import fashion
+
+    summary = fashion.measure_training_costs("default", options)
+    path = record_train_steps(
+        summary, args.profile, options, 20, 3, root, args.commit, args.session, fashion.TRAIN_STEP_EXPERIMENT
+    )
+    columns = ["model", "variant", "min_ms", "median_ms", "overhead_median_pct", "images_per_s"]
+    print(summary[columns].round(2).to_string(index=False))
+    print(f"wrote {path}", file=sys.stderr)
+    return []
 
 
 def _bench_train(args: argparse.Namespace, variants: list[Any], options: Any, root: Path | None) -> int:
@@ -485,10 +508,11 @@ def _add_bench(commands: Any) -> None:
     parser.add_argument(
         "what",
         nargs="?",
-        choices=("modules", "zoo", "train"),
+        choices=("modules", "zoo", "train", "fashion"),
         help="'modules': attnlib vs plain reference vs timm modules inside one network; 'zoo': the paper's "
         "modules and timm's channel-attention layers in ResNet-18/50 at the --profile's settings (Beyond the paper); "
-        "'train': a training step (forward, backward, SGD) of --model with each module, and the TMAC/s it achieves",
+        "'train': a training step (forward, backward, SGD) of --model with each module, and the TMAC/s it achieves; "
+        "'fashion': inference (batch 1 and 16) and training steps of the Fashion-MNIST campaign's networks",
     )
     parser.add_argument("--model", help="network to time (default resnet50)")
     parser.add_argument("--attention", nargs="+", choices=compared(), help="modules to compare (default: all five)")

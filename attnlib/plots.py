@@ -422,3 +422,40 @@ def plot_learning_curves(curves: pd.DataFrame) -> Figure:
     axis.grid(alpha=0.3)
     figure.tight_layout()
     return figure
+
+
+def plot_fashion_tradeoff(points: pd.DataFrame, setting: str) -> Figure:
+    """Fig. 4 on real data: top-1 against inference time over the network's baseline, one panel per network.
+
+    Modules are coloured as everywhere in the book; the deeper baseline is a black star. Horizontal
+    bars are the timing's 95 % interval, vertical bars one standard deviation over seeds. Names are in
+    the legend, never on the points, so nothing overlaps.
+    """
+    networks = list(dict.fromkeys(points.network))
+    figure, axes = plt.subplots(1, len(networks), figsize=(4.6 * len(networks), 3.8), squeeze=False)
+    palette = module_palette()
+    for axis, network in zip(axes.flat, networks, strict=True):
+        for row in points[points.network == network].itertuples():
+            deeper = row.variant.startswith("deeper")
+            colour = "black" if deeper else palette.get(row.variant, "grey")
+            axis.errorbar(
+                row.overhead_pct,
+                row.top1,
+                xerr=[[row.overhead_pct - row.ci_low_pct], [row.ci_high_pct - row.overhead_pct]],
+                yerr=row.top1_std,
+                fmt="*" if deeper else "o",
+                markersize=11 if deeper else 7,
+                color=colour,
+                markeredgecolor="black",
+                markeredgewidth=0.5,
+                elinewidth=1,
+                capsize=2,
+                label=row.variant,
+            )
+        axis.set_title(network, fontsize=9)
+        axis.set_xlabel(f"inference time over the baseline (%, {setting})")
+        axis.set_ylabel("Fashion-MNIST test top-1 (%)")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7, loc="best")
+    figure.tight_layout()
+    return figure

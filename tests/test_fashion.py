@@ -294,3 +294,51 @@ def test_paired_gains_and_their_t_interval_by_hand() -> None:
     assert (gain.low, gain.high) == pytest.approx((0.5 - half, 0.5 + half))
     assert fashion.t_quantile(1) == 12.706 and fashion.t_quantile(100) == 1.96
     assert "one seed" in fashion.interval_text(0.2, math.nan, math.nan)
+
+
+def test_the_cost_record_joins_the_campaigns_accuracy_into_fig4_and_its_verdicts(
+    scratch_data: Path, one_thread: None
+) -> None:
+    from attnlib.bench.engines import EngineOptions
+    from attnlib.bench.experiment import run_experiment
+    from attnlib.bench.training import record_train_steps
+
+    experiment = fashion.latency_experiment("smoke", ("eager",), trials=3)
+    experiment = replace_groups(experiment)
+    run_experiment(experiment, "smoke", committed=True, session="test")
+    options = EngineOptions(threads=1)
+    training = fashion.measure_training_costs("smoke", options, trials=2, warmup=1)
+    record_train_steps(training, "smoke", options, 2, 1, committed=True, session="test",
+                       experiment=fashion.TRAIN_STEP_EXPERIMENT)  # fmt: skip
+    latency, training = fashion.cost_records()
+    assert set(latency.variant) == {*campaign_modules(), fashion.DEEPER_LABEL}
+    assert latency.resolution.unique().tolist() == [32] and set(training.images_per_s > 0) == {True}
+    rows = []  # made-up accuracies (a unit test of the join): SE beats the deeper baseline on accuracy only
+    for network, model, block in (("cifar_resnet8 (basic)", "cifar_resnet8", "basic"),):
+        for module, top1 in (("baseline", 80.0), ("se", 83.0), ("eca", 81.0)):
+            rows += [{"part": "compare", "network": network, "model": model, "block": block, "attention": module,
+                      "seed": s, "top1": top1 + s} for s in range(2)]  # fmt: skip
+    rows += [{"part": "deeper", "network": "cifar_resnet14 (basic)", "model": "cifar_resnet14", "block": "basic",
+              "attention": "baseline", "seed": s, "top1": 82.0 + s} for s in range(2)]  # fmt: skip
+    points = fashion.tradeoff_points(pd.DataFrame(rows), latency, "eager", 1, "smoke")
+    assert list(points.variant) == ["Baseline", "ECA", "SE", "deeper: cifar_resnet14"]
+    assert points.set_index("variant").loc["SE", "top1"] == pytest.approx(83.5)
+    statement = fashion.deeper_tradeoff_statements(points, "eager", 1)[0]
+    se_time = points.set_index("variant").loc["SE", "overhead_pct"]
+    deep_time = points.set_index("variant").loc["deeper: cifar_resnet14", "overhead_pct"]
+    assert statement.verdict == (fashion.HOLDS if se_time < deep_time else fashion.DOES_NOT_HOLD)
+    table = fashion.cost_table(latency, training, "smoke")
+    assert ("cifar_resnet8 (basic)", "deeper baseline") in table.index and "training step (%)" in table.columns
+
+
+def replace_groups(experiment):
+    """Batch 1 only and the first network's group: the shape of the record, in seconds."""
+    from dataclasses import replace
+
+    return replace(experiment, groups=[experiment.groups[0]])
+
+
+def campaign_modules() -> set[str]:
+    from attnlib.attention import compared
+
+    return set(compared())

@@ -271,7 +271,7 @@ def test_imagenet_imagefolder_on_generated_images(tmp_path):
 
 
 def test_unknown_dataset_lists_valid_names():
-    with pytest.raises(ValueError, match="cifar10, cifar100, imagenet"):
+    with pytest.raises(ValueError, match="cifar10, cifar100, fashion-mnist, imagenet"):
         load_dataset("mnist")
 
 

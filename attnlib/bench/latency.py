@@ -54,6 +54,8 @@ class Variant:
     attention: str = BASELINE
     label: str | None = None
     factory: object = field(default=None, compare=False, repr=False)
+    block: str | None = None  # CIFAR ResNets: basic or bottleneck (None: the model's own)
+    in_channels: int = 3
 
     @property
     def name(self) -> str:
@@ -64,7 +66,8 @@ class Variant:
         if self.factory is not None:
             model = self.factory()
         else:
-            model = build_model(self.model, attention=self.attention)
+            options = {"block": self.block} if self.block else {}
+            model = build_model(self.model, attention=self.attention, in_channels=self.in_channels, **options)
         return condition_for_benchmark(model)
 
 
@@ -144,7 +147,7 @@ def measure_group(
     options = options or EngineOptions()
     check_sizes(resolution, batch_size, trials, warmup)
     torch.manual_seed(seed)
-    example = torch.randn(batch_size, 3, resolution, resolution)
+    example = torch.randn(batch_size, variants[0].in_channels, resolution, resolution)
     calls = {}
     max_errors = {}
     name = engine_label(engine, options)

@@ -37,7 +37,8 @@ def train_step(
         raise ValueError("--amp (fp16 autocast) is measured on CUDA only")
     memory_format = torch.channels_last if options.channels_last else torch.contiguous_format
     model = model.train().to(device=options.device, memory_format=memory_format)
-    images = torch.randn(batch_size, 3, resolution, resolution, device=options.device)
+    channels = getattr(model, "in_channels", 3)  # grayscale networks (Fashion-MNIST) take one channel
+    images = torch.randn(batch_size, channels, resolution, resolution, device=options.device)
     images = images.contiguous(memory_format=memory_format)
     labels = torch.randint(0, model.fc.out_features, (batch_size,), device=options.device)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
@@ -65,8 +66,12 @@ def measure_train_steps(
     trials: int = 20,
     warmup: int = 3,
     models: Callable[[Variant], nn.Module] | None = None,
+    in_channels: int = 3,
 ) -> pd.DataFrame:
     """Time a training step of each variant, interleaved; overheads relative to ``variants[0]``.
+
+    ``models`` builds each variant (default :class:`BuiltModels`); ``in_channels`` is the networks'
+    input channels, for counting their MACs (1 for the grayscale Fashion-MNIST networks).
 
     Returns :func:`~attnlib.bench.timing.summarize`'s columns plus the setting, ``images_per_s``
     (batch / minimum step time) and ``tmacs`` (3 × forward MACs per image × images/s, in 10¹²/s).
@@ -84,7 +89,12 @@ def measure_train_steps(
     by_name = {v.name: v for v in variants}
     macs = {
         v.name: count_model(
-            v.model, attention_or_none(v.attention), input_size=(1, 3, resolution, resolution), convention="exact"
+            v.model,
+            attention_or_none(v.attention),
+            input_size=(1, in_channels, resolution, resolution),
+            convention="exact",
+            in_channels=in_channels,
+            **({"block": v.block} if v.block else {}),
         ).macs
         for v in variants
     }
@@ -128,6 +138,7 @@ def record_train_steps(
     root: Path | None = None,
     committed: bool = False,
     session: str | None = None,
+    experiment: str = EXPERIMENT,
 ) -> Path:
     """Write a ``train_step`` summary as a run record (``data/runs/latency``, or ``data/results``
     with ``committed``), with the provenance every latency record has; returns the CSV path."""
@@ -135,12 +146,12 @@ def record_train_steps(
 
     record = provenance(
         profile,
-        experiment=EXPERIMENT,
+        experiment=experiment,
         protocol="bench train (random batches on the device: data loading not included)",
         trials=trials,
         warmup=warmup,
         **({"session": session} if session else {}),
         **options_record(options.with_fixed_threads(), ("eager",)),
     )
-    table = summary.assign(experiment=EXPERIMENT)
-    return write_record("latency", f"{EXPERIMENT}-{options.device}", table, record, root, committed=committed)
+    table = summary.assign(experiment=experiment)
+    return write_record("latency", f"{experiment}-{options.device}", table, record, root, committed=committed)

@@ -540,3 +540,21 @@ def part_table(card: pd.DataFrame, part: str) -> Any:
         .map(lambda status: f"background-color: {STATUS_COLOURS.get(status, '')}", subset=["status"])
         .hide(axis="index")
     )
+
+
+def real_data_section() -> pd.DataFrame:
+    """The Fashion-MNIST study's verdicts: the paper's accuracy statements re-tested on real images.
+
+    Kept apart from the paper's own cells (same question, another dataset), never counted in the
+    headline; computed from the committed campaign records like every other row.
+    """
+    from attnlib.reproduce import fashion
+
+    finals = fashion.committed_finals("default")
+    statements = [fashion.plateau_statement(finals, "default") if not finals.empty else None]
+    statements += fashion.chapter_statements(finals, "default")
+    latency, _ = fashion.cost_records()
+    if not latency.empty and not finals.empty:
+        points = fashion.tradeoff_points(finals, latency, "openvino", 1)
+        statements += fashion.deeper_tradeoff_statements(points, "OpenVINO", 1) if not points.empty else []
+    return fashion.statements_table([s for s in statements if s is not None])
