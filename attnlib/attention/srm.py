@@ -22,7 +22,7 @@ import math
 import torch
 from torch import nn
 
-from attnlib.attention._common import add_gate_affine, check_feature_map, factory_kwargs, sigmoid_gate
+from attnlib.attention._common import add_gate_affine, check_feature_map, factory_kwargs, is_tracing, sigmoid_gate
 
 
 def style_pool(x: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -38,6 +38,11 @@ def style_pool(x: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]
     norm = torch.linalg.vector_norm(x - mean, dim=(2, 3), keepdim=True, dtype=accumulate)
     scaled = norm / math.sqrt(max(count - 1, 1))  # = sqrt(unbiased var), never squared in low precision
     return mean, torch.sqrt(scaled * scaled + eps).to(x.dtype)
+
+
+# torch.fx records style_pool as one call (a leaf): its dtype and size arithmetic are Python, not graph
+# operations. Dynamo-based tools (torch.export, torch.compile) trace through it as usual.
+torch.fx.wrap("style_pool")
 
 
 class StyleRecalibration(nn.Module):
@@ -72,7 +77,7 @@ class StyleRecalibration(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_feature_map(x, self.channels, type(self).__name__)
-        if self.training and x.shape[0] == 1:
+        if self.training and not is_tracing() and x.shape[0] == 1:
             raise ValueError(
                 "StyleRecalibration (SRM) in training mode needs a batch of at least 2 feature maps: its "
                 "BatchNorm normalises the style vector z, shape (N, C, 1, 1), over the batch, which is undefined "

@@ -170,7 +170,9 @@ def _accuracy_runs(table: str, profile: str, runs_root: Path | None, seeds: Sequ
         config = _placed(config, runs_root)
         block = f"-{config.block}" if config.model.startswith("cifar") and config.block else ""
         key = f"{config.dataset}/{config.model}{block}/{config.attention or BASELINE}/seed{config.seed}"
-        macs = _macs(config.model, config.attention, INPUT_SIDE[config.dataset], config.block)
+        channels = 1 if config.dataset == "fashion-mnist" else 3
+        side = config.input_size or INPUT_SIDE[config.dataset]
+        macs = _macs(config.model, config.attention, side, config.block, channels)
         runs.append(CampaignRun(table, key, config, config.run_dir(), macs, _images(config)))
     return runs
 

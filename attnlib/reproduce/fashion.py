@@ -851,11 +851,7 @@ def fashion_available() -> bool:
     """Whether a checked copy of Fashion-MNIST is on this machine (the live run uses it then)."""
     from attnlib.train import fashion as fashion_data
 
-    try:
-        fashion_data.load_files()
-    except (fashion_data.FashionMNISTNotFound, fashion_data.FashionMNISTDamaged):
-        return False
-    return True
+    return fashion_data.available()
 
 
 def live_config(profile: str) -> TrainConfig:

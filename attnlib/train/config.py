@@ -27,9 +27,10 @@ class TrainConfig:
     run has one config (and one run folder) however it was named. ``profile`` labels the run (its
     name, its record); it does not change any other setting. ``batch_augmentation`` (CIFAR) crops
     and flips each batch on the training device instead of in the data loader's CPU workers.
-    ``input_size`` and ``train_subset`` are Fashion-MNIST's (28² or 32²; a fixed class-balanced
-    share of its training images). ``eval_every`` evaluates every that many epochs (and always
-    after the last): evaluating 10 000 test images costs a third of a small epoch on a CPU.
+    ``input_size``, ``train_subset`` and ``test_subset`` are Fashion-MNIST's (28² or 32²; a fixed
+    class-balanced share of its training or test images — the book's small live runs).
+    ``eval_every`` evaluates every that many epochs (and always after the last): evaluating 10 000
+    test images costs a third of a small epoch on a CPU.
     """
 
     dataset: str = "synthetic-cifar"
@@ -56,6 +57,7 @@ class TrainConfig:
     synthetic_noise: float = 0.6
     input_size: int | None = None
     train_subset: int | None = None
+    test_subset: int | None = None
     eval_every: int = 1
     profile: str = "default"
     output: str | None = None
@@ -76,12 +78,16 @@ class TrainConfig:
         for size in self.synthetic_size:
             require_positive("synthetic_size", size)
         require_positive("eval_every", self.eval_every)
-        if self.dataset != "fashion-mnist" and (self.input_size is not None or self.train_subset is not None):
-            raise ValueError(f"input_size and train_subset are Fashion-MNIST settings; {self.dataset} has its own")
+        fashion_only = (self.input_size, self.train_subset, self.test_subset)
+        if self.dataset != "fashion-mnist" and any(value is not None for value in fashion_only):
+            raise ValueError(
+                f"input_size, train_subset and test_subset are Fashion-MNIST settings; {self.dataset} has its own"
+            )
         if self.input_size is not None and self.input_size not in (28, 32):
             raise ValueError(f"Fashion-MNIST input_size must be 28 or 32, got {self.input_size}")
-        if self.train_subset is not None:
-            require_positive("train_subset", self.train_subset)
+        for name in ("train_subset", "test_subset"):
+            if getattr(self, name) is not None:
+                require_positive(name, getattr(self, name))
         if self.batch_augmentation and self.dataset not in ("cifar10", "cifar100"):
             raise ValueError(f"batch_augmentation is CIFAR's crop and flip; {self.dataset} augments in its loader")
 

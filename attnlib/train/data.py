@@ -157,7 +157,9 @@ class SyntheticImages(Dataset):
         return image, label
 
 
-def load_fashion_mnist(root: str | os.PathLike | None, input_size: int, train_subset: int | None) -> DatasetSplits:
+def load_fashion_mnist(
+    root: str | os.PathLike | None, input_size: int, train_subset: int | None, test_subset: int | None = None
+) -> DatasetSplits:
     """Fashion-MNIST's 60 000 training (or a fixed balanced subset) and 10 000 test images, normalised
     with the training set's mean and std; training batches get CIFAR's pad-4 crop and flip."""
     from attnlib.train import fashion
@@ -168,7 +170,10 @@ def load_fashion_mnist(root: str | os.PathLike | None, input_size: int, train_su
     train_images = files.train_images if indices is None else files.train_images[indices]
     train_labels = files.train_labels if indices is None else files.train_labels[indices]
     train = fashion.InMemoryImages(fashion.normalise(train_images, input_size, mean, std), train_labels)
-    val = fashion.InMemoryImages(fashion.normalise(files.test_images, input_size, mean, std), files.test_labels)
+    tested = None if test_subset is None else fashion.balanced_subset(files.test_labels, test_subset)
+    test_images = files.test_images if tested is None else files.test_images[tested]
+    test_labels = files.test_labels if tested is None else files.test_labels[tested]
+    val = fashion.InMemoryImages(fashion.normalise(test_images, input_size, mean, std), test_labels)
     details = {
         **files.details(),
         "train_images": len(train),
@@ -183,7 +188,7 @@ def load_fashion_mnist(root: str | os.PathLike | None, input_size: int, train_su
         val,
         10,
         f"Fashion-MNIST ({fashion.DEBIAN_PACKAGE} {fashion.DEBIAN_VERSION}) from {files.folder}: {subset} training "
-        f"images, the 10000 test images, {input_size}²",
+        f"images, {'the 10000' if tested is None else f'{len(val)} of the 10000'} test images, {input_size}²",
         in_channels=1,
         augment_batch=(4, torch.tensor([-mean / std])),
         details=details,
@@ -206,6 +211,7 @@ def load_dataset(
     augment: bool = True,
     input_size: int | None = None,
     train_subset: int | None = None,
+    test_subset: int | None = None,
 ) -> DatasetSplits:
     """Train and validation splits of ``name`` (one of :data:`DATASETS`).
 
@@ -223,11 +229,12 @@ def load_dataset(
         input_size: Fashion-MNIST only — 28 (the photos as they are, the default) or 32 (padded).
         train_subset: Fashion-MNIST only — train on this many of the 60 000 images (class-balanced,
             the same images for every run); ``None`` for all of them.
+        test_subset: Fashion-MNIST only — evaluate on this many of the 10 000 test images (likewise).
     """
-    if name != "fashion-mnist" and (input_size is not None or train_subset is not None):
-        raise ValueError(f"input_size and train_subset are Fashion-MNIST settings; {name} has its own")
+    if name != "fashion-mnist" and any(v is not None for v in (input_size, train_subset, test_subset)):
+        raise ValueError(f"input_size, train_subset and test_subset are Fashion-MNIST settings; {name} has its own")
     if name == "fashion-mnist":
-        return load_fashion_mnist(root, input_size or 28, train_subset)
+        return load_fashion_mnist(root, input_size or 28, train_subset, test_subset)
     if name in ("cifar10", "cifar100"):
         folder = Path(root or data_root() / "datasets")
         factory = datasets.CIFAR10 if name == "cifar10" else datasets.CIFAR100

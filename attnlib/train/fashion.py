@@ -359,3 +359,12 @@ def checksum_table() -> Any:
             for name, (shipped, content) in FILES.items()
         ]
     )
+
+
+def available(root: str | os.PathLike | None = None) -> bool:
+    """Whether a checked copy of Fashion-MNIST is on this machine (the book's live runs use it then)."""
+    try:
+        load_files(root)
+    except (FashionMNISTNotFound, FashionMNISTDamaged):
+        return False
+    return True

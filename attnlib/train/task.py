@@ -101,6 +101,7 @@ class ClassificationTask:
             augment=not config.batch_augmentation,
             input_size=config.input_size,
             train_subset=config.train_subset,
+            test_subset=config.test_subset,
         )
         self.augment_batch = splits.augment_batch
         return splits
