@@ -43,6 +43,19 @@ TORCHRUN = (r"\.venv/bin/torchrun --nproc_per_node 8 -m attnlib\.cli", ".venv/bi
 EXPECTED = (
     Expectation(r"^make book$", ((r"^make book$", "make -n book"),)),  # tests/test_book.py runs it at smoke
     Expectation(r"^make test$", ((r"^make test$", "make -n test"),)),  # this very suite
+    # tests/test_fashion.py runs `make data` on a folder (with the real files where the machine has them)
+    Expectation(r"^make data$", ((r"^make data$", "make -n data"),)),
+    Expectation(
+        r"attnlib train --dataset fashion-mnist",
+        ((r"$", " --epochs 1 --data-root /nonexistent"),),
+        error=r"Fashion-MNIST not found",
+    ),
+    Expectation(r"attnlib reproduce fashion --plan$"),
+    Expectation(
+        r"attnlib reproduce fashion --commit$",
+        (("--commit", "--profile smoke --only compare/cifar_resnet8-basic/ab/seed0 --commit"),),
+    ),
+    Expectation(r"attnlib bench fashion --commit$", (("--commit", "--dry-run"),)),
     Expectation(r"^make notebook NB=fig2_complexity", (("-p profile paper", "-p profile smoke"),)),
     Expectation(r"attnlib notebook fig2_complexity -p depths", (("-p resolution 320", "-p resolution 64"),)),
     Expectation(r"jupyter-book build book -W$", error=r"the book cannot be built"),

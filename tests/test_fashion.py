@@ -342,3 +342,24 @@ def campaign_modules() -> set[str]:
     from attnlib.attention import compared
 
     return set(compared())
+
+
+def test_make_data_copies_and_checks_a_local_folder(tmp_path: Path) -> None:
+    """The documented `make data`, from a local folder (the real files where this machine has them)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    candidates = [fashion_data.DEBIAN_FOLDER, root / "data" / "datasets" / "fashion-mnist"]
+    real = next((f for f in candidates if all((f / name).is_file() for name in fashion_data.FILES)), None)
+    if real is None:
+        pytest.skip("the real Fashion-MNIST files are not on this machine (`make data` or apt-get install them)")
+    environment = {**__import__("os").environ, "ATTNLIB_DATA": str(tmp_path)}
+    completed = subprocess.run(
+        ["make", "-C", str(root), "data", f"FASHION_MNIST_FROM={real}"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    fashion_data.check_folder(tmp_path / "datasets" / "fashion-mnist")
