@@ -363,3 +363,62 @@ def test_make_data_copies_and_checks_a_local_folder(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     fashion_data.check_folder(tmp_path / "datasets" / "fashion-mnist")
+
+
+def _finals(gains_by_network: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
+    """Made-up campaign finals: per network (name → block) each module's top-1 per seed."""
+    rows = []
+    for network, modules in gains_by_network.items():
+        model, block = network.split(" (")[0], network.split(" (")[1].rstrip(")")
+        for module, values in modules.items():
+            rows += [
+                {"part": "compare", "network": network, "model": model, "block": block, "attention": module,
+                 "seed": seed, "top1": value, "identity_init": False}
+                for seed, value in enumerate(values)
+            ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_the_best_module_and_block_type_statements_follow_the_numbers() -> None:
+    basic, bottleneck = "cifar_resnet14 (basic)", "cifar_resnet20 (bottleneck)"
+    clear_winner = {
+        "baseline": [90.0, 90.1, 89.9], "se": [92.0, 92.1, 91.9], "eca": [90.2, 90.3, 90.1],
+    }  # fmt: skip
+    finals = _finals({basic: clear_winner, bottleneck: clear_winner})
+    table = fashion.gains(finals)
+    assert fashion.best_module_statement(table).verdict == fashion.DOES_NOT_HOLD  # SE clearly best on both
+    finals = _finals({basic: clear_winner, bottleneck: {**clear_winner, "eca": [93.0, 93.1, 92.9]}})
+    assert fashion.best_module_statement(fashion.gains(finals)).verdict == fashion.HOLDS
+    bigger = {"baseline": [90.0, 90.1, 89.9], "se": [93.0, 93.2, 92.9], "eca": [92.0, 92.2, 91.8]}
+    finals = _finals({basic: clear_winner, bottleneck: bigger})
+    statement = fashion.bottleneck_statement(fashion.gains(finals), finals)
+    assert statement.verdict == fashion.HOLDS and "6 module × seed pairs" in statement.evidence
+    finals = _finals({basic: bigger, bottleneck: clear_winner})
+    assert fashion.bottleneck_statement(fashion.gains(finals), finals).verdict == fashion.DOES_NOT_HOLD
+    empty = fashion.chapter_statements(pd.DataFrame(), "default")
+    assert {s.verdict.split(" (")[0] for s in empty} == {fashion.NOT_TESTABLE}
+
+
+def test_the_plateau_and_retrofit_statements_follow_the_numbers() -> None:
+    base = {"part": "compare", "network": "cifar_resnet14 (basic)", "model": "cifar_resnet14", "block": "basic",
+            "attention": "baseline", "seed": 0, "identity_init": False}  # fmt: skip
+    finals = pd.DataFrame([{**base, "top1": 90.0}, {**base, "part": "schedule", "top1": 90.3}])
+    assert fashion.plateau_statement(finals, "default").verdict == fashion.HOLDS
+    finals = pd.DataFrame([{**base, "top1": 90.0}, {**base, "part": "schedule", "top1": 91.0}])
+    assert fashion.plateau_statement(finals, "default").verdict == fashion.DOES_NOT_HOLD
+    longest = fashion.SETTINGS.get("default").finetune[-1].name
+    rows = []
+    for seed in range(3):
+        retro = {**base, "part": "retrofit", "schedule": longest, "seed": seed}
+        rows.append({**retro, "top1": 90.0 + seed * 0.1, "initialized_top1": 90.0})
+        for module in ("ab", "eca", "se", "srm", "multise"):
+            rows.append({**retro, "attention": module, "top1": 90.5 + seed * 0.1, "initialized_top1": 40.0})
+            if module != "ab":
+                rows.append(
+                    {**retro, "attention": module, "identity_init": True, "top1": 90.6, "initialized_top1": 90.0}
+                )
+    retrofit, identity = fashion.retrofit_statements(pd.DataFrame(rows), "default")
+    assert retrofit.verdict == fashion.HOLDS and identity.verdict == fashion.HOLDS
+    assert "SE 40.0 → 90.0 %" in identity.evidence
+    table = fashion.retrofit_table(pd.DataFrame(rows), "default")
+    assert table.loc["SE + identity-init", "inserted, not trained"] == "90.00"

@@ -429,6 +429,7 @@ def execute(profile: str, key: str, runs_root: Any = None, commit: bool = False)
             network = build_model(config.model, block=config.block, in_channels=_in_channels(config))
             network.load_state_dict(pretrained_state(profile, runs_root))
             if run.module != BASELINE:
+                torch.manual_seed(config.seed)  # the inserted modules' initial weights: one per seed, repeatable
                 retrofit(network, run.module, identity_init=run.identity_init)
             if not (folder / "checkpoint.pt").is_file():
                 initialized = evaluate(copy.deepcopy(network), config.task().splits().val, config, DistributedContext())
