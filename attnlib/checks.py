@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 
-import torch
-
 
 def require_positive(name: str, value: int | float) -> None:
     """Raise ``ValueError`` unless ``value`` > 0."""
@@ -28,6 +26,8 @@ def require_device(device: str) -> None:
     """Raise ``ValueError`` when ``device`` is unknown or (``cuda``) no GPU is visible to PyTorch."""
     if device not in ("cpu", "cuda"):
         raise ValueError(f"unknown device {device!r}; valid devices are cpu, cuda")
+    import torch  # here, not at the top: the CLI's argument types come from this module
+
     if device == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             "device 'cuda' was asked for, but PyTorch sees no CUDA GPU here (torch.cuda.is_available() is False); "

@@ -474,12 +474,11 @@ _FORMAT = {"formatter_class": _ShowDefaults}
 
 
 def _add_complexity(commands: Any) -> None:
-    from attnlib.attention import BASELINE, compared
-    from attnlib.complexity import CONVENTIONS
+    from attnlib.names import BASELINE, COMPARED, CONVENTIONS
 
     parser = commands.add_parser("complexity", help="parameters and MACs of one model", **_FORMAT)
     parser.add_argument("--model", default="resnet50", help="resnet18/34/50/101/152 or cifar_resnet<depth>")
-    parser.add_argument("--attention", default=BASELINE, choices=compared())
+    parser.add_argument("--attention", default=BASELINE, choices=COMPARED)
     parser.add_argument("--block", choices=("basic", "bottleneck"), help="CIFAR ResNets only")
     parser.add_argument("--convention", default="paper", choices=CONVENTIONS)
     parser.add_argument("--resolution", type=positive_int, default=224)
@@ -499,10 +498,8 @@ def _add_record_options(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def _add_bench(commands: Any) -> None:
-    from attnlib.attention import compared
-    from attnlib.bench.engines import COMPILE_MODES, ENGINES, PRECISIONS
+    from attnlib.names import COMPARED, COMPILE_MODES, ENGINES, PRECISIONS, PRESETS
     from attnlib.profiles import PROFILES
-    from attnlib.reproduce.presets import PRESETS
 
     parser = commands.add_parser("bench", help="time networks interleaved on one or more engines", **_FORMAT)
     parser.add_argument(
@@ -515,7 +512,7 @@ def _add_bench(commands: Any) -> None:
         "'fashion': inference (batch 1 and 16) and training steps of the Fashion-MNIST campaign's networks",
     )
     parser.add_argument("--model", help="network to time (default resnet50)")
-    parser.add_argument("--attention", nargs="+", choices=compared(), help="modules to compare (default: all five)")
+    parser.add_argument("--attention", nargs="+", choices=COMPARED, help="modules to compare (default: all five)")
     parser.add_argument("--engine", nargs="+", choices=ENGINES, help="engines (default: eager)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--precision", default="fp32", choices=tuple(PRECISIONS))
@@ -618,8 +615,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_train(commands: Any) -> None:
-    from attnlib.attention import BASELINE, compared
-    from attnlib.train import DATASETS
+    from attnlib.names import BASELINE, COMPARED
+    from attnlib.names import TRAIN_DATASETS as DATASETS
 
     parser = commands.add_parser("train", help="train one model (one seed); torchrun for several processes", **_FORMAT)
     parser.add_argument(
@@ -630,7 +627,7 @@ def _add_train(commands: Any) -> None:
     )
     parser.add_argument("--model", default="cifar_resnet56")
     parser.add_argument("--block", choices=("basic", "bottleneck"))
-    parser.add_argument("--attention", default=BASELINE, choices=compared())
+    parser.add_argument("--attention", default=BASELINE, choices=COMPARED)
     _add_run_options(parser)
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument(
@@ -653,10 +650,8 @@ def _add_train(commands: Any) -> None:
 
 
 def _add_detect(commands: Any) -> None:
-    from attnlib.attention import BASELINE, compared
-    from attnlib.detection.bdd import SPLITS
-    from attnlib.detection.data import AUGMENTATIONS, COCO_LAYOUTS
-    from attnlib.detection.data import DATASETS as DETECTION_DATASETS
+    from attnlib.names import AUGMENTATIONS, BASELINE, COCO_LAYOUTS, COMPARED, DETECTION_DATASETS
+    from attnlib.names import BDD_SPLITS as SPLITS
 
     parser = commands.add_parser(
         "detect",
@@ -669,7 +664,7 @@ def _add_detect(commands: Any) -> None:
         choices=DETECTION_DATASETS,
         help="default: the table's real dataset (coco / bdd100k); synthetic-* for generated data",
     )
-    parser.add_argument("--attention", default=BASELINE, choices=compared())
+    parser.add_argument("--attention", default=BASELINE, choices=COMPARED)
     parser.add_argument("--init", default="pretrained", choices=("pretrained", "scratch"), help="Table 4 only")
     parser.add_argument("--backbone-weights", help="Table 4: ImageNet checkpoint (default: the Table 2 run's)")
     parser.add_argument("--split", default="all", choices=SPLITS, help="Table 5 only")
@@ -682,8 +677,8 @@ def _add_detect(commands: Any) -> None:
 
 
 def _add_reproduce(commands: Any) -> None:
+    from attnlib.names import ASSUMED_TMACS, LAUNCHERS, TABLES
     from attnlib.profiles import PROFILES
-    from attnlib.reproduce.campaign import ASSUMED_TMACS, LAUNCHERS, TABLES
 
     parser = commands.add_parser(
         "reproduce",
@@ -718,7 +713,7 @@ def _add_reproduce(commands: Any) -> None:
 
 
 def _add_notebooks(commands: Any) -> None:
-    from attnlib.notebooks import NOTEBOOKS
+    from attnlib.names import NOTEBOOKS
     from attnlib.profiles import PROFILES
 
     notebook = commands.add_parser("notebook", help="execute one notebook with papermill", **_FORMAT)
@@ -788,10 +783,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``attnlib`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)  # --help and argument errors end here, before anything heavy is imported
     from attnlib.notebooks import NotebookFailed
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
     check = getattr(args, "check", None)
     if check is not None:
         check(args)

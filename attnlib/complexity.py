@@ -38,10 +38,11 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
 from attnlib import attention as attention_registry
+from attnlib import names
 from attnlib.attention import BASELINE
 from attnlib.models import build_model
 
-CONVENTIONS = ("paper", "exact")
+CONVENTIONS = names.CONVENTIONS
 
 aten = torch.ops.aten
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from attnlib import names
 from attnlib.profiles import require_profile
 from attnlib.results import atomic_write, atomic_write_text, provenance
 
@@ -29,23 +30,7 @@ if TYPE_CHECKING:
 
 # The book's notebooks, in book order. Each takes ``profile`` and derives its settings from its
 # chapter module (``attnlib.reproduce.<chapter>.SETTINGS``); other parameters are the notebook's own.
-NOTEBOOKS: tuple[str, ...] = (
-    "scorecard",  # first after the intro: what the book reproduced, from the committed records
-    "fig1_modules",
-    "fig2_complexity",
-    "fig3_latency_depth",
-    "fig5_resolution",
-    "fig6_batch_size",
-    "table1_cifar",
-    "table2_imagenet",
-    "fig4_tradeoff",
-    "table3_finetune",
-    "table4_coco",
-    "table5_bdd100k",
-    "beyond_attention_zoo",  # Beyond the paper
-    "beyond_fashion_mnist",
-    "execution_report",  # last: it reports how every page above was produced
-)
+NOTEBOOKS: tuple[str, ...] = names.NOTEBOOKS
 REPORT = "execution_report"
 
 log = logging.getLogger(__name__)

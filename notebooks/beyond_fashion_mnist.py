@@ -62,23 +62,8 @@ base = settings.base
 # horizontally.
 
 # %%
-from attnlib.train import fashion as fashion_data
-
-display(
-    Markdown(
-        f"**Source**: {fashion_data.SOURCE} ({fashion_data.CITATION}); **package**: Debian "
-        f"`{fashion_data.DEBIAN_PACKAGE}` {fashion_data.DEBIAN_VERSION}; **licence**: {fashion_data.LICENCE}. "
-        + (
-            "A checked copy is on the machine that built this page."
-            if fashion.fashion_available()
-            else "**The dataset is not on the machine that built this page** (`make data` fetches it); the committed "
-            "records below were made where it was."
-        )
-    )
-)
-collapsed_table(
-    fashion_data.checksum_table(), "The four files and their SHA-256 as shipped", len(fashion_data.FILES)
-)
+display(Markdown(fashion.data_text()))
+collapsed_table(fashion.checksum_table(), "The four files and their SHA-256 as shipped", 4)
 
 # %% [markdown]
 # ## How the CPU campaign was sized

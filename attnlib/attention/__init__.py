@@ -17,6 +17,7 @@ from typing import Any
 
 from torch import nn
 
+from attnlib import names
 from attnlib.attention.ab import AttentionBias
 from attnlib.attention.eca import EfficientChannelAttention, adaptive_kernel_size
 from attnlib.attention.multise import MultiSqueezeExcitation
@@ -47,7 +48,7 @@ _REGISTRY: dict[str, type[nn.Module]] = {
     "multise": MultiSqueezeExcitation,
 }
 
-BASELINE = "baseline"
+BASELINE = names.BASELINE
 """The one spelling of "no attention module" in tables, records, options and registries."""
 
 _DISPLAY_NAMES = {"ab": "AB", "eca": "ECA", "se": "SE", "srm": "SRM", "multise": "Multi-SE"}

@@ -25,9 +25,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from attnlib import names
+
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
-COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
+COMPILE_MODES = names.COMPILE_MODES
 """``torch.compile`` modes the ``compile`` engine takes. ``reduce-overhead`` captures CUDA graphs itself
 (inductor's CUDA-graph trees); the others can be captured by attnlib (``cuda_graphs``)."""
 

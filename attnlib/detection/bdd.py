@@ -31,6 +31,7 @@ import torch
 from PIL import Image, ImageDraw
 from torch.utils.data import Dataset
 
+from attnlib import names
 from attnlib.detection.coco import apply_transforms
 
 CATEGORIES = (
@@ -48,7 +49,7 @@ CATEGORIES = (
 ALIASES = {"pedestrian": "person", "bicycle": "bike", "motorcycle": "motor"}
 TIMES_OF_DAY = ("daytime", "night", "dawn/dusk")
 WEATHERS = ("clear", "overcast", "partly cloudy", "rainy", "snowy", "foggy")
-SPLITS = ("all", "day_night")
+SPLITS = names.BDD_SPLITS
 IGNORE = -100  # label of an ``undefined`` domain attribute: ignored by the adversarial loss
 DOWNLOAD = "https://bdd-data.berkeley.edu/ (BDD100K '100K Images' and 'Detection' labels)"
 

@@ -25,14 +25,15 @@ import torch
 from torch.utils.data import ConcatDataset
 from torchvision.transforms import v2
 
+from attnlib import names
 from attnlib.detection.bdd import BddBoxes, write_synthetic_bdd
 from attnlib.detection.coco import CATEGORIES as SYNTHETIC_COCO_CATEGORIES
 from attnlib.detection.coco import CocoBoxes, write_synthetic_coco
 from attnlib.train.data import DatasetSplits
 
-DATASETS = ("coco", "bdd100k", "synthetic-coco", "synthetic-bdd100k")
-COCO_LAYOUTS = ("2017", "2014-minival")
-AUGMENTATIONS = ("none", "flip", "ssd")
+DATASETS = names.DETECTION_DATASETS
+COCO_LAYOUTS = names.COCO_LAYOUTS
+AUGMENTATIONS = names.AUGMENTATIONS
 
 
 def detection_transforms(augmentation: str) -> v2.Compose:

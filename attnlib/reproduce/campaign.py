@@ -35,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from attnlib import names
 from attnlib.attention import BASELINE, attention_or_none
 from attnlib.complexity import count_model
 from attnlib.paper import data_root
@@ -42,13 +43,11 @@ from attnlib.profiles import require_profile
 from attnlib.train import TrainConfig, aggregate_seeds, train, write_training_record
 from attnlib.train.loop import cached_run_dir
 
-TABLES = ("table1", "table2", "table3", "table4", "table5", "fashion")
-LAUNCHERS = ("local", "torchrun", "slurm")
+TABLES = names.TABLES
+LAUNCHERS = names.LAUNCHERS
 STATES = ("done", "in progress", "missing")
 
-ASSUMED_TMACS = 10.0
-"""Stated, not measured: sustained training throughput per GPU in tera-MACs/s (about a third of an
-A100's dense fp16 tensor peak). Pass your own measured value with ``--tmacs``."""
+ASSUMED_TMACS = names.ASSUMED_TMACS
 
 # Training images per epoch of the real datasets (their train splits).
 TRAIN_IMAGES = {

@@ -1147,3 +1147,26 @@ def deeper_tradeoff_statements(points: pd.DataFrame, engine: str, batch: int) ->
         )
         out.append(Statement(claim, evidence, HOLDS if len(winners) else DOES_NOT_HOLD))
     return out
+
+
+def data_text() -> str:
+    """The dataset's source, Debian version and licence, and whether this machine has a checked copy."""
+    from attnlib.train import fashion as fashion_data
+
+    here = (
+        "A checked copy is on the machine that built this page."
+        if fashion_available()
+        else "**The dataset is not on the machine that built this page** (`make data` fetches it); the committed "
+        "records below were made where it was."
+    )
+    return (
+        f"**Source**: {fashion_data.SOURCE} ({fashion_data.CITATION}); **package**: Debian "
+        f"`{fashion_data.DEBIAN_PACKAGE}` {fashion_data.DEBIAN_VERSION}; **licence**: {fashion_data.LICENCE}. {here}"
+    )
+
+
+def checksum_table() -> pd.DataFrame:
+    """The four files with their SHA-256 as shipped and of their content (checked before every use)."""
+    from attnlib.train import fashion as fashion_data
+
+    return fashion_data.checksum_table()

@@ -21,12 +21,13 @@ from torch.nn import functional as F
 from torch.utils.data import Dataset
 from torchvision import datasets, transforms
 
+from attnlib import names
 from attnlib.paper import data_root
 
 CIFAR_MEAN = {"cifar10": (0.4914, 0.4822, 0.4465), "cifar100": (0.5071, 0.4865, 0.4409)}
 CIFAR_STD = {"cifar10": (0.2470, 0.2435, 0.2616), "cifar100": (0.2673, 0.2564, 0.2762)}
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-DATASETS = ("cifar10", "cifar100", "fashion-mnist", "imagenet", "synthetic-cifar", "synthetic-imagenet")
+DATASETS = names.TRAIN_DATASETS
 
 
 class DatasetNotFound(FileNotFoundError):

@@ -1,0 +1,60 @@
+"""The command line answers at once (issue 23, item 5): ``--help`` and argument errors import nothing
+heavy, and the light name lists it offers as choices match the registries that own them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from attnlib import names
+
+HEAVY = ("torch", "torchvision", "pandas", "numpy", "matplotlib")
+SUBCOMMANDS = ("complexity", "bench", "train", "detect", "reproduce", "data", "notebook", "notebooks")
+
+
+def _imported_after(arguments: list[str]) -> tuple[int, list[str], str]:
+    """Run ``attnlib.cli.main(arguments)`` in a fresh interpreter; its exit status, the heavy modules it
+    imported, and what it wrote to stderr."""
+    code = (
+        "import sys\nfrom attnlib.cli import main\n"
+        f"try:\n    status = main({arguments!r})\nexcept SystemExit as exit:\n    status = exit.code\n"
+        f"print(status, [m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    status, modules = completed.stdout.strip().splitlines()[-1].split(" ", 1)
+    return int(status), eval(modules), completed.stderr
+
+
+@pytest.mark.parametrize("arguments", [["--help"], *([command, "--help"] for command in SUBCOMMANDS)])
+def test_help_imports_nothing_heavy(arguments: list[str]) -> None:
+    status, modules, _ = _imported_after(arguments)
+    assert status == 0 and modules == []
+
+
+def test_an_argument_error_is_one_line_before_anything_heavy() -> None:
+    status, modules, error = _imported_after(["train", "--dataset", "mnist"])
+    assert status == 2 and modules == []
+    assert "invalid choice: 'mnist'" in error.strip().splitlines()[-1]
+
+
+def test_the_light_name_lists_match_their_registries() -> None:
+    from attnlib.attention import BASELINE, available, compared
+    from attnlib.bench.engines import ENGINES, PRECISIONS
+    from attnlib.notebooks import NOTEBOOKS
+    from attnlib.reproduce.presets import PRESETS
+    from attnlib.train import DATASETS
+
+    assert available() == names.MODULES and compared() == names.COMPARED and BASELINE == names.BASELINE
+    assert tuple(ENGINES) == names.ENGINES and tuple(PRECISIONS) == names.PRECISIONS
+    assert tuple(PRESETS) == names.PRESETS and DATASETS == names.TRAIN_DATASETS
+    assert NOTEBOOKS == names.NOTEBOOKS
+
+
+def test_the_package_builders_are_still_one_attribute_away() -> None:
+    import attnlib
+
+    assert attnlib.build_model("cifar_resnet8").fc.out_features == 10
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        attnlib.nothing  # noqa: B018
