@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one place the version is stated (pyproject.toml reads it)
 __all__ = ["__version__", "build_model", "load_pretrained", "retrofit"]
 
 if TYPE_CHECKING:

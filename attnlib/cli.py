@@ -771,9 +771,32 @@ def _add_data(commands: Any) -> None:
     parser.set_defaults(handler=_data)
 
 
+# A core install (`pip install attnlib`) has torch and torchvision only; the commands need an extra.
+OPTIONAL_MODULES = {
+    "pandas": "train",
+    "tqdm": "train",
+    "timm": "bench",
+    "onnx": "bench",
+    "onnxscript": "bench",
+    "onnxruntime": "bench",
+    "openvino": "bench",
+    "pycocotools": "train",
+    "matplotlib": "book",
+    "seaborn": "book",
+    "papermill": "book",
+    "jupytext": "book",
+    "nbformat": "book",
+    "submitit": "cluster",
+}
+COMMAND_EXTRAS = {"bench": "bench", "notebook": "book", "notebooks": "book", "train": "train", "detect": "train"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``attnlib`` command (one small function per subcommand)."""
+    from attnlib import __version__
+
     parser = argparse.ArgumentParser(prog="attnlib", description=__doc__, **_FORMAT)
+    parser.add_argument("--version", action="version", version=f"attnlib {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     for add in (_add_complexity, _add_bench, _add_train, _add_detect, _add_reproduce, _add_data, _add_notebooks):
         add(commands)
@@ -785,13 +808,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``attnlib`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)  # --help and argument errors end here, before anything heavy is imported
-    from attnlib.notebooks import NotebookFailed
+    from attnlib.errors import NotebookFailed
 
     check = getattr(args, "check", None)
     if check is not None:
         check(args)
     try:
         return args.handler(args)
+    except ModuleNotFoundError as error:
+        missing = (error.name or "").split(".")[0]
+        if missing not in OPTIONAL_MODULES:
+            raise
+        extra = COMMAND_EXTRAS.get(args.command, OPTIONAL_MODULES[missing])
+        print(
+            f"attnlib: error: `attnlib {args.command}` needs the optional dependencies of attnlib[{extra}] "
+            f"(missing: {missing}); install them with: pip install 'attnlib[{extra}]'",
+            file=sys.stderr,
+        )
+        return 2
     except (ValueError, OSError, NotebookFailed) as error:
         print(f"attnlib: error: {error}", file=sys.stderr)
         return 2

@@ -31,8 +31,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode, flop_registry
@@ -43,6 +43,9 @@ from attnlib.attention import BASELINE
 from attnlib.models import build_model
 
 CONVENTIONS = names.CONVENTIONS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 aten = torch.ops.aten
 
@@ -315,6 +318,8 @@ def complexity_table(
     attention_params, attention_macs, elementwise, attention_elementwise, and the overheads
     relative to the same depth's baseline (``macs_overhead_pct``, ``params_overhead_pct``).
     """
+    import pandas as pd  # the tables are the book's (the [train] extra); counting needs torch only
+
     rows = []
     for depth in depths:
         for module in modules:
@@ -343,6 +348,8 @@ def compare_with_table2(table: pd.DataFrame, table2: pd.DataFrame) -> pd.DataFra
     Returns one row per Table 2 row whose depth was counted, with ``flops_agree`` and
     ``params_agree`` true where attnlib reproduces the printed value to two decimals.
     """
+    import pandas as pd
+
     paper_counts = table[table.convention == "paper"].set_index(["depth", "module"])
     exact_counts = table[table.convention == "exact"].set_index(["depth", "module"])
     printed = table2.set_index(["depth", "module"])

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from attnlib import names
+from attnlib.errors import NotebookFailed
 from attnlib.profiles import require_profile
 from attnlib.results import atomic_write, atomic_write_text, provenance
 
@@ -35,9 +36,6 @@ REPORT = "execution_report"
 
 log = logging.getLogger(__name__)
 
-
-class NotebookFailed(RuntimeError):
-    """A notebook raised; the message gives the cell, the exception and where the failed copy is."""
 
 
 def _papermill_value(value: Any) -> Any:

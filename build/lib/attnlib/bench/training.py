@@ -1,0 +1,157 @@
+"""``attnlib bench train``: what a module costs in training — full SGD steps, timed interleaved.
+
+The paper times inference only. A training step (forward, loss, backward, optimiser step, with the
+paper profile's AMP and channels-last on a GPU) is what a reproduction's GPU-hours are made of: the
+overhead of each module there, and the achieved rate in tera-MACs per second, which
+``attnlib reproduce --plan`` shows beside its stated ``--tmacs`` assumption.
+
+Inputs are random tensors already on the device, so data loading is **not** included (a real epoch
+is at most this fast). The rate counts 3 × forward MACs per image (the planner's convention: backward
+costs about twice the forward), exact convention.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+import torch
+from torch import nn
+
+from attnlib.attention import attention_or_none
+from attnlib.bench.engines import EngineOptions, cuda_math, thread_limit
+from attnlib.bench.latency import BuiltModels, Variant, check_sizes, options_record
+from attnlib.bench.timing import summarize, time_interleaved
+
+EXPERIMENT = "train_step"
+
+
+def train_step(
+    model: nn.Module, batch_size: int, resolution: int, options: EngineOptions, amp: bool
+) -> Callable[[], None]:
+    """One SGD step of ``model`` (momentum 0.9, weight decay 1e-4, as the paper trains) on a fixed
+    random batch placed as ``options`` say; with ``amp``, fp16 autocast and a gradient scaler (CUDA)."""
+    if amp and options.device != "cuda":
+        raise ValueError("--amp (fp16 autocast) is measured on CUDA only")
+    memory_format = torch.channels_last if options.channels_last else torch.contiguous_format
+    model = model.train().to(device=options.device, memory_format=memory_format)
+    channels = getattr(model, "in_channels", 3)  # grayscale networks (Fashion-MNIST) take one channel
+    images = torch.randn(batch_size, channels, resolution, resolution, device=options.device)
+    images = images.contiguous(memory_format=memory_format)
+    labels = torch.randint(0, model.fc.out_features, (batch_size,), device=options.device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
+    scaler = torch.amp.GradScaler("cuda", enabled=amp)
+    loss_function = nn.CrossEntropyLoss()
+
+    def step() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        autocast = torch.autocast("cuda", dtype=torch.float16) if amp else contextlib.nullcontext()
+        with autocast:
+            loss = loss_function(model(images), labels)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+
+    return step
+
+
+def measure_train_steps(
+    variants: Sequence[Variant],
+    batch_size: int,
+    resolution: int,
+    options: EngineOptions | None = None,
+    amp: bool = False,
+    trials: int = 20,
+    warmup: int = 3,
+    models: Callable[[Variant], nn.Module] | None = None,
+    in_channels: int = 3,
+) -> pd.DataFrame:
+    """Time a training step of each variant, interleaved; overheads relative to ``variants[0]``.
+
+    ``models`` builds each variant (default :class:`BuiltModels`); ``in_channels`` is the networks'
+    input channels, for counting their MACs (1 for the grayscale Fashion-MNIST networks).
+
+    Returns :func:`~attnlib.bench.timing.summarize`'s columns plus the setting, ``images_per_s``
+    (batch / minimum step time) and ``tmacs`` (3 × forward MACs per image × images/s, in 10¹²/s).
+    """
+    from attnlib.complexity import count_model
+
+    options = (options or EngineOptions()).with_fixed_threads()
+    check_sizes(resolution, batch_size, trials, warmup)
+    build = models or BuiltModels()
+    torch.manual_seed(0)
+    with thread_limit(options.threads), cuda_math(options):
+        steps = {v.name: train_step(build(v), batch_size, resolution, options, amp) for v in variants}
+        samples = time_interleaved(steps, trials, warmup, options.device, description="train steps")
+    summary = summarize(samples, baseline=variants[0].name)
+    by_name = {v.name: v for v in variants}
+    macs = {
+        v.name: count_model(
+            v.model,
+            attention_or_none(v.attention),
+            input_size=(1, in_channels, resolution, resolution),
+            convention="exact",
+            in_channels=in_channels,
+            **({"block": v.block} if v.block else {}),
+        ).macs
+        for v in variants
+    }
+    summary.insert(1, "model", summary.variant.map(lambda n: by_name[n].model))
+    summary.insert(2, "attention", summary.variant.map(lambda n: by_name[n].attention))
+    summary.insert(3, "group", variants[0].model)
+    summary["images_per_s"] = batch_size / (summary.min_ms / 1000)
+    summary["gmacs_per_image"] = summary.variant.map(macs) / 1e9
+    summary["tmacs"] = 3 * summary.gmacs_per_image * 1e9 * summary.images_per_s / 1e12
+    context = {
+        "engine": "eager+amp" if amp else "eager",
+        "device": options.device,
+        "precision": "amp fp16" if amp else "fp32",
+        "channels_last": options.channels_last,
+        "resolution": resolution,
+        "batch_size": batch_size,
+        "baseline": variants[0].name,
+    }
+    return summary.assign(**context)
+
+
+def measured_rates(records: pd.DataFrame) -> pd.DataFrame:
+    """From committed ``train_step`` records: per hardware, network and setting, the baseline's
+    achieved training rate (TMAC/s) and images per second — what ``--tmacs`` can be set to."""
+    if records.empty:
+        return pd.DataFrame(columns=["hardware", "model", "batch_size", "precision", "images_per_s", "tmacs"])
+    baselines = records[records.variant == records.baseline]
+    return (
+        baselines[["hardware", "model", "batch_size", "precision", "images_per_s", "tmacs"]]
+        .drop_duplicates(subset=["hardware", "model", "batch_size", "precision"], keep="last")
+        .reset_index(drop=True)
+    )
+
+
+def record_train_steps(
+    summary: pd.DataFrame,
+    profile: str,
+    options: EngineOptions,
+    trials: int,
+    warmup: int,
+    root: Path | None = None,
+    committed: bool = False,
+    session: str | None = None,
+    experiment: str = EXPERIMENT,
+) -> Path:
+    """Write a ``train_step`` summary as a run record (``data/runs/latency``, or ``data/results``
+    with ``committed``), with the provenance every latency record has; returns the CSV path."""
+    from attnlib.results import provenance, write_record
+
+    record = provenance(
+        profile,
+        experiment=experiment,
+        protocol="bench train (random batches on the device: data loading not included)",
+        trials=trials,
+        warmup=warmup,
+        **({"session": session} if session else {}),
+        **options_record(options.with_fixed_threads(), ("eager",)),
+    )
+    table = summary.assign(experiment=experiment)
+    return write_record("latency", f"{experiment}-{options.device}", table, record, root, committed=committed)

@@ -1,0 +1,370 @@
+"""Parameters and multiply-accumulates (MACs) of networks with attention modules.
+
+Two conventions, because the paper's "FLOPs" are not what the modules compute:
+
+``paper``
+    Reproduces Table 2's FLOPs column. Klomp et al. counted with thop: convolution and linear
+    MACs (bias ignored), BatchNorm 2 ops per element, ReLU and max-pool 0, global average pool 1
+    op per input element, residual additions not counted, and one fixed rule per attention module
+    (N = numel of the block output, C = its channels, per image)::
+
+        AB        (N+C) + C + N
+        ECA       (N+C) + 3C + N + 4C
+        SE        (N+C) + 2C² + N + 4C
+        SRM       (N+C) + (4N+C) + 3C + 2C + 4C + N
+        Multi-SE  (N+C) + 7C² + 8C + N
+
+    The SE and Multi-SE rules ignore the reduction ratio r = 16, so they overstate those modules'
+    cost (R50: 4.16 and 4.26 G in the paper). thop is unmaintained and has no notion of these
+    per-module rules, so this convention is a small set of forward hooks written here.
+
+``exact``
+    What the implementation really computes, counted by PyTorch's maintained
+    ``torch.utils.flop_counter.FlopCounterMode``: MACs of every convolution and matrix product
+    (attention modules included, at r = 16), and, reported separately, elementwise work
+    (pooling reductions, gates, rescaling, bias adds, BatchNorm, activations) through custom
+    formulas for those ATen ops. Linear-layer bias additions are not counted (as in thop).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode, flop_registry
+
+from attnlib import attention as attention_registry
+from attnlib import names
+from attnlib.attention import BASELINE
+from attnlib.models import build_model
+
+CONVENTIONS = names.CONVENTIONS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+aten = torch.ops.aten
+
+
+@dataclass(frozen=True)
+class Complexity:
+    """Complexity of one network on one input size.
+
+    Attributes:
+        convention: ``"paper"`` or ``"exact"``.
+        params: trainable parameters of the whole network.
+        macs: paper: all counted ops (Table 2's "FLOPs"); exact: MACs of convolutions and matrix
+            products.
+        attention_params: parameters inside the attention modules.
+        attention_macs: share of ``macs`` inside the attention modules.
+        elementwise: exact only: elementwise ops of the whole network (0 for ``paper``).
+        attention_elementwise: exact only: elementwise ops inside the attention modules.
+        input_size: the (N, C, H, W) input the network was counted on.
+    """
+
+    convention: str
+    params: int
+    macs: int
+    attention_params: int
+    attention_macs: int
+    elementwise: int
+    attention_elementwise: int
+    input_size: tuple[int, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain dict, e.g. for JSON output."""
+        return asdict(self)
+
+
+def attention_roots(model: nn.Module) -> dict[str, nn.Module]:
+    """Qualified names and modules of the attention modules in ``model`` (outermost only).
+
+    A module counts as attention if it is an instance of a registered attention class or sits
+    in a residual block's ``attention`` slot (so user-defined classes are found too).
+    """
+    registered = tuple(attention_registry.resolve(name) for name in attention_registry.available())
+    roots: dict[str, nn.Module] = {}
+    for name, module in model.named_modules():
+        if any(name.startswith(root + ".") for root in roots):
+            continue
+        slot = name.rsplit(".", 1)[-1] == "attention" and not isinstance(module, nn.Identity)
+        if slot or isinstance(module, registered):
+            roots[name] = module
+    return roots
+
+
+# --- paper convention ----------------------------------------------------------------------
+
+PAPER_MODULE_RULES: dict[type[nn.Module], Callable[[int, int], int]] = {
+    attention_registry.AttentionBias: lambda n, c: (n + c) + c + n,
+    attention_registry.EfficientChannelAttention: lambda n, c: (n + c) + 3 * c + n + 4 * c,
+    attention_registry.SqueezeExcitation: lambda n, c: (n + c) + 2 * c * c + n + 4 * c,
+    attention_registry.StyleRecalibration: lambda n, c: (n + c) + (4 * n + c) + 3 * c + 2 * c + 4 * c + n,
+    attention_registry.MultiSqueezeExcitation: lambda n, c: (n + c) + 7 * c * c + 8 * c + n,
+}
+
+
+def _paper_layer_ops(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> int:
+    """thop's count for one built-in layer."""
+    if isinstance(module, (nn.Conv1d, nn.Conv2d)):
+        kernel = math.prod(module.kernel_size)
+        return output.numel() * (module.in_channels // module.groups) * kernel
+    if isinstance(module, nn.Linear):
+        return output.numel() * module.in_features
+    if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        return 2 * output.numel()
+    if isinstance(module, (nn.AdaptiveAvgPool2d, nn.AvgPool2d)):
+        return inputs[0].numel()
+    return 0
+
+
+def _count_paper(model: nn.Module, example: torch.Tensor, roots: dict[str, nn.Module]) -> tuple[int, int]:
+    total = {"all": 0, "attention": 0}
+    handles = []
+
+    def layer_hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        total["all"] += _paper_layer_ops(module, inputs, output)
+
+    def attention_hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        rule = PAPER_MODULE_RULES.get(type(module))
+        if rule is None:
+            raise ValueError(
+                f"no paper-convention rule for attention module {type(module).__name__}; use convention='exact'"
+            )
+        batch, channels = output.shape[:2]
+        ops = batch * rule(output[0].numel(), channels)
+        total["all"] += ops
+        total["attention"] += ops
+
+    root_ids = {id(root) for root in roots.values()}
+    inside_attention = {id(m) for root in roots.values() for m in root.modules()}
+    for module in model.modules():
+        if id(module) in root_ids:
+            handles.append(module.register_forward_hook(attention_hook))
+        elif id(module) not in inside_attention and not list(module.children()):
+            handles.append(module.register_forward_hook(layer_hook))
+    try:
+        model(example)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return total["all"], total["attention"]
+
+
+# --- exact convention ----------------------------------------------------------------------
+
+
+def _numel(shape: object) -> int:
+    if isinstance(shape, (tuple, list)) and shape and isinstance(shape[0], (tuple, list, torch.Size)):
+        shape = shape[0]
+    return math.prod(shape) if isinstance(shape, (tuple, list, torch.Size)) else 1
+
+
+def _per_output(ops_per_element: int) -> Callable[..., int]:
+    def formula(*args: object, out_shape: object = None, **kwargs: object) -> int:
+        return ops_per_element * _numel(out_shape)
+
+    return formula
+
+
+def _per_input(ops_per_element: int) -> Callable[..., int]:
+    def formula(input_shape: object, *args: object, out_shape: object = None, **kwargs: object) -> int:
+        return ops_per_element * _numel(input_shape)
+
+    return formula
+
+
+# Elementwise ATen ops and their cost per element: reductions per input element (a sum is one
+# add per element; var_mean subtracts and squares-accumulates), maps per output element.
+ELEMENTWISE_FORMULAS: dict[object, Callable[..., int]] = {
+    aten.add: _per_output(1),
+    aten.add_: _per_output(1),
+    aten.mul: _per_output(1),
+    aten.mul_: _per_output(1),
+    aten.div: _per_output(1),
+    aten.sigmoid: _per_output(1),
+    aten.relu: _per_output(1),
+    aten.relu_: _per_output(1),
+    aten.sqrt: _per_output(1),
+    aten._softmax: _per_output(2),
+    aten.mean: _per_input(1),
+    aten.sum: _per_input(1),
+    aten.var_mean: _per_input(2),
+    aten.native_batch_norm: _per_input(2),
+    aten._native_batch_norm_legit_no_training: _per_input(2),
+    # used by SRM's two-pass statistics and by timm's attention layers (attnlib.bench.zoo)
+    aten.sub: _per_output(1),
+    aten.amax: _per_input(1),
+    aten.linalg_vector_norm: _per_input(2),
+    aten.hardsigmoid: _per_output(1),
+    aten.hardswish: _per_output(1),
+    aten.silu: _per_output(1),
+    aten.native_layer_norm: _per_input(4),
+    aten.native_group_norm: _per_input(4),
+}
+MATMUL_OPS = frozenset(flop_registry)
+DATA_MOVEMENT_OPS = frozenset(
+    {
+        aten.empty,
+        aten.new_empty,
+        aten.zeros,
+        aten.fill_,
+        aten.copy_,
+        aten.clone,
+        aten.cat,
+        aten.constant_pad_nd,
+        aten._to_copy,
+        aten._unsafe_view,
+        aten.detach,
+    }
+)
+"""ATen operators that move or allocate data and are counted as 0 operations by design; every other
+non-view operator a counted module runs must be in :data:`MATMUL_OPS` or :data:`ELEMENTWISE_FORMULAS`
+(``tests/test_zoo.py`` checks the zoo's layers against this)."""
+
+
+def _count_exact(model: nn.Module, example: torch.Tensor, roots: dict[str, nn.Module]) -> tuple[int, int, int, int]:
+    counter = FlopCounterMode(display=False, custom_mapping=ELEMENTWISE_FORMULAS)
+    with counter:
+        model(example)
+    counts = counter.get_flop_counts()
+    prefix = type(model).__name__
+
+    def split(per_op: dict[object, int]) -> tuple[int, int]:
+        macs = sum(v for op, v in per_op.items() if op in MATMUL_OPS and op not in ELEMENTWISE_FORMULAS) // 2
+        elementwise = sum(v for op, v in per_op.items() if op in ELEMENTWISE_FORMULAS)
+        return macs, elementwise
+
+    macs, elementwise = split(counts.get("Global", {}))
+    attention_macs = attention_elementwise = 0
+    for name in roots:
+        m, e = split(counts.get(f"{prefix}.{name}", {}))
+        attention_macs += m
+        attention_elementwise += e
+    return macs, attention_macs, elementwise, attention_elementwise
+
+
+def count(
+    model: nn.Module,
+    input_size: Sequence[int] = (1, 3, 224, 224),
+    convention: str = "paper",
+) -> Complexity:
+    """Count parameters and MACs of ``model`` on an input of ``input_size``.
+
+    The model runs one forward pass in eval mode without gradients on zeros placed on the
+    model's device (a model built under ``torch.device("meta")`` costs no compute at all); its
+    training mode is restored afterwards.
+    """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"unknown convention {convention!r}; valid conventions are {', '.join(CONVENTIONS)}")
+    if len(input_size) != 4 or not all(isinstance(size, int) and size > 0 for size in input_size):
+        raise ValueError(f"input_size must be (N, C, H, W) of positive ints, got {tuple(input_size)}")
+    roots = attention_roots(model)
+    params = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    attention_params = sum(p.numel() for root in roots.values() for p in root.parameters() if p.requires_grad)
+    parameter = next(model.parameters(), None)
+    device = parameter.device if parameter is not None else torch.device("cpu")
+    example = torch.zeros(tuple(input_size), device=device)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            if convention == "paper":
+                macs, attention_macs = _count_paper(model, example, roots)
+                elementwise = attention_elementwise = 0
+            else:
+                macs, attention_macs, elementwise, attention_elementwise = _count_exact(model, example, roots)
+    finally:
+        model.train(was_training)
+    return Complexity(
+        convention,
+        params,
+        macs,
+        attention_params,
+        attention_macs,
+        elementwise,
+        attention_elementwise,
+        tuple(input_size),
+    )
+
+
+def count_model(
+    name: str,
+    attention: str | None = None,
+    *,
+    input_size: Sequence[int] = (1, 3, 224, 224),
+    convention: str = "paper",
+    **model_options: object,
+) -> Complexity:
+    """Build ``name`` with ``attention`` on the meta device (no memory, no compute) and count it."""
+    with torch.device("meta"):
+        model = build_model(name, attention=attention, **model_options)
+    return count(model, input_size, convention)
+
+
+def complexity_table(
+    depths: Iterable[int] = (18, 34, 50, 101, 152),
+    modules: Iterable[str | None] = (None, *attention_registry.available()),
+    conventions: Iterable[str] = CONVENTIONS,
+    resolution: int = 224,
+) -> pd.DataFrame:
+    """Tidy table: one row per (depth, module, convention) for ImageNet ResNets.
+
+    Columns: depth, module (``baseline`` or a registry name), convention, params, macs,
+    attention_params, attention_macs, elementwise, attention_elementwise, and the overheads
+    relative to the same depth's baseline (``macs_overhead_pct``, ``params_overhead_pct``).
+    """
+    import pandas as pd  # the tables are the book's (the [train] extra); counting needs torch only
+
+    rows = []
+    for depth in depths:
+        for module in modules:
+            for convention in conventions:
+                result = count_model(
+                    f"resnet{depth}", module, input_size=(1, 3, resolution, resolution), convention=convention
+                )
+                row = result.as_dict()
+                row.pop("input_size")
+                rows.append({"depth": depth, "module": module or BASELINE, "resolution": resolution, **row})
+    table = pd.DataFrame(rows)
+    baseline = table[table.module == BASELINE].set_index(["depth", "convention"])
+    keys = list(zip(table.depth, table.convention, strict=True))
+    table["macs_overhead_pct"] = 100 * (table.macs.to_numpy() / baseline.loc[keys, "macs"].to_numpy() - 1)
+    table["params_overhead_pct"] = 100 * (table.params.to_numpy() / baseline.loc[keys, "params"].to_numpy() - 1)
+    return table
+
+
+def compare_with_table2(table: pd.DataFrame, table2: pd.DataFrame) -> pd.DataFrame:
+    """Table 2's FLOPs and parameter columns beside attnlib's counts in both conventions.
+
+    Args:
+        table: :func:`complexity_table` output holding both conventions.
+        table2: the paper's Table 2 (:func:`attnlib.paper.load` ``("table2")``).
+
+    Returns one row per Table 2 row whose depth was counted, with ``flops_agree`` and
+    ``params_agree`` true where attnlib reproduces the printed value to two decimals.
+    """
+    import pandas as pd
+
+    paper_counts = table[table.convention == "paper"].set_index(["depth", "module"])
+    exact_counts = table[table.convention == "exact"].set_index(["depth", "module"])
+    printed = table2.set_index(["depth", "module"])
+    keys = printed.index.intersection(paper_counts.index)
+    printed = printed.loc[keys]
+    result = pd.DataFrame(
+        {
+            "flops_g_paper": printed.flops_g,
+            "gmacs_paper_convention": (paper_counts.loc[keys, "macs"] / 1e9).round(2),
+            "gmacs_exact": (exact_counts.loc[keys, "macs"] / 1e9).round(3),
+            "attention_elementwise_m": (exact_counts.loc[keys, "attention_elementwise"] / 1e6).round(2),
+            "params_m_paper": printed.params_m,
+            "params_m_attnlib": (paper_counts.loc[keys, "params"] / 1e6).round(2),
+        }
+    )
+    result["flops_agree"] = result.gmacs_paper_convention == result.flops_g_paper
+    result["params_agree"] = result.params_m_attnlib == result.params_m_paper
+    return result.reset_index()

@@ -1,0 +1,50 @@
+"""Every name the command line offers as a choice, declared once, importing nothing heavy.
+
+``attnlib --help`` and argument errors must answer at once, before torch, pandas or the engines are
+imported. The modules that own these names (the attention registry, the engines, the datasets, the
+campaigns…) take them from here, and ``tests/test_cli_startup.py`` checks each registry still
+matches its list.
+"""
+
+from __future__ import annotations
+
+BASELINE = "baseline"
+MODULES = ("ab", "eca", "se", "srm", "multise")  # the paper's five, in the book's order
+COMPARED = (BASELINE, *MODULES)
+
+TRAIN_DATASETS = ("cifar10", "cifar100", "fashion-mnist", "imagenet", "synthetic-cifar", "synthetic-imagenet")
+DETECTION_DATASETS = ("coco", "bdd100k", "synthetic-coco", "synthetic-bdd100k")
+COCO_LAYOUTS = ("2017", "2014-minival")
+AUGMENTATIONS = ("none", "flip", "ssd")
+BDD_SPLITS = ("all", "day_night")
+
+CONVENTIONS = ("paper", "exact")
+ENGINES = ("eager", "compile", "onnxruntime", "openvino", "tensorrt")
+PRECISIONS = ("fp32", "fp16", "bf16")
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
+PRESETS = ("gpu", "gpu-compile", "cpu")
+
+TABLES = ("table1", "table2", "table3", "table4", "table5", "fashion")
+LAUNCHERS = ("local", "torchrun", "slurm")
+ASSUMED_TMACS = 10.0
+"""Stated, not measured: sustained training throughput per GPU in tera-MACs/s (about a third of an
+A100's dense fp16 tensor peak). Pass your own measured value with ``--tmacs``."""
+
+# The book's notebooks, in book order (attnlib.notebooks runs them).
+NOTEBOOKS: tuple[str, ...] = (
+    "scorecard",  # first after the intro: what the book reproduced, from the committed records
+    "fig1_modules",
+    "fig2_complexity",
+    "fig3_latency_depth",
+    "fig5_resolution",
+    "fig6_batch_size",
+    "table1_cifar",
+    "table2_imagenet",
+    "fig4_tradeoff",
+    "table3_finetune",
+    "table4_coco",
+    "table5_bdd100k",
+    "beyond_attention_zoo",  # Beyond the paper
+    "beyond_fashion_mnist",
+    "execution_report",  # last: it reports how every page above was produced
+)

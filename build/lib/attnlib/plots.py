@@ -1,0 +1,461 @@
+"""Plot helpers shared by the notebooks (seaborn/matplotlib), so notebook cells stay one-liners."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import itertools
+import math
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from attnlib.attention import BASELINE, compared, display_name
+from attnlib.models import depth_from_model
+
+MODULE_ORDER = list(compared())
+STAGE_COLOURS = {
+    "input": "#e0e0e0",
+    "pooling": "#9fd89f",
+    "processing": "#9cc3e6",
+    "gate": "#d9c2e9",
+    "integration": "#f6c08c",
+}
+
+# Fig. 1 of the paper, as data: the pooling → processing → integration stages of each module.
+MODULE_STAGES: dict[str, list[tuple[str, str]]] = {
+    "ab": [
+        ("pooling", "global avg pool\nZ (C)"),
+        ("processing", "CFC: Z ∘ W\n(W ∈ ℝ^C, init 0)"),
+        ("integration", "add  X + Z′"),
+    ],
+    "eca": [
+        ("pooling", "global avg pool\nZ (C)"),
+        ("processing", "Conv1D k=3\nover channels"),
+        ("gate", "sigmoid"),
+        ("integration", "scale  X · g"),
+    ],
+    "srm": [
+        ("pooling", "style pool\n[mean, std] (C×2)"),
+        ("processing", "CFC (C×2)\n→ BatchNorm"),
+        ("gate", "sigmoid"),
+        ("integration", "scale  X · g"),
+    ],
+    "se": [
+        ("pooling", "global avg pool\nZ (C)"),
+        ("processing", "FC C→C/16 → ReLU\n→ FC C/16→C"),
+        ("gate", "sigmoid"),
+        ("integration", "scale  X · g"),
+    ],
+    "multise": [
+        ("pooling", "global avg pool\nZ (C)"),
+        ("processing", "3 × SE FC branches\nFC C→3 → softmax\n→ weighted sum"),
+        ("gate", "sigmoid"),
+        ("integration", "scale  X · g"),
+    ],
+}
+
+
+def module_palette() -> dict[str, tuple[float, float, float]]:
+    """One fixed colour per module (paper spelling), identical across all figures."""
+    colours = sns.color_palette("colorblind", len(MODULE_ORDER))
+    return {display_name(m): colours[i] for i, m in enumerate(MODULE_ORDER)}
+
+
+def draw_attention_modules() -> Figure:
+    """A Fig. 1 style diagram of the five modules: pooling (green), processing (blue), gate, integration (orange)."""
+    order = ["ab", "eca", "srm", "se", "multise"]
+    figure, axis = plt.subplots(figsize=(12, 5.2))
+    axis.set_xlim(0, len(order))
+    axis.set_ylim(0, 6)
+    axis.axis("off")
+    for column, name in enumerate(order):
+        stages = [("input", "input X\n(C × H × W)")] + MODULE_STAGES[name]
+        centre = column + 0.5
+        axis.text(centre, 5.75, display_name(name), ha="center", va="center", fontsize=13, weight="bold")
+        tops = []
+        for row, (stage, text) in enumerate(stages):
+            y = 4.9 - row * 1.0
+            box = FancyBboxPatch(
+                (centre - 0.42, y - 0.38),
+                0.84,
+                0.76,
+                boxstyle="round,pad=0.02",
+                facecolor=STAGE_COLOURS[stage],
+                edgecolor="black",
+                linewidth=0.8,
+            )
+            axis.add_patch(box)
+            axis.text(centre, y, text, ha="center", va="center", fontsize=8.5)
+            tops.append(y)
+        for upper, lower in itertools.pairwise(tops):
+            axis.add_patch(
+                FancyArrowPatch((centre, upper - 0.4), (centre, lower + 0.4), arrowstyle="-|>", mutation_scale=10)
+            )
+    handles = [plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="black") for c in STAGE_COLOURS.values()]
+    axis.legend(handles, list(STAGE_COLOURS), loc="lower center", ncol=5, frameon=False, bbox_to_anchor=(0.5, -0.04))
+    figure.tight_layout()
+    return figure
+
+
+def plot_complexity_vs_depth(table: pd.DataFrame, convention: str, paper: pd.DataFrame | None = None) -> Figure:
+    """Fig. 2: (a) MACs and (b) parameters vs ResNet depth, one line per module.
+
+    Args:
+        table: :func:`attnlib.complexity.complexity_table` output.
+        convention: which convention's MACs to plot.
+        paper: optional Table 2 rows (depth, module, flops_g, params_m) drawn as black crosses.
+    """
+    data = table[table.convention == convention].assign(
+        gmacs=lambda d: d.macs / 1e9, mparams=lambda d: d.params / 1e6, Module=lambda d: d.module.map(display_name)
+    )
+    palette = module_palette()
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for axis, column, label in ((axes[0], "gmacs", 'GMACs ("FLOPs")'), (axes[1], "mparams", "parameters (M)")):
+        sns.lineplot(
+            data=data,
+            x="depth",
+            y=column,
+            hue="Module",
+            style="Module",
+            markers=True,
+            dashes=False,
+            palette=palette,
+            ax=axis,
+        )
+        axis.set_xticks(sorted(data.depth.unique()))
+        axis.set_xlabel("ResNet depth")
+        axis.set_ylabel(label)
+    if paper is not None:
+        axes[0].scatter(paper.depth, paper.flops_g, marker="x", color="black", zorder=5, label="paper, Table 2")
+        axes[1].scatter(paper.depth, paper.params_m, marker="x", color="black", zorder=5, label="paper, Table 2")
+        for axis in axes:
+            axis.legend(fontsize=8)
+    axes[0].set_title(f"(a) MACs at 224², {convention} convention")
+    axes[1].set_title("(b) parameters")
+    figure.tight_layout()
+    return figure
+
+
+def plot_overhead_bars(table: pd.DataFrame) -> Figure:
+    """MAC overhead (%) of each module over the same-depth baseline, one panel per convention."""
+    data = table[table.module != BASELINE].assign(
+        Module=lambda d: d.module.map(display_name), depth=lambda d: "ResNet-" + d.depth.astype(str)
+    )
+    grid = sns.catplot(
+        data=data,
+        x="depth",
+        y="macs_overhead_pct",
+        hue="Module",
+        col="convention",
+        kind="bar",
+        palette=module_palette(),
+        height=3.6,
+        aspect=1.5,
+        sharey=False,
+    )
+    grid.set_axis_labels("", "MACs over baseline (%)")
+    grid.set_titles("{col_name} convention")
+    return grid.figure
+
+
+def styled_comparison(comparison: pd.DataFrame) -> pd.io.formats.style.Styler:
+    """Table 2 comparison (:func:`attnlib.complexity.compare_with_table2`) with disagreeing rows shaded."""
+    shown = comparison.assign(module=comparison.module.map(display_name)).rename(
+        columns={
+            "depth": "ResNet",
+            "flops_g_paper": "FLOPs (paper, G)",
+            "gmacs_paper_convention": "GMACs, paper conv.",
+            "gmacs_exact": "GMACs, exact",
+            "attention_elementwise_m": "attention elementwise (M)",
+            "params_m_paper": "params (paper, M)",
+            "params_m_attnlib": "params (attnlib, M)",
+            "flops_agree": "FLOPs agree",
+            "params_agree": "params agree",
+        }
+    )
+
+    def shade(row: pd.Series) -> list[str]:
+        agree = row["FLOPs agree"] and row["params agree"]
+        return ["" if agree else "background-color: #fde2c5"] * len(row)
+
+    formats = {c: "{:.2f}" for c in shown.columns if shown[c].dtype.kind == "f"}
+    formats["GMACs, exact"] = "{:.3f}"
+    return shown.style.apply(shade, axis=1).format(formats).hide(axis="index")
+
+
+def _with_module_labels(summary: pd.DataFrame) -> pd.DataFrame:
+    if "depth" in summary.columns:
+        depth = summary.depth
+    else:
+        depth = (summary["group"] if "group" in summary.columns else summary.model).map(depth_from_model)
+    return summary.assign(
+        Module=summary.variant.map(lambda v: display_name(v) if v in MODULE_ORDER else v),
+        depth=depth,
+        setting=summary.engine + " " + summary.precision,
+    )
+
+
+def plot_latency_vs_depth(summary: pd.DataFrame, hardware: str) -> Figure:
+    """Fig. 3: minimum single-image time vs ResNet depth, one panel per engine and precision."""
+    # The seaborn calls of the figures share keyword shapes (data, x, y, hue, col, palette), not logic.
+    data = _with_module_labels(summary)
+    grid = sns.relplot(
+        data=data,
+        x="depth",
+        y="min_ms",
+        hue="Module",
+        style="Module",
+        col="setting",
+        col_wrap=min(3, data.setting.nunique()),  # a GPU record has up to a dozen engine settings
+        kind="line",
+        markers=True,
+        dashes=False,
+        palette=module_palette(),
+        height=3.8,
+        aspect=1.1,
+        facet_kws={"sharey": False},
+    )
+    grid.set_axis_labels("ResNet depth", "time (ms, min)")
+    grid.set_titles("{col_name}")
+    for axis in grid.axes.flat:
+        axis.set_xticks(sorted(data.depth.unique()))
+    grid.figure.suptitle(f"Measured on {hardware}", y=1.03, fontsize=10)
+    return grid.figure
+
+
+def plot_overhead_vs(summary: pd.DataFrame, x: str, hardware: str, row: str | None = None) -> Figure:
+    """Figs. 5 and 6: overhead over the baseline (%, min-based) vs ``x`` (resolution or batch_size)."""
+    data = _with_module_labels(summary[summary.variant != BASELINE])
+    palette = {**module_palette(), **{v: (0.2, 0.2, 0.2) for v in data.Module.unique() if v not in module_palette()}}
+    grid = sns.relplot(
+        data=data,
+        x=x,
+        y="overhead_min_pct",
+        hue="Module",
+        style="Module",
+        col="setting",
+        row=row,
+        kind="line",
+        markers=True,
+        dashes=False,
+        palette=palette,
+        height=3.6,
+        aspect=1.15,
+        facet_kws={"sharey": False},
+    )
+    for axis in grid.axes.flat:
+        axis.axhline(0, color="grey", linewidth=0.6)
+        axis.set_xscale("log", base=2)
+        axis.set_xticks(sorted(data[x].unique()))
+        axis.set_xticklabels([str(v) for v in sorted(data[x].unique())])
+    grid.set_axis_labels(x.replace("_", " "), "overhead over baseline (%, min)")
+    grid.figure.suptitle(f"Measured on {hardware}", y=1.03, fontsize=10)
+    return grid.figure
+
+
+def plot_tradeoff(points: pd.DataFrame, hardware: str) -> Figure:
+    """Fig. 4: top-1 vs relative inference time; modules on ResNet-18/50 and baselines of every depth.
+
+    One panel per engine, two panels a row, so that each stays readable at the book's text width.
+    """
+    engines = list(points.engine.unique())
+    columns = min(2, len(engines))
+    rows = math.ceil(len(engines) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(6.5 * columns, 5.2 * rows), squeeze=False)
+    for axis in axes.flat[len(engines) :]:
+        axis.set_visible(False)
+    palette = module_palette()
+    for axis, engine in zip(axes.flat, engines, strict=False):
+        part = points[points.engine == engine]
+        baselines = part[part.module == "Baseline"].sort_values("ResNet")
+        axis.plot(baselines["relative time"], baselines["top-1"], color="black", linewidth=1, zorder=1)
+        for item in baselines.itertuples():
+            axis.annotate(
+                f"R{item.ResNet}", (item[4], item[5]), textcoords="offset points", xytext=(4, -10), fontsize=8
+            )
+        for depth, marker in ((18, "o"), (50, "s")):
+            rows = part[part.ResNet == depth]
+            for item in rows.itertuples():
+                axis.scatter(
+                    item[4],
+                    item[5],
+                    color=palette.get(item.module, "grey"),
+                    marker=marker,
+                    zorder=3,
+                    label=f"{item.module}" if depth == 50 else None,
+                    edgecolor="black",
+                    linewidth=0.4,
+                )
+        axis.set_xlabel("inference time relative to baseline ResNet-50 (min)")
+        axis.set_ylabel("ImageNet top-1 (%)")
+        axis.set_title(f"{engine} — {hardware}", fontsize=9)
+    axes[0][0].legend(fontsize=9, title="module (○ R18, □ R50)", title_fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def figure_markdown(figure: Figure, caption: str, name: str | None = None) -> str:
+    """MyST for ``figure`` as a numbered, captioned book figure (the PNG inlined as a data URI).
+
+    A notebook output in MyST Markdown is parsed by the book (``nb_render_markdown_format: myst``),
+    so a figure shown this way is a real ``{figure}``: numbered ("Fig. 3"), captioned, referable by
+    ``name`` (default: derived from the caption and the image, unique in the book), at full text
+    width. The figure is closed, so the notebook does not show it a second time.
+    """
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    png = buffer.getvalue()
+    name = name or "fig-" + hashlib.sha1(caption.encode() + png).hexdigest()[:12]
+    alt = " ".join(caption.replace("`", "").replace("*", "").split())[:200]
+    data = base64.b64encode(png).decode()
+    return f"```{{figure}} data:image/png;base64,{data}\n:name: {name}\n:alt: {alt}\n:width: 100%\n\n{caption}\n```\n"
+
+
+def show_figure(figure: Figure, caption: str, name: str | None = None) -> None:
+    """Display ``figure`` as a numbered, captioned book figure (:func:`figure_markdown`)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(figure_markdown(figure, caption, name)))
+
+
+def collapsed_table(table: object, summary: str, rows: int | None = None) -> object:
+    """A long table folded under a one-line ``summary`` the reader clicks to open (HTML ``<details>``).
+
+    ``table`` is a DataFrame or a pandas Styler; ``rows`` (its length, for a Styler) goes in the
+    summary. Short tables read better open: callers fold only what would push the page's story down.
+    """
+    from IPython.display import HTML
+
+    html = table.to_html() if hasattr(table, "to_html") else str(table)
+    count = rows if rows is not None else len(table) if hasattr(table, "__len__") else None
+    label = f"{summary} ({count} rows)" if count is not None else summary
+    return HTML(f'<details class="attnlib-table"><summary>{label}</summary>\n{html}\n</details>')
+
+
+OVERHEAD_FLOOR_PCT = 0.1
+"""Overheads below this (noise, or a module that costs nothing measurable) are drawn at it, hollow."""
+
+
+def plot_zoo(data: pd.DataFrame, hardware: str, batch: int) -> Figure:
+    """Beyond the paper: latency overhead (%, min) against MAC overhead (% of the network), log–log,
+    one point per module, one panel per engine (columns) and depth (rows), at one batch size."""
+    part = data[data.batch_size == batch]
+    engines = list(dict.fromkeys(part.engine))
+    depths = sorted(part.depth.unique())
+    figure, axes = plt.subplots(
+        len(depths), len(engines), figsize=(5.2 * len(engines), 4.6 * len(depths)), squeeze=False
+    )
+    colours = {"attnlib": "#d62728", "timm": "#1f77b4"}
+    for (row, depth), (column, engine) in itertools.product(enumerate(depths), enumerate(engines)):
+        axis = axes[row][column]
+        cell = part[(part.engine == engine) & (part.depth == depth)]
+        for item in cell.itertuples():
+            clipped = item.overhead_min_pct < OVERHEAD_FLOOR_PCT
+            y = max(item.overhead_min_pct, OVERHEAD_FLOOR_PCT)
+            x = max(item.macs_pct, 1e-4)  # AB and SRM: no matrix MACs (their products are elementwise)
+            colour = colours.get(item.source, "grey")
+            axis.scatter(x, y, color="white" if clipped else colour, edgecolor=colour, zorder=3, s=36)
+            axis.annotate(item.display, (x, y), textcoords="offset points", xytext=(4, 3), fontsize=7)
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("module MACs (% of the network, exact)")
+        axis.set_ylabel("latency overhead (%, min)")
+        axis.set_title(f"{engine} — ResNet-{depth}, batch {batch}", fontsize=9)
+        axis.grid(True, which="major", linewidth=0.4, alpha=0.5)
+    handles = [
+        plt.Line2D(
+            [], [], marker="o", linestyle="", color=c, label="the paper's (attnlib)" if s == "attnlib" else "timm"
+        )
+        for s, c in colours.items()
+    ]
+    axes[0][0].legend(handles=handles, fontsize=8, loc="upper left")
+    figure.suptitle(f"Measured on {hardware} (hollow: overhead ≤ {OVERHEAD_FLOOR_PCT} %)", fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def plot_gains(table: pd.DataFrame) -> Figure:
+    """Each module's top-1 gain over its network's baseline with its 95 % interval, one panel per network.
+
+    ``table``: :func:`attnlib.reproduce.fashion.gains` (network, attention, gain, low, high, seeds).
+    Modules are rows (labels on the y axis, never on the points), zero is drawn, so a gain whose
+    interval crosses the line is not distinguishable from no gain.
+    """
+    networks = list(dict.fromkeys(table.network))
+    figure, axes = plt.subplots(1, len(networks), figsize=(4.2 * len(networks), 3.2), sharey=True, squeeze=False)
+    palette = module_palette()
+    modules = [m for m in MODULE_ORDER if m != BASELINE and m in set(table.attention)]
+    for axis, network in zip(axes.flat, networks, strict=True):
+        part = table[table.network == network].set_index("attention")
+        for position, module in enumerate(modules):
+            if module not in part.index:
+                continue
+            row = part.loc[module]
+            colour = palette[display_name(module)]
+            if not math.isnan(row.low):
+                axis.plot([row.low, row.high], [position, position], color=colour, linewidth=2.2)
+            axis.scatter([row.gain], [position], color=colour, edgecolor="black", linewidth=0.5, zorder=3, s=36)
+        axis.axvline(0, color="black", linewidth=0.8)
+        axis.set_yticks(range(len(modules)), [display_name(m) for m in modules])
+        axis.invert_yaxis()
+        axis.set_xlabel("top-1 gain over the baseline (points)")
+        seeds = int(part.seeds.max()) if len(part) else 0
+        axis.set_title(f"{network}, {seeds} seed{'s' if seeds != 1 else ''}", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def plot_learning_curves(curves: pd.DataFrame) -> Figure:
+    """Top-1 against epoch for the campaign's schedule and the twice-as-long plateau check."""
+    figure, axis = plt.subplots(figsize=(6.2, 3.4))
+    for (run, part), marker in zip(curves.groupby("run", sort=False), ("o", "s"), strict=False):
+        axis.plot(part.epoch, part.top1, marker=marker, label=run)
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("test top-1 (%)")
+    axis.legend(fontsize=9)
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def plot_fashion_tradeoff(points: pd.DataFrame, setting: str) -> Figure:
+    """Fig. 4 on real data: top-1 against inference time over the network's baseline, one panel per network.
+
+    Modules are coloured as everywhere in the book; the deeper baseline is a black star. Horizontal
+    bars are the timing's 95 % interval, vertical bars one standard deviation over seeds. Names are in
+    the legend, never on the points, so nothing overlaps.
+    """
+    networks = list(dict.fromkeys(points.network))
+    figure, axes = plt.subplots(1, len(networks), figsize=(4.6 * len(networks), 3.8), squeeze=False)
+    palette = module_palette()
+    for axis, network in zip(axes.flat, networks, strict=True):
+        for row in points[points.network == network].itertuples():
+            deeper = row.variant.startswith("deeper")
+            colour = "black" if deeper else palette.get(row.variant, "grey")
+            axis.errorbar(
+                row.overhead_pct,
+                row.top1,
+                xerr=[[row.overhead_pct - row.ci_low_pct], [row.ci_high_pct - row.overhead_pct]],
+                yerr=row.top1_std,
+                fmt="*" if deeper else "o",
+                markersize=11 if deeper else 7,
+                color=colour,
+                markeredgecolor="black",
+                markeredgewidth=0.5,
+                elinewidth=1,
+                capsize=2,
+                label=row.variant,
+            )
+        axis.set_title(network, fontsize=9)
+        axis.set_xlabel(f"inference time over the baseline (%, {setting})")
+        axis.set_ylabel("Fashion-MNIST test top-1 (%)")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7, loc="best")
+    figure.tight_layout()
+    return figure

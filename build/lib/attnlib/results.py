@@ -1,0 +1,235 @@
+"""Run records: results tables with the provenance that makes them citable.
+
+A record is a tidy CSV plus a JSON sidecar with its provenance (hardware, versions, profile,
+date, git commit). Records are written atomically (temporary file + ``os.replace``) under a new,
+time-stamped name, so an interrupted run never leaves a half-written file and nothing is ever
+overwritten.
+
+Two folders, so that an ad-hoc run never changes what the book shows:
+
+* ``data/runs/<kind>/`` (ignored by git): where every run writes its record by default — yours
+  to inspect, never rendered by the book.
+* ``data/results/<kind>/`` (committed): the records the book renders. A run writes here only when
+  asked (``--commit`` on the command line, ``committed=True`` in Python); commit the files to git.
+
+Every record states its ``record_schema``. Readers accept every schema ever committed:
+:func:`read_records` upgrades older records (schema 1 had no ``record_schema`` field, and its latency
+tables no ``group`` column) to the current one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pandas as pd
+import torch
+
+from attnlib.paper import data_root
+
+RECORD_SCHEMA = 2
+"""Version of the record format written now. 1: no ``record_schema`` field and no latency ``group``
+column; 2: ``record_schema`` in the JSON, ``group`` (the group's baseline model) in latency tables."""
+
+COMMITTED, AD_HOC = "results", "runs"
+
+
+def records_root(committed: bool = False) -> Path:
+    """``data/results`` (committed records, shown by the book) or ``data/runs`` (ad-hoc, git-ignored)."""
+    return data_root() / (COMMITTED if committed else AD_HOC)
+
+
+def _git(*args: str) -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=Path(__file__).resolve().parent, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def cpu_model() -> str:
+    """The CPU's marketing name (from /proc/cpuinfo on Linux), else what ``platform`` reports."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def gpu_details() -> dict[str, Any]:
+    """The visible GPU's particulars for a record (empty without CUDA): CUDA and cuDNN versions, the
+    TF32 and cuDNN-autotuning switches in force, multiprocessors and memory, and what ``nvidia-smi``
+    reads (driver, clocks now and at most, power limit) where it answers within 10 s."""
+    if not torch.cuda.is_available():
+        return {}
+    properties = torch.cuda.get_device_properties(0)
+    details: dict[str, Any] = {
+        "cuda": torch.version.cuda,
+        "cudnn": torch.backends.cudnn.version(),
+        "gpu_multiprocessors": properties.multi_processor_count,
+        "gpu_memory_gib": round(properties.total_memory / 2**30, 1),
+        "cudnn_benchmark": torch.backends.cudnn.benchmark,
+    }
+    try:
+        details["tf32_default"] = {
+            "cudnn": torch.backends.cudnn.allow_tf32,
+            "matmul": torch.backends.cuda.matmul.allow_tf32,
+        }
+    except RuntimeError as error:  # PyTorch >= 2.9 refuses legacy reads after mixed settings
+        details["tf32_default"] = f"unreadable: {str(error)[:80]}"
+    fields = "driver_version,clocks.sm,clocks.mem,clocks.max.sm,clocks.max.mem,power.limit,pstate"
+    try:
+        answer = subprocess.run(
+            ["nvidia-smi", f"--query-gpu={fields}", "--format=csv,noheader"], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return details
+    if answer.returncode == 0 and answer.stdout.strip():
+        values = [value.strip() for value in answer.stdout.splitlines()[0].split(",")]
+        details["nvidia_smi"] = dict(zip(fields.split(","), values, strict=False))
+    return details
+
+
+def provenance(profile: str, **extra: Any) -> dict[str, Any]:
+    """Where, when and with what a result was produced.
+
+    Args:
+        profile: the run profile (``smoke``, ``default`` or ``paper``).
+        **extra: run options to record alongside (engine, trials, dataset, ...).
+    """
+    import torchvision
+
+    from attnlib import __version__
+
+    commit = _git("rev-parse", "HEAD") or os.environ.get("ATTNLIB_GIT_COMMIT")
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    record = {
+        "record_schema": RECORD_SCHEMA,
+        "profile": profile,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "git_commit": commit,
+        "git_dirty": bool(dirty) if dirty is not None else None,
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        **gpu_details(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "attnlib": __version__,
+    }
+    record.update(extra)
+    return record
+
+
+def atomic_write(
+    path: Path, write: Callable[[BinaryIO], object], before_replace: Callable[[], object] | None = None
+) -> None:
+    """Write ``path`` through ``write(stream)`` into a unique, synced temporary file, then ``os.replace``.
+
+    Never half a file, and two writers never share a temporary name. ``before_replace`` runs between
+    the sync and the rename (e.g. to keep the file being replaced as a backup).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if before_replace is not None:
+            before_replace()
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` with :func:`atomic_write` (UTF-8)."""
+    atomic_write(path, lambda stream: stream.write(text.encode()))
+
+
+def write_record(
+    kind: str,
+    name: str,
+    table: pd.DataFrame,
+    record_provenance: dict[str, Any],
+    root: Path | None = None,
+    committed: bool = False,
+) -> Path:
+    """Write ``table`` and its provenance as ``<root>/<kind>/<name>-<UTC time>.{csv,json}``.
+
+    ``root`` defaults to :func:`records_root`: ``data/runs`` (ad hoc), or ``data/results`` with
+    ``committed`` (what the book shows). Returns the CSV path. Raises ``FileExistsError`` rather
+    than overwrite an existing record.
+    """
+    folder = (root or records_root(committed)) / kind
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    csv_path = folder / f"{name}-{stamp}.csv"
+    json_path = csv_path.with_suffix(".json")
+    if csv_path.exists() or json_path.exists():
+        raise FileExistsError(f"refusing to overwrite the run record {csv_path}")
+    atomic_write_text(json_path, json.dumps(record_provenance, indent=2, sort_keys=True, default=str) + "\n")
+    atomic_write_text(csv_path, table.to_csv(index=False))
+    return csv_path
+
+
+def read_records(kind: str, root: Path | None = None) -> list[tuple[pd.DataFrame, dict[str, Any]]]:
+    """All complete records of ``kind`` (CSV with its JSON), oldest first, upgraded to the current schema.
+
+    ``root`` defaults to the committed records (``data/results``), the only ones the book shows.
+    """
+    folder = (root or records_root(committed=True)) / kind
+    records = []
+    for csv_path in sorted(folder.glob("*.csv")):
+        json_path = csv_path.with_suffix(".json")
+        if json_path.is_file():
+            records.append(upgrade_record(kind, pd.read_csv(csv_path), json.loads(json_path.read_text())))
+    return records
+
+
+def upgrade_record(kind: str, table: pd.DataFrame, record: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A record of any committed schema in the current one (:data:`RECORD_SCHEMA`)."""
+    schema = int(record.get("record_schema", 1))
+    if schema > RECORD_SCHEMA:
+        raise ValueError(f"record schema {schema} is newer than this attnlib reads ({RECORD_SCHEMA}); update attnlib")
+    record = {**record, "record_schema": RECORD_SCHEMA, "read_from_schema": schema}
+    if schema < 2 and kind == "latency":
+        if "group" not in table.columns and "model" in table.columns:
+            # Schema 1 grouped by the baseline model only implicitly: each group was one model's variants.
+            table = table.assign(group=table["model"])
+        if record.get("profile") == "paper" and int(record.get("trials", 0)) < 1000:
+            # Schema 1's `attnlib bench` labelled every run `paper` by default; the paper used 1000 trials.
+            record["profile"] = f"ad hoc ({record.get('trials')} trials; schema 1 recorded bench's old default 'paper')"
+    return table, record
+
+
+def record_labels(record: dict[str, Any]) -> dict[str, Any]:
+    """What a shown record is labelled with: its profile, hardware (GPU, else CPU), CPU threads,
+    date and short commit — one spelling for every table of records."""
+    return {
+        "profile": record.get("profile"),
+        "hardware": record.get("gpu") or record.get("cpu"),
+        "threads": record.get("torch_threads"),
+        "date": record.get("date"),
+        "commit": str(record.get("git_commit"))[:10],
+    }
+
+
+def provenance_table(record_provenance: dict[str, Any]) -> pd.DataFrame:
+    """A two-column table of a provenance record, for display under a result."""
+    return pd.DataFrame({"field": list(record_provenance), "value": [str(v) for v in record_provenance.values()]})

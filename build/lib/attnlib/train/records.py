@@ -1,0 +1,68 @@
+"""Run records of training runs and their aggregation over seeds (Table 1 reports 3 seeds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from attnlib.attention import BASELINE
+from attnlib.results import provenance, read_records, record_labels, write_record
+from attnlib.train.config import TrainConfig
+
+
+def record_kind(config: TrainConfig) -> str:
+    """``cifar``, ``fashion`` or ``imagenet`` for real data, ``synthetic`` for the offline stand-ins."""
+    if config.dataset.startswith("synthetic"):
+        return "synthetic"
+    return {"imagenet": "imagenet", "fashion-mnist": "fashion"}.get(config.dataset, "cifar")
+
+
+def write_training_record(
+    config: TrainConfig, history: list[dict], root: Path | None = None, committed: bool = False, **extra: object
+) -> Path:
+    """One row per epoch, with the config and the machine's provenance in the JSON sidecar.
+
+    Written to ``data/runs/`` unless ``committed`` (``data/results/``, what the book shows).
+    """
+    table = pd.DataFrame(history).assign(
+        dataset=config.dataset,
+        model=config.model,
+        block=config.block,
+        attention=config.attention or BASELINE,
+        seed=config.seed,
+    )
+    return write_record(
+        record_kind(config),
+        config.run_name,
+        table,
+        provenance(config.profile, config=config.as_dict(), **extra),
+        root,
+        committed,
+    )
+
+
+def final_epochs(kind: str, root: Path | None = None) -> pd.DataFrame:
+    """The last epoch of every record of ``kind``, with its profile and hardware."""
+    rows = []
+    for table, record in read_records(kind, root):
+        last = table.iloc[-1].to_dict()
+        labels = record_labels(record)
+        labels.pop("threads")
+        rows.append({**last, **labels})
+    return pd.DataFrame(rows)
+
+
+def aggregate_seeds(
+    finals: pd.DataFrame, keys: tuple[str, ...] = ("dataset", "model", "block", "attention")
+) -> pd.DataFrame:
+    """Mean, sample standard deviation and count of top-1/top-5 over seeds, per configuration."""
+    grouped = finals.groupby(list(keys), dropna=False)
+    summary = grouped.agg(
+        top1_mean=("top1", "mean"),
+        top1_std=("top1", "std"),
+        top5_mean=("top5", "mean"),
+        top5_std=("top5", "std"),
+        seeds=("seed", "nunique"),
+    )
+    return summary.reset_index()
