@@ -159,3 +159,12 @@ def test_the_release_workflow_validates_against_githubs_workflow_schema() -> Non
     assert completed.returncode == 0, completed.stdout + completed.stderr
     text = workflow.read_text()
     assert "id-token: write" in text and "pypa/gh-action-pypi-publish" in text and 'tags: ["v*"]' in text
+
+
+@pytest.mark.book
+def test_the_book_has_an_api_reference_generated_from_the_docstrings(smoke_site: Path) -> None:
+    page = (smoke_site / "api.html").read_text()
+    for name in ("attnlib.attention.create", "attnlib.attention.SqueezeExcitation", "attnlib.models.build_model",
+                 "attnlib.models.retrofit", "attnlib.complexity.count_model"):  # fmt: skip
+        assert f'id="{name}"' in page, name
+    assert "in_channels" in page  # build_model's documented arguments are on the page
