@@ -25,6 +25,7 @@ import os
 import platform
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -233,3 +234,37 @@ def record_labels(record: dict[str, Any]) -> dict[str, Any]:
 def provenance_table(record_provenance: dict[str, Any]) -> pd.DataFrame:
     """A two-column table of a provenance record, for display under a result."""
     return pd.DataFrame({"field": list(record_provenance), "value": [str(v) for v in record_provenance.values()]})
+
+
+def cpu_snapshot() -> dict[str, float] | None:
+    """The machine's and this process's CPU time so far, and the load average: one end of
+    :func:`machine_load`. None where ``/proc/stat`` does not exist (not Linux)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(value) for value in fields]
+    hertz = os.sysconf("SC_CLK_TCK")
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    own = os.times()
+    return {
+        "busy_s": (sum(ticks[:8]) - idle) / hertz,  # user … steal; guest time is counted within user
+        "own_s": own.user + own.system + own.children_user + own.children_system,
+        "wall_s": time.monotonic(),
+        "load_average": os.getloadavg()[0],
+        "cpus": os.cpu_count() or 1,
+    }
+
+
+def machine_load(before: dict[str, float] | None, after: dict[str, float] | None) -> dict[str, float | None]:
+    """How busy the machine was between two :func:`cpu_snapshot`: the 1-minute load average at each
+    end, and the share of all CPUs that *other* processes used (%), which a timing must not share."""
+    if before is None or after is None or after["wall_s"] <= before["wall_s"]:
+        return {"load_average_before": None, "load_average_after": None, "others_cpu_pct": None}
+    others = (after["busy_s"] - before["busy_s"]) - (after["own_s"] - before["own_s"])
+    capacity = (after["wall_s"] - before["wall_s"]) * after["cpus"]
+    return {
+        "load_average_before": round(before["load_average"], 2),
+        "load_average_after": round(after["load_average"], 2),
+        "others_cpu_pct": round(max(0.0, 100 * others / capacity), 1),
+    }

@@ -54,3 +54,33 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     with pytest.raises(Boom):
         results.write_record("k", "x", pd.DataFrame({"x": [1]}), {}, root=tmp_path)
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_machine_load_counts_only_other_processes_cpu_time() -> None:
+    from attnlib.results import cpu_snapshot, machine_load
+
+    before = {"busy_s": 100.0, "own_s": 10.0, "wall_s": 50.0, "load_average": 0.5, "cpus": 2}
+    after = {"busy_s": 118.0, "own_s": 20.0, "wall_s": 60.0, "load_average": 1.5, "cpus": 2}
+    # 18 s of busy CPU in 10 s on 2 CPUs, 10 s of it ours: others used 8 of 20 CPU-seconds
+    assert machine_load(before, after) == {
+        "load_average_before": 0.5,
+        "load_average_after": 1.5,
+        "others_cpu_pct": 40.0,
+    }
+    assert machine_load(None, after)["others_cpu_pct"] is None
+    snapshot = cpu_snapshot()
+    if snapshot is not None:  # Linux
+        assert snapshot["busy_s"] > 0 and snapshot["cpus"] >= 1
+
+
+def test_a_sweep_timed_beside_busy_processes_is_withheld() -> None:
+    import pandas as pd
+
+    from attnlib.reproduce.latency import measurement_problems
+
+    row = {"variant": "baseline", "baseline": "baseline", "engine": "eager", "model": "cifar_net", "precision": "fp32",
+           "resolution": 32, "batch_size": 1, "min_ms": 1.0, "median_ms": 1.0, "iqr_ms": 0.01,
+           "overhead_median_pct": 0.0, "ci_low_pct": 0.0, "ci_high_pct": 0.0}  # fmt: skip
+    assert measurement_problems(pd.DataFrame([{**row, "others_cpu_pct": 2.0}])) == []
+    problems = measurement_problems(pd.DataFrame([{**row, "others_cpu_pct": 45.0}]))
+    assert len(problems) == 1 and "other processes used 45 %" in problems[0]
