@@ -219,3 +219,45 @@ def test_committed_depth_record_supports_its_conclusions():
 def test_record_json_is_valid_for_every_committed_latency_record():
     for path in (ROOT / "data/results/latency").glob("*.json"):
         assert "experiment" in json.loads(path.read_text())
+
+
+# --- issue 23, item 6: a rebuild re-executes only the pages whose inputs changed ----------------------
+
+
+def test_a_rebuild_reuses_unchanged_pages_and_reruns_changed_ones(tmp_path, scratch_data, monkeypatch, capsys):
+    import shutil
+
+    from attnlib import notebooks
+
+    pages = tmp_path / "pages"
+    names = ["fig1_modules", "fig2_complexity"]
+    first = notebooks.execute_all("smoke", pages, names=names)
+    assert all(outcome.startswith("ok") for outcome in first.values())
+    second = notebooks.execute_all("smoke", pages, names=names)
+    assert all(outcome.startswith("reused (executed ") for outcome in second.values()), second
+    # a changed notebook reruns its page only
+    source = tmp_path / "fig1_modules.py"
+    shutil.copy(notebooks.notebook_source("fig1_modules"), source)
+    source.write_text(source.read_text() + "\n# %%\n1 + 1\n")
+    real_source = notebooks.notebook_source
+    monkeypatch.setattr(
+        notebooks, "notebook_source", lambda name: source if name == "fig1_modules" else real_source(name)
+    )
+    third = notebooks.execute_all("smoke", pages, names=names)
+    assert third["fig1_modules"].startswith("ok") and third["fig2_complexity"].startswith("reused")
+    # a committed record a page reads reruns it; one it does not read leaves it reused
+    record = scratch_data / "results" / "latency" / "made-up-for-the-test.json"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text("{}")
+    assert notebooks.page_inputs("fig3_latency_depth", "smoke", {}) != notebooks.page_inputs(
+        "fig3_latency_depth", "default", {}
+    )
+    fourth = notebooks.execute_all("smoke", pages, names=names)
+    assert all(outcome.startswith("reused") for outcome in fourth.values())  # neither reads latency records
+    before = notebooks.page_inputs("beyond_fashion_mnist", "smoke", {})
+    record.write_text('{"changed": true}')
+    assert notebooks.page_inputs("beyond_fashion_mnist", "smoke", {})["records"] != before["records"]
+    assert main(["notebooks", "fig2_complexity", "--profile", "smoke", "--output", str(pages), "--force"]) == 0
+    assert "1 of 1 notebooks executed, 0 reused" in capsys.readouterr().out
+    report = notebooks.execution_report(pages)
+    assert set(report["last build"].dropna()) <= {"executed", "reused: inputs unchanged"}
