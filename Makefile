@@ -11,7 +11,7 @@ PARAMS ?=
 
 FASHION_MNIST_FROM ?=
 
-.PHONY: book test notebook notebooks lint clean setup data
+.PHONY: book test notebook notebooks lint clean setup data fashion-campaign
 
 setup: $(STAMP)
 
@@ -25,6 +25,12 @@ $(STAMP): requirements.txt pyproject.toml
 # download + dpkg -x), else torchvision's download; FASHION_MNIST_FROM=a .deb or folder to copy from.
 data: $(STAMP)
 	$(BIN)/attnlib data fashion-mnist $(if $(FASHION_MNIST_FROM),--from $(FASHION_MNIST_FROM))
+
+# The Fashion-MNIST study's CPU campaign: two launchers of one thread each share it (hours; resumable;
+# each finished run's record goes to data/results/fashion, to be committed as it lands).
+fashion-campaign: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/attnlib reproduce fashion --commit & \
+	OMP_NUM_THREADS=1 $(BIN)/attnlib reproduce fashion --commit; wait
 
 notebooks: $(STAMP)
 	$(BIN)/attnlib data fashion-mnist --if-possible

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import functools
 import os
 import platform
 import subprocess
@@ -45,6 +46,15 @@ COMMITTED, AD_HOC = "results", "runs"
 def records_root(committed: bool = False) -> Path:
     """``data/results`` (committed records, shown by the book) or ``data/runs`` (ad-hoc, git-ignored)."""
     return data_root() / (COMMITTED if committed else AD_HOC)
+
+
+@functools.cache
+def code_version() -> tuple[str | None, str | None]:
+    """The commit (and uncommitted changes) of the code this process runs: read once, at its first
+    record. A campaign runs for hours while the checkout may move on; every record it writes names
+    the commit it started from, not the one checked out when the record happened to be written."""
+    commit = _git("rev-parse", "HEAD") or os.environ.get("ATTNLIB_GIT_COMMIT")
+    return commit, _git("status", "--porcelain", "--untracked-files=no")
 
 
 def _git(*args: str) -> str | None:
@@ -113,8 +123,7 @@ def provenance(profile: str, **extra: Any) -> dict[str, Any]:
 
     from attnlib import __version__
 
-    commit = _git("rev-parse", "HEAD") or os.environ.get("ATTNLIB_GIT_COMMIT")
-    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    commit, dirty = code_version()
     record = {
         "record_schema": RECORD_SCHEMA,
         "profile": profile,
