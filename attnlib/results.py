@@ -20,8 +20,8 @@ tables no ``group`` column) to the current one.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import functools
+import json
 import os
 import platform
 import subprocess
