@@ -5,6 +5,7 @@ browser test."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -95,3 +96,17 @@ def test_reader_view_folds_code_and_keeps_the_parameters(smoke_book, name):
             assert "hide-input" in tags and "remove-cell" not in tags, tags
         else:
             assert ("hide-input" in tags) == bool(cell.outputs) and ("remove-cell" in tags) != bool(cell.outputs)
+
+
+@pytest.mark.book
+def test_every_executed_page_records_the_inputs_a_rebuild_compares(smoke_book: Path, monkeypatch) -> None:
+    from attnlib import notebooks
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # as the smoke book's kernels ran (conftest.smoke_book)
+    pages = smoke_book / "book" / "notebooks"
+    for name in notebooks.NOTEBOOKS:
+        recorded = json.loads((pages / f"{name}.run.json").read_text())["inputs"]
+        assert set(recorded) >= {"notebook", "attnlib", "records", "environment", "datasets", "machine"}
+        now = notebooks.page_inputs(name, "smoke", {})
+        # records may be committed while the suite runs (a campaign on this machine); all else is as executed
+        assert {k: v for k, v in recorded.items() if k != "records"} == {k: v for k, v in now.items() if k != "records"}

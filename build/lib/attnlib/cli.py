@@ -75,10 +75,12 @@ def _notebooks(args: argparse.Namespace) -> int:
         else:
             print(outcome, flush=True)
 
-    report = execute_all(args.profile, args.output, names, on_progress=announce)
+    report = execute_all(args.profile, args.output, names, on_progress=announce, force=args.force)
     failed = [name for name, outcome in report.items() if outcome.startswith("FAILED")]
+    reused = [name for name, outcome in report.items() if outcome.startswith("reused")]
     print(
-        f"{len(report) - len(failed)} of {len(report)} notebooks executed"
+        f"{len(report) - len(failed) - len(reused)} of {len(report)} notebooks executed, {len(reused)} reused "
+        "(inputs unchanged; --force executes them)"
         + (f"; failed: {', '.join(failed)}" if failed else "")
     )
     return 1 if failed else 0
@@ -735,6 +737,12 @@ def _add_notebooks(commands: Any) -> None:
     notebooks.add_argument("names", nargs="*", help="a subset (default: all)")
     notebooks.add_argument("--profile", default="default", choices=PROFILES)
     notebooks.add_argument("--output", help="folder for the executed notebooks (default book/notebooks)")
+    notebooks.add_argument(
+        "--force",
+        action="store_true",
+        help="execute every page, even one whose inputs (notebook, parameters, attnlib code, the committed "
+        "records it reads, environment, datasets, machine) are those it was made from",
+    )
     notebooks.set_defaults(handler=_notebooks)
 
 

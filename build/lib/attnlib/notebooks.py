@@ -37,7 +37,6 @@ REPORT = "execution_report"
 log = logging.getLogger(__name__)
 
 
-
 def _papermill_value(value: Any) -> Any:
     """A parameter papermill can write as a literal: tuples become lists (papermill would quote them)."""
     if isinstance(value, tuple | list):
@@ -108,6 +107,8 @@ def execute(
     values = {key: _papermill_value(value) for key, value in values.items()}
     output = output_dir / f"{name}.ipynb"
     failed = output_dir / f"{name}.failed.ipynb"
+    # before the run: a record committed while the page executes must make the next build rerun it
+    inputs = page_inputs(name, profile, {k: v for k, v in values.items() if k not in ("profile", "pages")})
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         unexecuted = Path(scratch) / f"{name}.ipynb"
@@ -133,10 +134,103 @@ def execute(
             ) from None
         page = reader_view(executed.read_bytes())
         atomic_write(output, lambda stream: stream.write(page))
-    record = provenance(profile, notebook=name, parameters=values, wall_seconds=time.perf_counter() - started)
+    record = provenance(
+        profile,
+        notebook=name,
+        parameters=values,
+        wall_seconds=time.perf_counter() - started,
+        inputs=inputs,
+    )
     atomic_write_text(output_dir / f"{name}.run.json", json.dumps(record, indent=2, default=str) + "\n")
     failed.unlink(missing_ok=True)
     return output
+
+
+# The committed record kinds (folders of data/results) each page reads; a page not listed reads them all.
+RECORDS_READ: dict[str, tuple[str, ...]] = {
+    "fig1_modules": (),
+    "fig2_complexity": (),
+    "fig3_latency_depth": ("latency",),
+    "fig5_resolution": ("latency",),
+    "fig6_batch_size": ("latency",),
+    "table1_cifar": ("cifar",),
+    "table3_finetune": ("cifar", "imagenet"),
+    "table4_coco": ("detection",),
+    "table5_bdd100k": ("detection",),
+    "beyond_attention_zoo": ("latency",),
+    "beyond_fashion_mnist": ("fashion", "latency"),
+}
+
+
+def _digest(paths: list[Path], root: Path) -> str:
+    """SHA-256 over the relative names and bytes of ``paths`` (sorted)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        name = path.relative_to(root) if path.is_relative_to(root) else path.name
+        digest.update(str(name).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def page_inputs(name: str, profile: str, parameters: dict[str, Any]) -> dict[str, str]:
+    """What determines a page, each as a digest: its notebook source, parameters and profile, the attnlib
+    code it runs, the committed records it reads, the paper's data, the pinned environment, the datasets
+    present and the machine (pages that time this machine depend on it; it is cheap to key them all).
+
+    Two builds with equal inputs produce the same page (up to timing noise), so ``make book`` reuses it.
+    """
+    import hashlib
+    import os
+    import platform
+
+    from attnlib.paper import data_root
+
+    root = project_root()
+    data = data_root()
+    kinds = RECORDS_READ.get(name)
+    results = data / "results"
+    folders = [results / kind for kind in kinds] if kinds is not None else [results]
+    records = [path for folder in folders if folder.is_dir() for path in folder.rglob("*") if path.is_file()]
+    fashion_files = ["absent"]
+    try:
+        from attnlib.train import fashion
+
+        folder = fashion.find_folder()
+        fashion_files = [f"{folder / file}:{(folder / file).stat().st_size}" for file in fashion.FILES]
+    except (OSError, ImportError):
+        pass
+    machine = [platform.machine(), platform.processor(), str(os.cpu_count()), os.environ.get("OMP_NUM_THREADS", "")]
+    try:
+        machine.append(Path("/proc/cpuinfo").read_text().split("model name")[1].splitlines()[0])
+    except (OSError, IndexError):
+        pass
+    text = {
+        "parameters": json.dumps({"profile": profile, **parameters}, sort_keys=True, default=str),
+        "datasets": "\n".join(fashion_files),
+        "machine": "\n".join(machine),
+    }
+    inputs = {
+        "notebook": _digest([notebook_source(name)], root),
+        "attnlib": _digest(list((root / "attnlib").rglob("*.py")), root),
+        "records": _digest(records, data) if records else "none",
+        "paper_data": _digest([p for p in (data / "paper").glob("*") if p.is_file()], data),
+        "environment": _digest([root / "requirements.txt"], root),
+        **{key: hashlib.sha256(value.encode()).hexdigest() for key, value in text.items()},
+    }
+    return inputs
+
+
+def reusable(name: str, output_dir: Path, inputs: dict[str, str]) -> dict[str, Any] | None:
+    """The run record of the page in ``output_dir`` when it was made from exactly ``inputs``, else None."""
+    page, run = output_dir / f"{name}.ipynb", output_dir / f"{name}.run.json"
+    if not page.is_file() or not run.is_file():
+        return None
+    try:
+        record = json.loads(run.read_text())
+    except ValueError:
+        return None
+    return record if record.get("inputs") == inputs else None
 
 
 HIDE_INPUT, REMOVE_CELL = "hide-input", "remove-cell"
@@ -162,6 +256,20 @@ def reader_view(notebook: bytes) -> bytes:
         if tag not in tags:
             tags.append(tag)
     return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def _build_states(folder: Path) -> dict[str, str]:
+    """Per page, what the last ``attnlib notebooks`` did with it: "executed", or "reused" (its inputs
+    had not changed since the date in "executed (UTC)")."""
+    path = folder / BUILD_STATE
+    try:
+        states = json.loads(path.read_text()) if path.is_file() else {}
+    except ValueError:
+        return {}
+    return {
+        name: "reused: inputs unchanged" if item.get("state") == "reused" else "executed"
+        for name, item in states.items()
+    }
 
 
 def execution_report(pages: Path | None = None) -> pd.DataFrame:
@@ -193,6 +301,7 @@ def execution_report(pages: Path | None = None) -> pd.DataFrame:
                 "machine": machine,
                 "wall time (s)": round(float(record.get("wall_seconds", float("nan"))), 1),
                 "executed (UTC)": record.get("date"),
+                "last build": _build_states(folder).get(name, "executed"),
                 "commit": str(record.get("git_commit"))[:10] + (" (dirty)" if record.get("git_dirty") else ""),
                 "attnlib": record.get("attnlib"),
                 "torch": record.get("torch"),
@@ -206,23 +315,36 @@ def execute_all(
     output_dir: Path | None = None,
     names: list[str] | None = None,
     on_progress: Callable[[int, str, str | None], None] | None = None,
+    force: bool = False,
 ) -> dict[str, str]:
     """Execute every notebook (or ``names``); keep going past failures and report each one.
 
-    An unknown profile is refused before anything runs.
+    An unknown profile is refused before anything runs. A page whose inputs (:func:`page_inputs`)
+    are those it was made from is reused, not re-executed, unless ``force``; the execution report
+    (always re-executed: it reads the others) names the reused pages and when they were executed.
 
     ``on_progress(index, name, outcome)`` is called before each notebook (``outcome`` None) and after
-    it, so a caller can show what runs now. Returns ``{name: "ok (12.3 s)" | "FAILED: <reason>"}``.
+    it, so a caller can show what runs now. Returns ``{name: "ok (12.3 s)" | "reused (executed …)" |
+    "FAILED: <reason>"}``.
     """
     require_profile(profile)
+    folder = Path(output_dir or project_root() / "book" / "notebooks")
     report = {}
     for index, name in enumerate(names or list(NOTEBOOKS)):
         if on_progress is not None:
             on_progress(index, name, None)
         start = time.perf_counter()
         try:
+            kept = None if force or name == REPORT else reusable(name, folder, page_inputs(name, profile, {}))
+            if kept is not None:
+                report[name] = f"reused (executed {kept.get('date')})"
+                _write_build_state(folder, name, "reused", kept.get("date"))
+                if on_progress is not None:
+                    on_progress(index, name, report[name])
+                continue
             execute(name, profile, output_dir)
             report[name] = f"ok ({time.perf_counter() - start:.1f} s)"
+            _write_build_state(folder, name, "executed", None)
         except Exception as error:
             lines = str(error).strip().splitlines()
             report[name] = f"FAILED: {type(error).__name__}: {lines[-1] if lines else ''}"
@@ -230,3 +352,18 @@ def execute_all(
         if on_progress is not None:
             on_progress(index, name, report[name])
     return report
+
+
+BUILD_STATE = "build.json"
+
+
+def _write_build_state(folder: Path, name: str, state: str, executed: str | None) -> None:
+    """Note in ``<pages>/build.json`` whether the last build executed or reused ``name`` (the report shows it)."""
+    path = folder / BUILD_STATE
+    try:
+        states = json.loads(path.read_text()) if path.is_file() else {}
+    except ValueError:
+        states = {}
+    states[name] = {"state": state, "executed": executed}
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps(states, indent=1) + "\n")

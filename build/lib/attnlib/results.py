@@ -20,11 +20,13 @@ tables no ``group`` column) to the current one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import platform
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -44,6 +46,15 @@ COMMITTED, AD_HOC = "results", "runs"
 def records_root(committed: bool = False) -> Path:
     """``data/results`` (committed records, shown by the book) or ``data/runs`` (ad-hoc, git-ignored)."""
     return data_root() / (COMMITTED if committed else AD_HOC)
+
+
+@functools.cache
+def code_version() -> tuple[str | None, str | None]:
+    """The commit (and uncommitted changes) of the code this process runs: read once, at its first
+    record. A campaign runs for hours while the checkout may move on; every record it writes names
+    the commit it started from, not the one checked out when the record happened to be written."""
+    commit = _git("rev-parse", "HEAD") or os.environ.get("ATTNLIB_GIT_COMMIT")
+    return commit, _git("status", "--porcelain", "--untracked-files=no")
 
 
 def _git(*args: str) -> str | None:
@@ -112,8 +123,7 @@ def provenance(profile: str, **extra: Any) -> dict[str, Any]:
 
     from attnlib import __version__
 
-    commit = _git("rev-parse", "HEAD") or os.environ.get("ATTNLIB_GIT_COMMIT")
-    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    commit, dirty = code_version()
     record = {
         "record_schema": RECORD_SCHEMA,
         "profile": profile,
@@ -233,3 +243,37 @@ def record_labels(record: dict[str, Any]) -> dict[str, Any]:
 def provenance_table(record_provenance: dict[str, Any]) -> pd.DataFrame:
     """A two-column table of a provenance record, for display under a result."""
     return pd.DataFrame({"field": list(record_provenance), "value": [str(v) for v in record_provenance.values()]})
+
+
+def cpu_snapshot() -> dict[str, float] | None:
+    """The machine's and this process's CPU time so far, and the load average: one end of
+    :func:`machine_load`. None where ``/proc/stat`` does not exist (not Linux)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(value) for value in fields]
+    hertz = os.sysconf("SC_CLK_TCK")
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    own = os.times()
+    return {
+        "busy_s": (sum(ticks[:8]) - idle) / hertz,  # user … steal; guest time is counted within user
+        "own_s": own.user + own.system + own.children_user + own.children_system,
+        "wall_s": time.monotonic(),
+        "load_average": os.getloadavg()[0],
+        "cpus": os.cpu_count() or 1,
+    }
+
+
+def machine_load(before: dict[str, float] | None, after: dict[str, float] | None) -> dict[str, float | None]:
+    """How busy the machine was between two :func:`cpu_snapshot`: the 1-minute load average at each
+    end, and the share of all CPUs that *other* processes used (%), which a timing must not share."""
+    if before is None or after is None or after["wall_s"] <= before["wall_s"]:
+        return {"load_average_before": None, "load_average_after": None, "others_cpu_pct": None}
+    others = (after["busy_s"] - before["busy_s"]) - (after["own_s"] - before["own_s"])
+    capacity = (after["wall_s"] - before["wall_s"]) * after["cpus"]
+    return {
+        "load_average_before": round(before["load_average"], 2),
+        "load_average_after": round(after["load_average"], 2),
+        "others_cpu_pct": round(max(0.0, 100 * others / capacity), 1),
+    }

@@ -16,7 +16,7 @@ from torch import nn
 
 from attnlib.bench.engines import EngineOptions
 from attnlib.bench.latency import LatencyResult, Variant, options_record, run_groups
-from attnlib.results import provenance, record_labels, write_record
+from attnlib.results import cpu_snapshot, machine_load, provenance, record_labels, write_record
 
 Groups = list[tuple[list[Variant], int, int]]
 
@@ -53,6 +53,7 @@ def run_experiment(
     ``session`` (one invocation's id) ties together the records of one sweep, which the chapters show
     as one measurement. ``models`` and ``deadline`` go to :func:`~attnlib.bench.latency.run_groups`.
     """
+    before = cpu_snapshot()
     result = run_groups(
         experiment.groups,
         experiment.engines,
@@ -64,6 +65,9 @@ def run_experiment(
         models=models,
         deadline=deadline,
     )
+    load = machine_load(before, cpu_snapshot())
+    if not result.summary.empty:
+        result.summary["others_cpu_pct"] = load["others_cpu_pct"]
     path = None
     options = experiment.options.with_fixed_threads()
     if save and not result.summary.empty:
@@ -74,6 +78,7 @@ def run_experiment(
             trials=experiment.trials,
             warmup=experiment.warmup,
             skipped_engines=result.skipped,
+            machine_load=load,
             **({"session": session} if session else {}),
             **options_record(options, experiment.engines),
         )

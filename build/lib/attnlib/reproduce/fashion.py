@@ -707,9 +707,12 @@ def bottleneck_statement(table: pd.DataFrame, finals: pd.DataFrame) -> Statement
         f"mean gain {wide['bottleneck'].mean():+.2f} points with bottleneck blocks, {wide['basic'].mean():+.2f} with "
         f"basic blocks; difference {interval_text(mean, low, high)} over {len(wide)} module × seed pairs"
     )
-    verdict = HOLDS if low > 0 else DOES_NOT_HOLD if high < 0 else f"{NOT_TESTABLE}: the interval includes zero"
-    if verdict.startswith(NOT_TESTABLE):
-        verdict = "not shown: the difference is within the noise of these runs"
+    if low > 0:
+        verdict = HOLDS
+    elif high < 0:
+        verdict = f"{DOES_NOT_HOLD} (basic blocks gain more)"
+    else:
+        verdict = f"{DOES_NOT_HOLD} (not shown: the difference is within the noise of these runs)"
     return Statement(claim, evidence, verdict)
 
 

@@ -25,6 +25,7 @@ from attnlib.reproduce.common import Page
 MAX_BASELINE_SPREAD_PCT = 25.0  # IQR / median of the baseline's trials (quiet 2-core runs: 5-15 %)
 MIN_CREDIBLE_OVERHEAD_PCT = -2.0  # a module adds work: an overhead whose whole CI lies below this is noise
 MACS_RATIO_FOR_ORDER = 1.4  # a network with >= 1.4x the MACs must not be measured faster
+MAX_OTHERS_CPU_PCT = 10.0  # other processes' share of all CPUs while the sweep was timed
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,10 @@ def module_comparison(record: pd.DataFrame) -> pd.DataFrame:
 def measurement_problems(summary: pd.DataFrame) -> list[str]:
     """Why a latency measurement is too noisy to support conclusions (empty list: it is not).
 
-    Three checks, each a physical impossibility or a sign of a busy machine:
+    Four checks, each a physical impossibility or a sign of a busy machine:
 
+    * other processes used more than :data:`MAX_OTHERS_CPU_PCT` of the CPUs during the sweep
+      (``others_cpu_pct``, recorded by :func:`~attnlib.bench.experiment.run_experiment`);
     * the baseline's trials spread more than :data:`MAX_BASELINE_SPREAD_PCT` (IQR / median);
     * a module's overhead lies below :data:`MIN_CREDIBLE_OVERHEAD_PCT` with its whole 95 % interval
       (a module adds work; it cannot make the network faster);
@@ -192,6 +195,13 @@ def measurement_problems(summary: pd.DataFrame) -> list[str]:
     if summary.empty:
         return ["no measurement"]
     problems = []
+    if "others_cpu_pct" in summary and summary.others_cpu_pct.notna().any():
+        busiest = float(summary.others_cpu_pct.max())
+        if busiest > MAX_OTHERS_CPU_PCT:
+            problems.append(
+                f"other processes used {busiest:.0f} % of the machine's CPUs while it was timed "
+                f"(limit {MAX_OTHERS_CPU_PCT:.0f} %)"
+            )
     baselines = summary[summary.variant == summary.baseline]
     for row in baselines.itertuples():
         spread = 100 * row.iqr_ms / row.median_ms if row.median_ms > 0 else float("inf")
