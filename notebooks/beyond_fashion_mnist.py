@@ -103,7 +103,7 @@ else:
         "twice as long (committed records, evaluated every few epochs).",
         "fashion-learning-curve",
     )
-display(fashion.statements_table([fashion.plateau_statement(default_finals, "default")]))
+display(fashion.statements_table([fashion.plateau_statement(default_finals, "default")]).style.hide(axis="index"))
 
 # %% [markdown]
 # ## Table 1's question on real images
@@ -133,7 +133,7 @@ else:
 
 # %%
 statements = fashion.chapter_statements(default_finals, "default")
-display(fashion.statements_table(statements))
+display(fashion.statements_table(statements).style.hide(axis="index"))
 
 # %% [markdown]
 # ## Fig. 4 for real: accuracy against time, both measured here
@@ -166,7 +166,9 @@ else:
             f"(median, 95 % interval; OpenVINO, batch 1, {hardware}): each module, and the deeper baseline (star).",
             "fashion-tradeoff",
         )
-        display(fashion.statements_table(fashion.deeper_tradeoff_statements(points, "OpenVINO", 1)))
+        display(
+            fashion.statements_table(fashion.deeper_tradeoff_statements(points, "OpenVINO", 1)).style.hide(axis="index")
+        )
     display(Markdown(f"Time over each network's baseline, median of interleaved trials, on {hardware}:"))
     display(fashion.cost_table(latency, training))
 
