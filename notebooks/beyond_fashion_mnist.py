@@ -196,7 +196,7 @@ else:
 # %%
 live = fashion.live_config(profile)
 display(Markdown(fashion.live_warning(live, page.hardware)))
-fashion.run_live(live)
+fashion.run_live(live).style.hide(axis="index")
 
 # %% [markdown]
 # ## Provenance of this page
