@@ -117,8 +117,14 @@ def test_the_version_is_stated_once(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_the_wheel_and_sdist_build_with_complete_metadata(tmp_path: Path) -> None:
+    import shutil
+
     from setuptools import build_meta  # noqa: F401  (the build backend pyproject.toml names)
 
+    source = tmp_path / "source"  # setuptools writes build/ and *.egg-info where it builds: not in the checkout
+    shutil.copytree(ROOT / "attnlib", source / "attnlib", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     for kind in ("wheel", "sdist"):
         completed = subprocess.run(
             [
@@ -126,7 +132,7 @@ def test_the_wheel_and_sdist_build_with_complete_metadata(tmp_path: Path) -> Non
                 "-c",
                 f"from setuptools import build_meta; print(build_meta.build_{kind}({str(tmp_path)!r}))",
             ],
-            cwd=ROOT,
+            cwd=source,
             capture_output=True,
             text=True,
             timeout=300,
