@@ -61,39 +61,23 @@ class FinetuneSettings:
 
 EXPERIMENT = "table3"
 
+
+def _default_pretraining() -> TrainConfig:
+    """The default profile's pretraining: on real Fashion-MNIST images when they are on the machine
+    (issue 21), on generated ones otherwise — the same network and schedule either way."""
+    schedule = {"model": "cifar_resnet20", "block": "basic", "epochs": 5, "batch_size": 64, "lr": 0.1}
+    if fashion_data.available():
+        data = {"dataset": "fashion-mnist", "input_size": 28, "train_subset": 1024, "test_subset": 1000}
+        return TrainConfig(**schedule, **data, lr_milestones=(4,), eval_every=5, profile="default")
+    data = {"dataset": "synthetic-cifar", "synthetic_size": (1024, 256), "synthetic_noise": 6.0}
+    return TrainConfig(**schedule, **data, lr_milestones=(4,), profile="default")
+
 # Each profile's pretraining is written out in full (same shape, other values) so that what a page
 # ran can be read here without resolving one schedule through another.
 SETTINGS: PerProfile[FinetuneSettings] = PerProfile(
     paper=lambda: FinetuneSettings(paper_config("imagenet", "resnet18", None, 0), PAPER_SCHEDULES, scaled=False),
-    # Real Fashion-MNIST images when they are on the machine (issue 21), generated ones otherwise.
     default=lambda: FinetuneSettings(
-        TrainConfig(
-            dataset="fashion-mnist",
-            model="cifar_resnet20",
-            block="basic",
-            epochs=5,
-            batch_size=64,
-            lr=0.1,
-            lr_milestones=(4,),
-            input_size=28,
-            train_subset=1024,
-            test_subset=1000,
-            eval_every=5,
-            profile="default",
-        )
-        if fashion_data.available()
-        else TrainConfig(
-            dataset="synthetic-cifar",
-            model="cifar_resnet20",
-            block="basic",
-            epochs=5,
-            batch_size=64,
-            lr=0.1,
-            lr_milestones=(4,),
-            synthetic_size=(1024, 256),
-            synthetic_noise=6.0,
-            profile="default",
-        ),
+        _default_pretraining(),
         (
             Schedule("initialized", 0, 0.0),
             Schedule("2ep_lr0.001", 1, 0.001),
