@@ -80,8 +80,7 @@ def _notebooks(args: argparse.Namespace) -> int:
     reused = [name for name, outcome in report.items() if outcome.startswith("reused")]
     print(
         f"{len(report) - len(failed) - len(reused)} of {len(report)} notebooks executed, {len(reused)} reused "
-        "(inputs unchanged; --force executes them)"
-        + (f"; failed: {', '.join(failed)}" if failed else "")
+        "(inputs unchanged; --force executes them)" + (f"; failed: {', '.join(failed)}" if failed else "")
     )
     return 1 if failed else 0
 

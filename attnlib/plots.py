@@ -7,6 +7,7 @@ import hashlib
 import io
 import itertools
 import math
+import warnings
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -270,14 +271,12 @@ def plot_tradeoff(points: pd.DataFrame, hardware: str) -> Figure:
     for axis in axes.flat[len(engines) :]:
         axis.set_visible(False)
     palette = module_palette()
+    labels: dict[plt.Axes, list[tuple[float, float, str]]] = {}
     for axis, engine in zip(axes.flat, engines, strict=False):
         part = points[points.engine == engine]
         baselines = part[part.module == "Baseline"].sort_values("ResNet")
         axis.plot(baselines["relative time"], baselines["top-1"], color="black", linewidth=1, zorder=1)
-        for item in baselines.itertuples():
-            axis.annotate(
-                f"R{item.ResNet}", (item[4], item[5]), textcoords="offset points", xytext=(4, -10), fontsize=8
-            )
+        labels[axis] = [(item[4], item[5], f"R{item.ResNet}") for item in baselines.itertuples()]
         for depth, marker in ((18, "o"), (50, "s")):
             rows = part[part.ResNet == depth]
             for item in rows.itertuples():
@@ -296,7 +295,109 @@ def plot_tradeoff(points: pd.DataFrame, hardware: str) -> Figure:
         axis.set_title(f"{engine} — {hardware}", fontsize=9)
     axes[0][0].legend(fontsize=9, title="module (○ R18, □ R50)", title_fontsize=9)
     figure.tight_layout()
+    for axis, baseline_labels in labels.items():
+        place_labels(axis, baseline_labels, fontsize=8)
     return figure
+
+
+class LabelOverlapWarning(UserWarning):
+    """A book figure draws two labels on top of each other (the smoke book's test fails on it)."""
+
+
+# points between a point and its label, tried in order
+LABEL_GAPS = (2.0, 6.0, 11.0, 17.0, 24.0, 32.0, 42.0, 54.0, 68.0, 84.0, 100.0, 120.0)
+LABEL_DIRECTIONS = 16  # angles tried per gap, starting up-right
+LEADER_GAP = 10.0  # a label placed farther than this gets a thin line to its point
+
+
+def _text_box(artist: plt.Text, renderer: object) -> object:
+    """The window extent of a text or annotation's text alone (not its leader line)."""
+    from matplotlib.text import Annotation, Text
+
+    if isinstance(artist, Annotation):
+        artist.update_positions(renderer)  # an annotation's offset transform is set when it is drawn
+    return Text.get_window_extent(artist, renderer)
+
+
+def _overlap(a: object, b: object) -> float:
+    """The area two display boxes share (0 when apart)."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(width, 0.0) * max(height, 0.0)
+
+
+def place_labels(axis: plt.Axes, points: list[tuple[float, float, str]], fontsize: float = 7) -> None:
+    """Label ``points`` (data x, y, text) so that no two labels overlap and no label covers a point.
+
+    Each label tries positions around its point, nearest first (:data:`LABEL_GAPS` ×
+    :data:`LABEL_DIRECTIONS`), and takes the first that overlaps no placed label, no marker and stays
+    inside the axes; where none does, the least-overlapping one. A label away from its point gets a
+    thin leader line. Call it after the figure's layout is final (``tight_layout``): positions are
+    measured in display space, which a later layout change would move.
+    """
+    from matplotlib.transforms import Bbox
+
+    figure = axis.figure
+    figure.canvas.draw()  # final limits and transforms
+    renderer = figure.canvas.get_renderer()
+    frame = axis.get_window_extent(renderer)
+    per_point = figure.dpi / 72
+    radius = 3.5 * per_point
+    centres = [axis.transData.transform((x, y)) for x, y, _ in points]
+    markers = [Bbox.from_extents(cx - radius, cy - radius, cx + radius, cy + radius) for cx, cy in centres]
+    placed: list[object] = []
+    order = sorted(range(len(points)), key=lambda i: (-centres[i][1], centres[i][0]))
+    for index in order:
+        x, y, text = points[index]
+        label = axis.annotate(
+            text, (x, y), textcoords="offset points", xytext=(0, 0), ha="center", va="center", fontsize=fontsize
+        )
+        size = _text_box(label, renderer)
+        half_w, half_h = size.width / 2 / per_point, size.height / 2 / per_point
+        best, best_cost = (half_w + LABEL_GAPS[0], half_h + LABEL_GAPS[0]), math.inf
+        for gap in LABEL_GAPS:
+            for step in range(LABEL_DIRECTIONS):
+                angle = math.pi / 4 + 2 * math.pi * step / LABEL_DIRECTIONS
+                offset = (math.cos(angle) * (gap + half_w), math.sin(angle) * (gap + half_h))
+                label.xyann = offset
+                box = _text_box(label, renderer)
+                outside = box.width * box.height - _overlap(box, frame)
+                cost = sum(_overlap(box, other) for other in placed + markers) + 4 * outside
+                if cost < best_cost:
+                    best, best_cost = offset, cost
+                if cost == 0:
+                    break
+            if best_cost == 0:
+                break
+        label.xyann = best
+        if math.hypot(*best) - math.hypot(half_w, half_h) > LEADER_GAP:  # far: redraw it with a leader line
+            label.remove()
+            label = axis.annotate(
+                text,
+                (x, y),
+                textcoords="offset points",
+                xytext=best,
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3},
+            )
+        placed.append(_text_box(label, renderer))
+
+
+def label_overlaps(figure: Figure) -> list[tuple[str, str]]:
+    """Pairs of texts drawn inside the same axes (labels, annotations) whose boxes overlap — what a
+    reader would see piled up. Empty when every label stands alone."""
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    found = []
+    for axis in figure.axes:
+        texts = [t for t in axis.texts if t.get_visible() and t.get_text().strip()]
+        boxes = [_text_box(t, renderer) for t in texts]
+        for (a, box_a), (b, box_b) in itertools.combinations(zip(texts, boxes, strict=True), 2):
+            if _overlap(box_a, box_b) > 0:
+                found.append((a.get_text(), b.get_text()))
+    return found
 
 
 def figure_markdown(figure: Figure, caption: str, name: str | None = None) -> str:
@@ -307,6 +408,10 @@ def figure_markdown(figure: Figure, caption: str, name: str | None = None) -> st
     ``name`` (default: derived from the caption and the image, unique in the book), at full text
     width. The figure is closed, so the notebook does not show it a second time.
     """
+    overlaps = label_overlaps(figure) if any(axis.texts for axis in figure.axes) else []
+    if overlaps:
+        shown = "; ".join(f"{a!r} on {b!r}" for a, b in overlaps[:5])
+        warnings.warn(f"overlapping labels in the figure {caption[:60]!r}: {shown}", LabelOverlapWarning, stacklevel=2)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(figure)
@@ -352,6 +457,7 @@ def plot_zoo(data: pd.DataFrame, hardware: str, batch: int) -> Figure:
         len(depths), len(engines), figsize=(5.2 * len(engines), 4.6 * len(depths)), squeeze=False
     )
     colours = {"attnlib": "#d62728", "timm": "#1f77b4"}
+    labels: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
     for (row, depth), (column, engine) in itertools.product(enumerate(depths), enumerate(engines)):
         axis = axes[row][column]
         cell = part[(part.engine == engine) & (part.depth == depth)]
@@ -361,7 +467,7 @@ def plot_zoo(data: pd.DataFrame, hardware: str, batch: int) -> Figure:
             x = max(item.macs_pct, 1e-4)  # AB and SRM: no matrix MACs (their products are elementwise)
             colour = colours.get(item.source, "grey")
             axis.scatter(x, y, color="white" if clipped else colour, edgecolor=colour, zorder=3, s=36)
-            axis.annotate(item.display, (x, y), textcoords="offset points", xytext=(4, 3), fontsize=7)
+            labels.setdefault((row, column), []).append((x, y, item.display))
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_xlabel("module MACs (% of the network, exact)")
@@ -377,6 +483,8 @@ def plot_zoo(data: pd.DataFrame, hardware: str, batch: int) -> Figure:
     axes[0][0].legend(handles=handles, fontsize=8, loc="upper left")
     figure.suptitle(f"Measured on {hardware} (hollow: overhead ≤ {OVERHEAD_FLOOR_PCT} %)", fontsize=10)
     figure.tight_layout()
+    for (row, column), points in labels.items():
+        place_labels(axes[row][column], points)
     return figure
 
 

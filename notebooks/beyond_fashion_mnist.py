@@ -45,6 +45,7 @@ from attnlib.plots import (
     show_figure,
 )
 from attnlib.reproduce import campaign, fashion
+from attnlib.reproduce.claims import styled
 from attnlib.reproduce.common import open_page
 from attnlib.results import provenance_table
 
@@ -103,7 +104,7 @@ else:
         "twice as long (committed records, evaluated every few epochs).",
         "fashion-learning-curve",
     )
-display(fashion.statements_table([fashion.plateau_statement(default_finals, "default")]).style.hide(axis="index"))
+display(styled(fashion.statements_table([fashion.plateau_statement(default_finals, "default")])))
 
 # %% [markdown]
 # ## Table 1's question on real images
@@ -133,7 +134,7 @@ else:
 
 # %%
 statements = fashion.chapter_statements(default_finals, "default")
-display(fashion.statements_table(statements).style.hide(axis="index"))
+display(styled(fashion.statements_table(statements)))
 
 # %% [markdown]
 # ## Fig. 4 for real: accuracy against time, both measured here
@@ -166,9 +167,7 @@ else:
             f"(median, 95 % interval; OpenVINO, batch 1, {hardware}): each module, and the deeper baseline (star).",
             "fashion-tradeoff",
         )
-        display(
-            fashion.statements_table(fashion.deeper_tradeoff_statements(points, "OpenVINO", 1)).style.hide(axis="index")
-        )
+        display(styled(fashion.statements_table(fashion.deeper_tradeoff_statements(points, "OpenVINO", 1))))
     display(Markdown(f"Time over each network's baseline, median of interleaved trials, on {hardware}:"))
     display(fashion.cost_table(latency, training))
 

@@ -112,3 +112,33 @@ def test_every_executed_page_records_the_inputs_a_rebuild_compares(smoke_book: P
         now = notebooks.page_inputs(name, "smoke", {})
         # records may be committed while the suite runs (a campaign on this machine); all else is as executed
         assert {k: v for k, v in recorded.items() if k != "records"} == {k: v for k, v in now.items() if k != "records"}
+
+
+# What a reader must never see in a page's prose or tables: internal claim keys, Python booleans, nan.
+UNREADABLE = re.compile(r"\b(True|False|nan|NaN|None)\b")
+
+
+@pytest.mark.book
+def test_pages_speak_in_words_not_keys_booleans_or_nan(smoke_site):
+    """Every chapter's text and tables (folded code cells excluded: they are code) are free of claim
+    keys, booleans and nan, and no figure was drawn with overlapping labels."""
+    import nbformat
+    from bs4 import BeautifulSoup
+
+    from attnlib import paper
+
+    keys = set(paper.load("figure_claims").claim) | set(paper.load("text").claim)
+    found = {}
+    for name in NOTEBOOKS:
+        soup = BeautifulSoup((smoke_site / "notebooks" / f"{name}.html").read_text(), "html.parser")
+        article = soup.find("article") or soup
+        for code in article.select("div.cell_input, .highlight, pre"):
+            code.decompose()
+        text = article.get_text(" ")
+        bad = sorted(set(UNREADABLE.findall(text)) | {key for key in keys if re.search(rf"\b{key}\b", text)})
+        if bad:
+            found[name] = bad
+        notebook = nbformat.read(smoke_site.parents[1] / "book" / "notebooks" / f"{name}.ipynb", as_version=4)
+        streams = " ".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", []) if "text" in o)
+        assert "LabelOverlapWarning" not in streams, name
+    assert not found, found

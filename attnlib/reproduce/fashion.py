@@ -30,6 +30,7 @@ import pandas as pd
 
 from attnlib.attention import BASELINE, available, compared, display_name
 from attnlib.profiles import PerProfile
+from attnlib.reproduce.claims import COLUMNS, DOES_NOT_HOLD, HOLDS, NOT_TESTABLE
 from attnlib.reproduce.training import on_gpu
 from attnlib.train.config import TrainConfig
 
@@ -580,7 +581,6 @@ def comparison_table(finals: pd.DataFrame) -> pd.DataFrame:
 
 # --- the chapter's analyses -------------------------------------------------------------------------
 
-HOLDS, DOES_NOT_HOLD, NOT_TESTABLE = "holds", "does not hold", "not testable here"
 PLATEAU_POINTS = 0.5  # a schedule is near the plateau when twice as long adds less than this (top-1 points)
 
 
@@ -593,12 +593,15 @@ class Statement:
     verdict: str
 
     def as_row(self) -> dict[str, str]:
-        return {"statement": self.claim, "evidence on Fashion-MNIST": self.evidence, "verdict": self.verdict}
+        return {"The paper says": self.claim, "Here": self.evidence, "Verdict": self.verdict, "Checked on": CHECKED_ON}
+
+
+CHECKED_ON = "Fashion-MNIST (this campaign's committed records)"
 
 
 def statements_table(statements: list[Statement]) -> pd.DataFrame:
-    """The statements as a three-column table (claim, evidence, verdict)."""
-    return pd.DataFrame([s.as_row() for s in statements])
+    """The statements in the shared claim format (:mod:`attnlib.reproduce.claims`)."""
+    return pd.DataFrame([s.as_row() for s in statements], columns=list(COLUMNS))
 
 
 def learning_curves(profile: str, root: Any = None) -> pd.DataFrame:

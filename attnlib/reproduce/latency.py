@@ -240,15 +240,19 @@ def _depth_or_none(model: str) -> float | None:
 
 
 def guarded_conclusions(conclusions: pd.DataFrame, summary: pd.DataFrame, where: str) -> object:
-    """The conclusion table, or (when :func:`measurement_problems` objects) a note withholding it.
+    """The conclusion table in the shared claim format (:mod:`attnlib.reproduce.claims`), or (when
+    :func:`measurement_problems` objects) a note withholding it.
 
     Returns something IPython displays: a styled table, or Markdown listing the failed checks.
     """
     from IPython.display import Markdown
 
+    from attnlib.reproduce.claims import claims_table, styled
+
     problems = measurement_problems(summary)
     if not problems:
-        return conclusions.style.hide(axis="index")
+        hardware = str(summary.hardware.iloc[0]) if "hardware" in summary and len(summary) else where
+        return styled(claims_table(conclusions, hardware))
     shown = problems[:8] + ([f"… and {len(problems) - 8} more"] if len(problems) > 8 else [])
     return Markdown(
         f":::{{note}} Conclusions withheld: {where}\nThis measurement is too noisy to support conclusions "

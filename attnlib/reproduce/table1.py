@@ -42,27 +42,29 @@ SETTINGS: PerProfile[AccuracySettings] = PerProfile(
         schedule(**PAPER_CIFAR, **on_gpu(), **(PAPER_CIFAR_ON_GPU if on_gpu() else {})),
     ),
     # Real Fashion-MNIST images when they are on the machine (issue 21), generated ones otherwise.
-    default=lambda: AccuracySettings(
-        ("fashion-mnist",),
-        (("cifar_resnet20", "basic"), ("cifar_resnet29", "bottleneck")),
-        (0, 1),
-        schedule(
-            epochs=3,
-            batch_size=64,
-            lr=0.1,
-            lr_milestones=(2,),
-            input_size=28,
-            train_subset=512,
-            test_subset=1000,
-            eval_every=3,
-        ),
-    )
-    if fashion_data.available()
-    else AccuracySettings(
-        ("synthetic-cifar",),
-        (("cifar_resnet20", "basic"), ("cifar_resnet29", "bottleneck")),
-        (0, 1),
-        schedule(epochs=3, batch_size=64, lr=0.1, lr_milestones=(2,), synthetic_size=(512, 256)),
+    default=lambda: (
+        AccuracySettings(
+            ("fashion-mnist",),
+            (("cifar_resnet20", "basic"), ("cifar_resnet29", "bottleneck")),
+            (0, 1),
+            schedule(
+                epochs=3,
+                batch_size=64,
+                lr=0.1,
+                lr_milestones=(2,),
+                input_size=28,
+                train_subset=512,
+                test_subset=1000,
+                eval_every=3,
+            ),
+        )
+        if fashion_data.available()
+        else AccuracySettings(
+            ("synthetic-cifar",),
+            (("cifar_resnet20", "basic"), ("cifar_resnet29", "bottleneck")),
+            (0, 1),
+            schedule(epochs=3, batch_size=64, lr=0.1, lr_milestones=(2,), synthetic_size=(512, 256)),
+        )
     ),
     smoke=AccuracySettings(
         ("synthetic-cifar",),

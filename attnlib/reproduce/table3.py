@@ -72,6 +72,7 @@ def _default_pretraining() -> TrainConfig:
     data = {"dataset": "synthetic-cifar", "synthetic_size": (1024, 256), "synthetic_noise": 6.0}
     return TrainConfig(**schedule, **data, lr_milestones=(4,), profile="default")
 
+
 # Each profile's pretraining is written out in full (same shape, other values) so that what a page
 # ran can be read here without resolving one schedule through another.
 SETTINGS: PerProfile[FinetuneSettings] = PerProfile(
