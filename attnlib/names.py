@@ -46,5 +46,6 @@ NOTEBOOKS: tuple[str, ...] = (
     "table5_bdd100k",
     "beyond_attention_zoo",  # Beyond the paper
     "beyond_fashion_mnist",
+    "beyond_advise",
     "execution_report",  # last: it reports how every page above was produced
 )

@@ -68,6 +68,10 @@ EXPECTED = (
     Expectation(
         r"attnlib bench modules", ((r"$", " --model resnet18 --resolution 32 --trials 2 --warmup 1 --attention se"),)
     ),
+    Expectation(
+        r"attnlib advise --model resnet50",
+        (("resnet50", "cifar_resnet8 --resolution 8 --engine eager --budget 0.05 --width 1000"),),
+    ),
     Expectation(r"attnlib bench --preset gpu(-compile)? --budget", error=r"no CUDA GPU"),
     Expectation(r"attnlib bench --preset gpu(-compile)? --dry-run"),  # every step at 32², 2 trials, on the CPU
     Expectation(r"attnlib bench zoo", (("--profile paper", "--profile smoke"),)),  # ResNet-18, 64², eager

@@ -144,7 +144,12 @@ def engine_availability(engines: tuple[str, ...], device: str = "cpu") -> pd.Dat
     """One row per engine: available on ``device`` or not, and the version or the reason."""
     options = EngineOptions(device=device)
     statuses = {engine: engine_status(engine, options) for engine in engines}
-    return pd.DataFrame([{"engine": e, "available": ok, "version or reason": why} for e, (ok, why) in statuses.items()])
+    return pd.DataFrame(
+        [
+            {"engine": e, "available here": "yes" if ok else "no", "version or reason": why}
+            for e, (ok, why) in statuses.items()
+        ]
+    )
 
 
 def overhead_table(summary: pd.DataFrame, index: str = "depth") -> pd.DataFrame:

@@ -1,0 +1,152 @@
+"""`attnlib advise`: the decision on hand-made measurements with known answers, the sources, the JSON,
+the errors, and one tiny end-to-end measurement (CPU, no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import torch
+
+from attnlib import advise as advice_module
+from attnlib.advise import (
+    DEEPER,
+    Advice,
+    Measurement,
+    Request,
+    accuracy_sources,
+    decide,
+    deeper_model,
+    resolve,
+    sentence,
+)
+from attnlib.cli import main
+
+
+def hand_made(overheads: dict[str, tuple[float, float]], engine: str = "eager") -> pd.DataFrame:
+    """A measurement: variant → (overhead %, half-width of its 95 % interval), the baseline at 10 ms."""
+    rows = [{"engine": engine, "variant": "baseline", "median_ms": 10.0, "overhead_median_pct": 0.0,
+             "ci_low_pct": 0.0, "ci_high_pct": 0.0}]  # fmt: skip
+    for variant, (overhead, half) in overheads.items():
+        rows.append(
+            {
+                "engine": engine,
+                "variant": variant,
+                "median_ms": 10.0 * (1 + overhead / 100),
+                "overhead_median_pct": overhead,
+                "ci_low_pct": overhead - half,
+                "ci_high_pct": overhead + half,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def gains(values: dict[str, float], dataset: str = "ImageNet") -> pd.DataFrame:
+    rows = [(dataset, variant, gain, "hand-made", False) for variant, gain in values.items()]
+    return pd.DataFrame(rows, columns=advice_module.ACCURACY_COLUMNS)
+
+
+KNOWN = hand_made({"ab": (2, 0.5), "eca": (4, 0.5), "se": (10, 1), "srm": (20, 1), "multise": (30, 1), DEEPER: (25, 1)})
+KNOWN_GAINS = gains({"ab": 0.2, "eca": 0.5, "se": 0.3, "srm": 1.5, "multise": 0.1, DEEPER: 1.0})
+REQUEST = Request("resnet50", engines=("eager",))
+
+
+def test_pareto_and_the_deeper_baseline_on_a_known_answer() -> None:
+    verdict = decide(KNOWN, KNOWN_GAINS).set_index("module")
+    assert verdict["Pareto-optimal"].to_dict() == {"ab": "yes", "eca": "yes", "se": "no", "srm": "yes", "multise": "no"}
+    beats = verdict["beats the deeper baseline"]
+    assert beats["srm"] == "yes"
+    assert beats["ab"].startswith("no: less accurate") and beats["multise"] == "no: slower than the deeper baseline"
+    assert verdict.loc["eca", "gain per % time"] == "+0.125 points per %"
+    text = sentence(decide(KNOWN, KNOWN_GAINS), KNOWN, REQUEST, "a test CPU")
+    assert "SRM gives +1.50 top-1 for +20.0 % time and beats a ResNet-101 baseline" in text
+
+
+def test_no_module_beats_the_deeper_baseline_is_said() -> None:
+    slow = KNOWN.assign(overhead_median_pct=lambda t: t.overhead_median_pct.where(t.variant != "srm", 28.0))
+    slow.loc[slow.variant == "srm", ["ci_low_pct", "ci_high_pct"]] = [27.5, 28.5]
+    text = sentence(decide(slow, KNOWN_GAINS), slow, REQUEST, "a test CPU")
+    assert "no module is shown to beat a ResNet-101 baseline" in text and "SRM" in text
+
+
+def test_overlapping_intervals_are_not_ranked() -> None:
+    noisy = hand_made({"ab": (3, 4), "eca": (4, 4), "se": (30, 1), "srm": (31, 1), "multise": (40, 1), DEEPER: (5, 4)})
+    verdict = decide(noisy, gains({"ab": 0.2, "eca": 0.5, DEEPER: 0.1})).set_index("module")
+    assert verdict.loc["eca", "beats the deeper baseline"] == "cannot tell (their times' intervals overlap)"
+    timed_only = decide(noisy, gains({}))
+    text = sentence(timed_only, noisy, REQUEST, "a test CPU")
+    assert "ranked by time alone" in text and "cannot be told apart in time from ECA" in text
+
+
+def test_a_module_within_noise_of_zero_is_free_never_inf_or_nan() -> None:
+    free = hand_made({"ab": (0.0, 1.0), "eca": (0.5, 1.0), "se": (3, 1), "srm": (5, 1), "multise": (9, 1)})
+    verdict = decide(free, gains({"ab": 0.2, "eca": 0.5}))
+    shown = verdict.to_string()
+    assert "free" in verdict.set_index("module").loc["ab", "gain per % time"]
+    assert "inf" not in shown and "nan" not in shown.lower()
+    assert verdict.set_index("module").loc["se", "gain"] == "no published gain"
+
+
+def test_sources_are_labelled() -> None:
+    r50 = accuracy_sources("resnet50")
+    assert set(r50[r50.variant != DEEPER].source) == {"paper, Table 2"} and len(r50[r50.variant != DEEPER]) == 5
+    deeper = r50[r50.variant == DEEPER].iloc[0]
+    assert deeper.source == "torchvision's published V1 weights" and 0 < deeper.gain < 5
+    assert r50.dataset.eq("ImageNet").all()
+    r34 = accuracy_sources("resnet34")
+    assert list(r34.variant) == [DEEPER]  # the paper has no ResNet-34 modules
+    assert DEEPER not in set(accuracy_sources("resnet152").variant)
+    cifar = accuracy_sources("cifar_resnet56", "bottleneck")
+    assert set(cifar.dataset) == {"CIFAR-10", "CIFAR-100"} and set(cifar.source) == {"paper, Table 1"}
+
+
+def test_deeper_networks() -> None:
+    assert deeper_model("resnet18") == "resnet34" and deeper_model("resnet50") == "resnet101"
+    assert deeper_model("resnet152") is None
+    assert deeper_model("cifar_resnet14", "basic") == "cifar_resnet20"
+    assert deeper_model("cifar_resnet20", "bottleneck") == "cifar_resnet29"
+
+
+def test_the_json_answer_has_its_schema() -> None:
+    measurement = Measurement(KNOWN, {"eager": "converged"}, {"openvino": "not installed"}, "a test CPU")
+    verdict = decide(KNOWN, KNOWN_GAINS)
+    answer = Advice(REQUEST, measurement, KNOWN_GAINS, verdict, sentence(verdict, KNOWN, REQUEST, "a test CPU"))
+    data = json.loads(json.dumps(answer.as_json()))
+    assert set(data) == {"schema", "hardware", "request", "stopped", "left_out", "accuracy", "verdict", "sentence"}
+    assert data["schema"] == 1 and data["request"]["deeper"] == "resnet101"
+    assert {row["module"] for row in data["verdict"]} == {"ab", "eca", "se", "srm", "multise"}
+    assert advice_module.plot(answer) is not None
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"model": "resnet77"}, "unknown model 'resnet77'; valid names are"),
+        ({"budget_min": 0}, "budget must be a positive number"),
+        ({"model": "resnet50", "block": "basic"}, "--block is for CIFAR ResNets only"),
+        ({"engine": "tflite"}, "unknown engine 'tflite'"),
+        ({"model": "cifar_resnet15"}, r"needs depth 6n\+2"),
+    ],
+)
+def test_bad_requests_end_in_one_clear_error(options: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        resolve(**options)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_without_a_gpu_is_one_clear_error(capsys) -> None:
+    assert main(["advise", "--device", "cuda"]) == 2
+    assert "no CUDA GPU" in capsys.readouterr().err
+
+
+def test_a_tiny_measurement_end_to_end(tmp_path, capsys) -> None:
+    plot = tmp_path / "advice.png"
+    code = main(
+        ["advise", "--model", "cifar_resnet8", "--resolution", "8", "--engine", "eager", "--budget", "0.05",
+         "--width", "1000", "--json", "--plot", str(plot)]
+    )  # fmt: skip
+    assert code == 0 and plot.stat().st_size > 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["request"]["deeper"] == "cifar_resnet14" and answer["stopped"]["eager"]
+    assert len(answer["verdict"]) == 5 and answer["sentence"].startswith("On ")
