@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"  # the one place the version is stated (pyproject.toml reads it)
-__all__ = ["__version__", "build_model", "load_pretrained", "retrofit"]
+__all__ = ["__version__", "advise", "build_model", "load_pretrained", "retrofit"]
 
 if TYPE_CHECKING:
+    from attnlib.advice import advise
     from attnlib.models import build_model, load_pretrained, retrofit
 
 
@@ -23,4 +24,8 @@ def __getattr__(name: str) -> Any:
         from attnlib import models
 
         return getattr(models, name)
+    if name == "advise":
+        from attnlib.advice import advise
+
+        return advise
     raise AttributeError(f"module 'attnlib' has no attribute {name!r}")

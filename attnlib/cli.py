@@ -490,7 +490,7 @@ def _add_complexity(commands: Any) -> None:
 
 def _advise(args: argparse.Namespace) -> int:
     """``attnlib advise``: measure, decide, print the table and the sentence (and JSON, a plot, a record)."""
-    from attnlib.advise import advise, plot, record
+    from attnlib.advice import advise, plot, record
 
     engine = "auto" if args.engine == ["auto"] else tuple(args.engine)
     answer = advise(

@@ -19,7 +19,7 @@
 # answers that question for ResNet-50 on every machine that left a committed record, one verdict per
 # machine and engine, and shows how to get the answer for yours.
 #
-# How each verdict is made (`attnlib.advise`): the modules' overheads over the baseline are medians
+# How each verdict is made (`attnlib.advice`): the modules' overheads over the baseline are medians
 # with paired 95 % bootstrap intervals from an interleaved measurement; the accuracy gains are the
 # paper's Table 2 (ImageNet top-1; our own committed ImageNet records would replace them), and the
 # ResNet-101 baseline's gain over ResNet-50 is torchvision's published top-1 of its V1 weights. A module
@@ -34,7 +34,7 @@ model = "resnet50"
 # %%
 from IPython.display import Markdown, display
 
-from attnlib.advise import committed_verdicts
+from attnlib.advice import committed_verdicts
 from attnlib.plots import collapsed_table
 from attnlib.reproduce.claims import styled
 from attnlib.results import provenance, provenance_table

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import torch
 
-from attnlib import advise as advice_module
-from attnlib.advise import (
+from attnlib import advice as advice_module
+from attnlib.advice import (
     DEEPER,
     Advice,
     Measurement,
@@ -150,3 +150,9 @@ def test_a_tiny_measurement_end_to_end(tmp_path, capsys) -> None:
     answer = json.loads(capsys.readouterr().out)
     assert answer["request"]["deeper"] == "cifar_resnet14" and answer["stopped"]["eager"]
     assert len(answer["verdict"]) == 5 and answer["sentence"].startswith("On ")
+
+
+def test_the_python_function_is_attnlib_advise() -> None:
+    import attnlib
+
+    assert attnlib.advise is advice_module.advise
