@@ -28,6 +28,7 @@ Two conventions, because the paper's "FLOPs" are not what the modules compute:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -300,9 +301,31 @@ def count_model(
     convention: str = "paper",
     **model_options: object,
 ) -> Complexity:
-    """Build ``name`` with ``attention`` on the meta device (no memory, no compute) and count it."""
+    """Build ``name`` with ``attention`` on the meta device (no memory, no compute) and count it.
+
+    Counts are a pure function of the arguments, so they are kept for the process: the scorecard, the
+    complexity chapter and the zoo ask for the same networks many times (ResNet-152 takes seconds).
+    """
+    try:
+        options = tuple(sorted(model_options.items()))
+        hash(options)
+    except TypeError:  # an unhashable option (e.g. a dict of module options): count afresh
+        return _count_model(name, attention, tuple(input_size), convention, model_options)
+    return _count_model_cached(name, attention, tuple(input_size), convention, options)
+
+
+@functools.cache
+def _count_model_cached(
+    name: str, attention: str | None, input_size: tuple[int, ...], convention: str, options: tuple
+) -> Complexity:
+    return _count_model(name, attention, input_size, convention, dict(options))
+
+
+def _count_model(
+    name: str, attention: str | None, input_size: tuple[int, ...], convention: str, options: dict
+) -> Complexity:
     with torch.device("meta"):
-        model = build_model(name, attention=attention, **model_options)
+        model = build_model(name, attention=attention, **options)
     return count(model, input_size, convention)
 
 

@@ -74,14 +74,6 @@ def notebook_source(name: str) -> Path:
     return path
 
 
-def chapter_title(name: str) -> str:
-    """The chapter's title as the book shows it: the first ``# `` heading of notebook ``name``."""
-    for line in notebook_source(name).read_text(encoding="utf-8").splitlines():
-        if line.startswith("# # "):
-            return line.removeprefix("# # ").strip()
-    return name
-
-
 def execute(
     name: str,
     profile: str = "default",

@@ -164,6 +164,11 @@ def plot_overhead_bars(table: pd.DataFrame) -> Figure:
     return grid.figure
 
 
+def yes_no(value: object) -> str:
+    """A boolean as a reader reads it."""
+    return "yes" if bool(value) else "no"
+
+
 def styled_comparison(comparison: pd.DataFrame) -> pd.io.formats.style.Styler:
     """Table 2 comparison (:func:`attnlib.complexity.compare_with_table2`) with disagreeing rows shaded."""
     shown = comparison.assign(module=comparison.module.map(display_name)).rename(
@@ -186,6 +191,7 @@ def styled_comparison(comparison: pd.DataFrame) -> pd.io.formats.style.Styler:
 
     formats = {c: "{:.2f}" for c in shown.columns if shown[c].dtype.kind == "f"}
     formats["GMACs, exact"] = "{:.3f}"
+    formats.update({"FLOPs agree": yes_no, "params agree": yes_no})
     return shown.style.apply(shade, axis=1).format(formats).hide(axis="index")
 
 

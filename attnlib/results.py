@@ -241,8 +241,22 @@ def record_labels(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def provenance_table(record_provenance: dict[str, Any]) -> pd.DataFrame:
-    """A two-column table of a provenance record, for display under a result."""
-    return pd.DataFrame({"field": list(record_provenance), "value": [str(v) for v in record_provenance.values()]})
+    """A two-column table of a provenance record, for display under a result: booleans in words,
+    missing values as "none", and the chapter's settings (a Python repr) as code."""
+    import html
+
+    def shown(field: str, value: Any) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if value is None:
+            return "none"
+        if field == "settings":
+            return f"<code>{html.escape(str(value))}</code>"
+        return str(value)
+
+    return pd.DataFrame(
+        {"field": list(record_provenance), "value": [shown(k, v) for k, v in record_provenance.items()]}
+    )
 
 
 def cpu_snapshot() -> dict[str, float] | None:

@@ -75,7 +75,7 @@ for name in attention.available():
             "class": type(module).__name__,
             "parameters (measured)": measured,
             "closed form": closed_form[name],
-            "agree": measured == closed_form[name],
+            "agree": "yes" if measured == closed_form[name] else "no",
         }
     )
 pd.DataFrame(rows)

@@ -28,6 +28,7 @@ LAYERS = {
     "detection": 1,
     "reproduce": 2,
     "cli": 3,
+    "advice": 3,  # `attnlib advise`: a tool over bench, train and reproduce, like the command line
     "notebooks": 3,
     "book_guard": 3,
     "book_site": 3,

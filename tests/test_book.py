@@ -132,7 +132,7 @@ def test_pages_speak_in_words_not_keys_booleans_or_nan(smoke_site):
     for name in NOTEBOOKS:
         soup = BeautifulSoup((smoke_site / "notebooks" / f"{name}.html").read_text(), "html.parser")
         article = soup.find("article") or soup
-        for code in article.select("div.cell_input, .highlight, pre"):
+        for code in article.select("div.cell_input, .highlight, pre, code"):
             code.decompose()
         text = article.get_text(" ")
         bad = sorted(set(UNREADABLE.findall(text)) | {key for key in keys if re.search(rf"\b{key}\b", text)})

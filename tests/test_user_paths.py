@@ -39,7 +39,7 @@ def test_old_and_new_latency_records_together(tmp_path, monkeypatch):
     """A schema-1 record (no group column) beside a new one: the reproduction of the fig3 crash."""
     folder = tmp_path / "results" / "latency"
     folder.mkdir(parents=True)
-    old = next(p for p in (ROOT / "data/results/latency").glob("modules-*.csv"))
+    old = ROOT / "tests/data/schema1/modules-cpu-20261126T035334059902Z.csv"  # once committed, now a fixture
     shutil.copy(old, folder / old.name)
     shutil.copy(old.with_suffix(".json"), folder / old.with_suffix(".json").name)
     new = pd.read_csv(old).assign(group="resnet50")

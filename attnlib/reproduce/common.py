@@ -77,3 +77,16 @@ def reduced_protocol_warning(profile: str, hardware: str, detail: str) -> str | 
         "The paper used 1000 trials on an RTX 2080 Ti GPU: this reduced CPU protocol shows where this machine "
         "stands, not the paper's GPU numbers. Rerun with `-p profile paper` for the full protocol.\n:::"
     )
+
+
+def chapter_title(name: str) -> str:
+    """The chapter's title as the book shows it: the first heading of ``notebooks/<name>.py`` (the name
+    itself where the checkout has no such notebook, e.g. an installed package)."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "notebooks" / f"{name}.py"
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# # "):
+                return line.removeprefix("# # ").strip()
+    return name

@@ -574,7 +574,7 @@ def comparison_table(finals: pd.DataFrame) -> pd.DataFrame:
         text = f"{group.top1.mean():.2f} ± {std:.2f}" if len(group) > 1 else f"{group.top1.mean():.2f}"
         row = display_name(module) if part == "compare" else "Baseline (deeper network)"
         cells[(row, network)] = f"{text} ({len(group)} seed{'s' if len(group) > 1 else ''})"
-    table = pd.Series(cells).unstack()
+    table = pd.Series(cells).unstack().fillna("not run yet")
     rows = sorted(table.index, key=lambda r: order.get(next((m for m in compared() if display_name(m) == r), ""), 99))
     return table.reindex(rows)
 
@@ -663,7 +663,8 @@ def gains_display(table: pd.DataFrame) -> pd.DataFrame:
         Module=table.attention.map(display_name),
         text=[interval_text(r.gain, r.low, r.high, "") for r in table.itertuples()],
     )
-    return cells.pivot_table(index="Module", columns="network", values="text", aggfunc="first", sort=False)
+    table = cells.pivot_table(index="Module", columns="network", values="text", aggfunc="first", sort=False)
+    return table.fillna("not run yet")
 
 
 def best_module_statement(table: pd.DataFrame) -> Statement:

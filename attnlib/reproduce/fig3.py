@@ -221,7 +221,7 @@ def show(summary: pd.DataFrame, hardware: str, where: str) -> None:
     table2 = table2_latency(summary, paper.load("table2"), engine)
     display(
         collapsed_table(
-            table2.round(2).style.format(precision=2).hide(axis="index"),
+            table2.round(2).style.format(precision=2, na_rep="not measured").hide(axis="index"),
             "Table 2, timing columns — paper (RTX 2080 Ti) beside these measurements",
             rows=len(table2),
         )

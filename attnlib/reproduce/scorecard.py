@@ -608,7 +608,7 @@ def part_intro(card: pd.DataFrame, part: str) -> str:
     and the notes its rows share."""
     rows = card[card.part == part]
     chapters = [name for name in dict.fromkeys(rows.chapter) if name]
-    from attnlib.notebooks import chapter_title
+    from attnlib.reproduce.common import chapter_title
 
     links = ", ".join(f"{{doc}}`{chapter_title(name)} <{name}>`" for name in chapters)
     text = f"Decided by the chapter{'s' if len(chapters) > 1 else ''} {links}." if chapters else ""
