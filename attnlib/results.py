@@ -19,6 +19,7 @@ tables no ``group`` column) to the current one.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import json
@@ -204,12 +205,25 @@ def read_records(kind: str, root: Path | None = None) -> list[tuple[pd.DataFrame
     ``root`` defaults to the committed records (``data/results``), the only ones the book shows.
     """
     folder = (root or records_root(committed=True)) / kind
-    records = []
-    for csv_path in sorted(folder.glob("*.csv")):
-        json_path = csv_path.with_suffix(".json")
-        if json_path.is_file():
-            records.append(upgrade_record(kind, pd.read_csv(csv_path), json.loads(json_path.read_text())))
-    return records
+    pairs = [(c, c.with_suffix(".json")) for c in sorted(folder.glob("*.csv")) if c.with_suffix(".json").is_file()]
+    # Read once per state of the folder (a campaign plan asks for the same records once per run); callers
+    # get copies, so none can change what another reads.
+    stamp = (str(folder.resolve()), kind, tuple((c.name, *_stat(c), *_stat(j)) for c, j in pairs))
+    if _READ_CACHE.get("stamp") != stamp:
+        _READ_CACHE.update(
+            stamp=stamp,
+            records=[upgrade_record(kind, pd.read_csv(c), json.loads(j.read_text())) for c, j in pairs],
+        )
+    return [(table.copy(), copy.deepcopy(record)) for table, record in _READ_CACHE["records"]]
+
+
+_READ_CACHE: dict[str, Any] = {}
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    """What tells a changed file: its size and modification time (ns)."""
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
 
 
 def upgrade_record(kind: str, table: pd.DataFrame, record: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
