@@ -96,14 +96,3 @@ def smoke_site(smoke_book) -> Path:
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return smoke_book / "_build" / "html"
-
-
-BOOK_FIXTURES = {"smoke_book", "smoke_site"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test`` runs two workers), every test of the executed smoke book goes to
-    one worker (``--dist loadgroup``), so the book is executed and built once, not once per worker."""
-    for item in items:
-        if BOOK_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("book"))
