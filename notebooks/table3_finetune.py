@@ -51,7 +51,7 @@ layout.style.format(precision=2, na_rep="—")
 # ## Does identity-init close the gap?
 
 # %%
-display(identity_init_summary(results).round(2))
+display(identity_init_summary(results).round(2).style.format(precision=2).hide(axis="index"))
 display(Markdown("Top-1 after each fine-tuning schedule (plain vs identity-init):"))
 after_finetuning(results).round(2)
 

@@ -235,11 +235,11 @@ def identity_init_summary(results: pd.DataFrame) -> pd.DataFrame:
     for module in (m for m in available() if m != "ab" and (m, True) in initial.index):
         rows.append(
             {
-                "module": module,
+                "module": display_name(module),
                 "plain: initialized top-1": initial[(module, False)],
                 "identity-init: initialized top-1": initial[(module, True)],
                 "pretrained baseline": baseline,
-                "identity-init equals baseline": abs(initial[(module, True)] - baseline) < 1e-9,
+                "identity-init equals baseline": "yes" if abs(initial[(module, True)] - baseline) < 1e-9 else "no",
             }
         )
     return pd.DataFrame(rows)
@@ -248,4 +248,10 @@ def identity_init_summary(results: pd.DataFrame) -> pd.DataFrame:
 def after_finetuning(results: pd.DataFrame) -> pd.DataFrame:
     """Top-1 after each fine-tuning schedule, per (module, identity_init)."""
     later = results[results.schedule != "initialized"]
-    return later.pivot_table(index=["module", "identity_init"], columns="schedule", values="top1", sort=False)
+    later = later.assign(
+        module=[
+            display_name(m) + (" + identity-init" if i else "")
+            for m, i in zip(later.module, later.identity_init, strict=True)
+        ]
+    )
+    return later.pivot_table(index="module", columns="schedule", values="top1", sort=False)
