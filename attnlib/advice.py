@@ -256,21 +256,12 @@ def measure(request: Request, progress: bool = True, log: Any = print) -> Measur
 ACCURACY_COLUMNS = ["dataset", "variant", "gain", "source", "extra"]
 
 
-def _torchvision_top1(depth: int) -> float:
-    import torchvision
-
-    weights = torchvision.models.get_model_weights(f"resnet{depth}").IMAGENET1K_V1
-    return float(weights.meta["_metrics"]["ImageNet-1K"]["acc@1"])
-
-
 def _ours(kind: str, dataset: str, model: str, block: str | None) -> pd.Series:
     """Mean top-1 per module of our committed paper-profile records of ``model`` on ``dataset``."""
-    from attnlib.train import final_epochs
+    from attnlib.train import final_epochs, paper_runs
 
-    finals = final_epochs(kind)
-    if finals.empty or "profile" not in finals:
-        return pd.Series(dtype=float)
-    mine = finals[(finals.profile == "paper") & (finals.dataset == dataset) & (finals.model == model)]
+    mine = paper_runs(final_epochs(kind))
+    mine = mine[(mine.dataset == dataset) & (mine.model == model)]
     if block is not None and "block" in mine:
         mine = mine[mine.block == block]
     return mine.groupby("attention").top1.mean()
@@ -292,7 +283,7 @@ def accuracy_sources(model: str, block: str | None = None) -> pd.DataFrame:
     The Fashion-MNIST campaign's gains (``extra``) where its networks match. Absent: no row.
     """
     from attnlib import paper
-    from attnlib.models import depth_from_model
+    from attnlib.models import depth_from_model, torchvision_top1
 
     rows = []
     depth = depth_from_model(model)
@@ -307,7 +298,7 @@ def accuracy_sources(model: str, block: str | None = None) -> pd.DataFrame:
             elif module in printed:
                 rows.append(("ImageNet", module, printed[module], "paper, Table 2", False))
         if deeper is not None:
-            gain = _torchvision_top1(depth_from_model(deeper)) - _torchvision_top1(depth)
+            gain = torchvision_top1(depth_from_model(deeper)) - torchvision_top1(depth)
             rows.append(("ImageNet", DEEPER, gain, "torchvision's published V1 weights", False))
     elif depth == 56:
         table1 = paper.load("table1")
@@ -325,25 +316,31 @@ def accuracy_sources(model: str, block: str | None = None) -> pd.DataFrame:
 
 
 def _fashion_rows(model: str, block: str | None) -> list[tuple[str, str, float, str, bool]]:
-    """The Fashion-MNIST campaign's paired gains for its own networks (an extra, labelled column)."""
+    """The Fashion-MNIST campaign's gains for its own networks (an extra, labelled column).
+
+    A module's gain is the study's own: its top-1 minus the baseline's, paired by seed
+    (:func:`attnlib.reproduce.fashion.gains`); the deeper baseline, trained with the same seeds, is paired
+    the same way over the seeds both have.
+    """
     from attnlib.reproduce import fashion
 
     finals = fashion.committed_finals("default")
     if finals.empty:
         return []
     mine = finals[(finals.model == model) & (finals.block == block)]
-    rows = []
     compare = mine[mine.part == "compare"]
     if compare.empty:
         return []
-    per_module = compare.groupby("attention").top1.mean()
-    for module, gain in _gains(per_module).items():
-        seeds = int((compare.attention == module).sum())
-        rows.append(("Fashion-MNIST", module, gain, f"this book's Fashion-MNIST study ({seeds} seed(s))", True))
+    rows = []
+    for gain in fashion.gains(compare).itertuples():
+        source = f"this book's Fashion-MNIST study ({gain.seeds} seed(s), paired)"
+        rows.append(("Fashion-MNIST", gain.attention, float(gain.gain), source, True))
     deeper = finals[(finals.part == "deeper") & (finals.model == deeper_model(model, block)) & (finals.block == block)]
-    if len(deeper) and BASELINE in per_module.index:
-        gain = float(deeper.top1.mean() - per_module[BASELINE])
-        rows.append(("Fashion-MNIST", DEEPER, gain, "this book's Fashion-MNIST study", True))
+    baseline = compare[compare.attention == BASELINE].set_index("seed").top1
+    paired = deeper.set_index("seed").top1.sub(baseline).dropna()
+    if len(paired):
+        source = f"this book's Fashion-MNIST study ({len(paired)} seed(s), paired)"
+        rows.append(("Fashion-MNIST", DEEPER, float(paired.mean()), source, True))
     return rows
 
 
@@ -426,13 +423,17 @@ def _beats(row: Any, gain: float | None, deeper: Any, deeper_gain: float | None)
         return "no deeper ResNet to compare with"
     if deeper_gain is None or gain is None:
         return "unknown (no accuracy for both)"
+    # A deeper baseline timed in a group of its own (a Fig. 3 record) has a time but no interval paired
+    # with the module's: the module's interval is compared with that point, and the verdict says so.
+    unpaired = not bool(getattr(deeper, "paired", True))
+    caveat = " (the deeper ResNet was timed in its own group: no paired interval)" if unpaired else ""
     if not _separated(row, deeper):
-        return "cannot tell (their times' intervals overlap)"
+        return "cannot tell (their times' intervals overlap)" + caveat
     if row.overhead_median_pct > deeper.overhead_median_pct:
-        return "no: slower than the deeper baseline"
+        return "no: slower than the deeper baseline" + caveat
     if gain < deeper_gain:
-        return f"no: less accurate than the deeper baseline ({deeper_gain:+.2f})"
-    return "yes"
+        return f"no: less accurate than the deeper baseline ({deeper_gain:+.2f})" + caveat
+    return "yes" + caveat
 
 
 def sentence(verdict: pd.DataFrame, summary: pd.DataFrame, request: Request, hardware: str) -> str:
@@ -579,8 +580,11 @@ def record(advice: Advice, commit: bool = False, root: Path | None = None) -> Pa
         resolution=request.resolution,
         batch_size=request.batch_size,
     )
+    # The command's own protocol is its default budget and interval width; any other is ad hoc.
+    default = (request.budget_min, request.width) == (DEFAULT_BUDGET_MIN, DEFAULT_WIDTH)
+    profile = "default" if default else f"ad hoc (budget {request.budget_min:g} min, width {request.width:g} points)"
     meta = provenance(
-        "default",
+        profile,
         experiment="advise",
         protocol="attnlib advise",
         request=json.loads(json.dumps(advice.as_json()["request"])),
@@ -599,7 +603,7 @@ def from_depth_record(record: pd.DataFrame, model: str = "resnet50") -> pd.DataF
 
     The modules and the baseline come from ``model``'s interleaved group (with their paired 95 %
     intervals); the deeper baseline was timed in its own group, so its overhead (ratio of medians) has
-    no paired interval and is drawn as a point.
+    no paired interval: it is a point (``paired`` false), and "beats the deeper baseline" says so.
     """
     from attnlib.reproduce.latency import by_setting
 
@@ -620,6 +624,7 @@ def from_depth_record(record: pd.DataFrame, model: str = "resnet50") -> pd.DataF
                     "overhead_median_pct": row.overhead_median_pct,
                     "ci_low_pct": row.ci_low_pct,
                     "ci_high_pct": row.ci_high_pct,
+                    "paired": True,
                 }
             )
         other = part[(part.model == deeper) & (part.variant == BASELINE)]
@@ -633,6 +638,7 @@ def from_depth_record(record: pd.DataFrame, model: str = "resnet50") -> pd.DataF
                     "overhead_median_pct": overhead,
                     "ci_low_pct": overhead,
                     "ci_high_pct": overhead,
+                    "paired": False,
                 }
             )
     return pd.DataFrame(rows)

@@ -156,3 +156,63 @@ def test_the_python_function_is_attnlib_advise() -> None:
     import attnlib
 
     assert attnlib.advise is advice_module.advise
+
+
+def test_a_deeper_baseline_timed_apart_is_compared_as_an_unpaired_point() -> None:
+    """From a Fig. 3 record the deeper ResNet was timed in its own group: its time is a point without an
+    interval paired with the module's, and the verdict says so instead of a bare "yes"."""
+    record = pd.DataFrame(
+        [
+            {"engine": "eager", "model": model, "variant": variant, "batch_size": 1, "median_ms": ms,
+             "overhead_median_pct": over, "ci_low_pct": over - 1, "ci_high_pct": over + 1}
+            for model, variant, ms, over in (
+                ("resnet50", "baseline", 10.0, 0.0), ("resnet50", "srm", 12.0, 20.0),
+                ("resnet50", "eca", 10.4, 4.0), ("resnet101", "baseline", 18.0, 0.0),
+            )
+        ]
+    )  # fmt: skip
+    summary = advice_module.from_depth_record(record, "resnet50")
+    deeper = summary[summary.variant == DEEPER].iloc[0]
+    assert deeper.overhead_median_pct == pytest.approx(80.0) and not deeper.paired
+    assert summary[summary.variant != DEEPER].paired.all()
+    verdict = decide(summary, gains({"eca": 0.5, "srm": 1.5, DEEPER: 1.0})).set_index("module")
+    assert verdict.loc["srm", "beats the deeper baseline"] == (
+        "yes (the deeper ResNet was timed in its own group: no paired interval)"
+    )
+    assert "paired" not in verdict.loc["srm", "Pareto-optimal"]
+    measured = decide(KNOWN, KNOWN_GAINS).set_index("module")  # timed in one group: no caveat
+    assert measured.loc["srm", "beats the deeper baseline"] == "yes"
+
+
+def test_fashion_gains_are_the_studys_paired_gains(monkeypatch) -> None:
+    """The Fashion-MNIST column is the study's gain paired by seed, with the seeds it rests on."""
+    from attnlib.reproduce import fashion
+
+    rows = []
+    for seed, (base, se, deeper) in enumerate(((80.0, 81.0, 82.0), (90.0, 90.5, 91.0))):
+        for part, model, attention, top1 in (
+            ("compare", "cifar_resnet14", "baseline", base), ("compare", "cifar_resnet14", "se", se),
+            ("deeper", "cifar_resnet20", "baseline", deeper),
+        ):  # fmt: skip
+            rows.append({"part": part, "network": f"{model} (basic)", "model": model, "block": "basic",
+                         "attention": attention, "seed": seed, "top1": top1})  # fmt: skip
+    rows.append({"part": "compare", "network": "cifar_resnet14 (basic)", "model": "cifar_resnet14",
+                 "block": "basic", "attention": "se", "seed": 2, "top1": 99.0})  # fmt: skip  # no baseline: unpaired
+    monkeypatch.setattr(fashion, "committed_finals", lambda profile: pd.DataFrame(rows))
+    found = accuracy_sources("cifar_resnet14", "basic").set_index("variant")
+    assert found.loc["se", "gain"] == pytest.approx(0.75)  # mean of +1.0 and +0.5; seed 2 has no pair
+    assert "2 seed(s), paired" in found.loc["se", "source"] and found.loc["se", "extra"]
+    assert found.loc[DEEPER, "gain"] == pytest.approx(1.5) and "paired" in found.loc[DEEPER, "source"]
+
+
+@pytest.mark.parametrize(
+    ("options", "profile"),
+    [({}, "default"), ({"budget_min": 0.5}, "ad hoc (budget 0.5 min, width 3 points)")],
+)
+def test_a_record_names_its_protocol(tmp_path, options: dict, profile: str) -> None:
+    request = Request("cifar_resnet8", engines=("eager",), **options)
+    measurement = Measurement(hand_made({"se": (3, 1)}), {"eager": "test"}, {}, "a test CPU")
+    found = Advice(request, measurement, gains({}), decide(measurement.summary, gains({})), "a sentence")
+    path = advice_module.record(found, root=tmp_path)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert meta["profile"] == profile

@@ -24,6 +24,7 @@ __all__ = [
     "depth_from_model",
     "load_pretrained",
     "retrofit",
+    "torchvision_top1",
 ]
 
 # depth -> (block, blocks per stage); torchvision's table (He et al. 2016, Table 1).
@@ -47,6 +48,18 @@ def available_models() -> tuple[str, ...]:
 def depth_from_model(name: str) -> int:
     """Depth encoded in a model name: ``resnet50`` → 50, ``cifar_resnet56`` → 56."""
     return int("".join(ch for ch in name.split("_")[-1] if ch.isdigit()))
+
+
+def torchvision_top1(depth: int) -> float:
+    """ImageNet top-1 (%) that torchvision publishes for its ``IMAGENET1K_V1`` ResNet-``depth`` weights.
+
+    The source of a deeper baseline's accuracy where neither the paper nor our records have one (Fig. 4,
+    ``attnlib advise``): read from the weights' metadata, so nothing is downloaded.
+    """
+    import torchvision
+
+    weights = torchvision.models.get_model_weights(f"resnet{depth}").IMAGENET1K_V1
+    return float(weights.meta["_metrics"]["ImageNet-1K"]["acc@1"])
 
 
 def _cifar_stage_blocks(depth: int, block: str) -> int:

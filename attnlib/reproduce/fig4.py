@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from attnlib.attention import BASELINE, display_name
-from attnlib.models import depth_from_model
+from attnlib.models import depth_from_model, torchvision_top1
 from attnlib.reproduce.latency import by_setting, committed_records
 from attnlib.train import final_epochs
 
@@ -19,7 +19,6 @@ def tradeoff_points(latency: pd.DataFrame, table2: pd.DataFrame, accuracy: pd.Da
     paper's Table 2 (ResNet-18/50) or torchvision's published ImageNet accuracy of its V1 weights
     for the baseline ResNet-34/101/152 that Table 2 lacks; the ``accuracy source`` column says which.
     """
-    import torchvision
 
     rows = []
     data = by_setting(latency).assign(depth=latency.model.map(depth_from_model))
@@ -39,9 +38,7 @@ def tradeoff_points(latency: pd.DataFrame, table2: pd.DataFrame, accuracy: pd.Da
             if source is None and (item.depth, item.variant) in paper_top1.index:
                 source, top1 = "paper, Table 2", float(paper_top1[(item.depth, item.variant)])
             if source is None and item.variant == BASELINE:
-                weights = torchvision.models.get_model_weights(f"resnet{item.depth}").IMAGENET1K_V1
-                source = "torchvision V1 weights"
-                top1 = float(weights.meta["_metrics"]["ImageNet-1K"]["acc@1"])
+                source, top1 = "torchvision V1 weights", torchvision_top1(item.depth)
             rows.append(
                 {
                     "engine": engine,

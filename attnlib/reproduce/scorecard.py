@@ -137,21 +137,11 @@ def compare(part: str, item: str, paper_value: float, ours: float | None, tolera
 # --- Tables --------------------------------------------------------------------------------------
 
 
-RUN_COLUMNS = ("dataset", "model", "block", "attention", "top1", "top5")
-
-
-def _paper_runs(frame: pd.DataFrame) -> pd.DataFrame:
-    """Only records made with the paper's protocol count (an empty frame with the columns when none)."""
-    if frame.empty or "profile" not in frame:
-        return pd.DataFrame(columns=list(RUN_COLUMNS))
-    return frame[frame.profile == "paper"]
-
-
 def table1_entries() -> list[dict]:
     """Table 1: CIFAR top-1/top-5 per dataset × block × module (mean over committed paper-profile seeds)."""
-    from attnlib.train import final_epochs
+    from attnlib.train import final_epochs, paper_runs
 
-    runs = _paper_runs(final_epochs("cifar"))
+    runs = paper_runs(final_epochs("cifar"))
     rows = []
     for cell in paper.load("table1").itertuples():
         mine = runs[(runs.dataset == cell.dataset) & (runs.block == cell.block) & (runs.attention == cell.module)]
@@ -167,9 +157,9 @@ def table2_entries(errata: pd.DataFrame) -> list[dict]:
     columns as overhead over the baseline (GPU records)."""
     from attnlib.complexity import count_model
     from attnlib.reproduce.latency import best_engine
-    from attnlib.train import final_epochs
+    from attnlib.train import final_epochs, paper_runs
 
-    runs = _paper_runs(final_epochs("imagenet"))
+    runs = paper_runs(final_epochs("imagenet"))
     gpu = _gpu_depth_record()
     table2 = paper.load("table2")
     rows = []

@@ -7,7 +7,7 @@ whatever :class:`TrainConfig` it is given.
 from attnlib.train.config import TrainConfig
 from attnlib.train.data import DATASETS, DatasetNotFound, SyntheticImages, load_dataset
 from attnlib.train.loop import InterleavedBatchSampler, TrainResult, train
-from attnlib.train.records import aggregate_seeds, final_epochs, write_training_record
+from attnlib.train.records import aggregate_seeds, final_epochs, paper_runs, write_training_record
 from attnlib.train.task import ClassificationTask, Task, evaluate, topk_correct
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "evaluate",
     "final_epochs",
     "load_dataset",
+    "paper_runs",
     "topk_correct",
     "train",
     "write_training_record",

@@ -53,6 +53,21 @@ def final_epochs(kind: str, root: Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+RUN_COLUMNS = ("dataset", "model", "block", "attention", "top1", "top5")
+
+
+def paper_runs(finals: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`final_epochs` made with the paper's protocol (profile ``paper``).
+
+    Only these count as a reproduction of the paper's accuracy: a smaller profile measures the
+    pipeline, not the paper's number. No such row: an empty frame with the run columns, so callers can
+    filter it like any other.
+    """
+    if finals.empty or "profile" not in finals:
+        return pd.DataFrame(columns=list(RUN_COLUMNS))
+    return finals[finals.profile == "paper"]
+
+
 def aggregate_seeds(
     finals: pd.DataFrame, keys: tuple[str, ...] = ("dataset", "model", "block", "attention")
 ) -> pd.DataFrame:
