@@ -105,6 +105,9 @@ else:
         "fashion-learning-curve",
     )
 display(styled(fashion.statements_table([fashion.plateau_statement(default_finals, "default")])))
+decision = fashion.plateau_decision(default_finals, "default")
+if decision:
+    display(Markdown(decision))
 
 # %% [markdown]
 # ## Table 1's question on real images

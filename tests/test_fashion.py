@@ -426,3 +426,24 @@ def test_the_plateau_and_retrofit_statements_follow_the_numbers() -> None:
     assert "SE 40.0 → 90.0 %" in identity.evidence
     table = fashion.retrofit_table(pd.DataFrame(rows), "default")
     assert table.loc["SE + identity-init", "inserted, not trained"] == "90.00"
+
+
+def test_a_failed_plateau_check_explains_the_kept_schedule() -> None:
+    """When twice the schedule adds more than half a point, the chapter says what the gains still mean."""
+    from attnlib.reproduce import fashion
+
+    def finals(long_top1: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {"part": "compare", "network": "cifar_resnet14 (basic)", "attention": "baseline", "seed": 0,
+                 "top1": 86.0},
+                {"part": "schedule", "network": "cifar_resnet14 (basic)", "attention": "baseline", "seed": 0,
+                 "top1": long_top1},
+            ]
+        )  # fmt: skip
+
+    text = fashion.plateau_decision(finals(89.0), "default")
+    assert "equal training budget" in text and "CPU hours" in text
+    assert fashion.campaign_hours("default", 2) > 1.9 * fashion.campaign_hours("default")
+    assert fashion.plateau_decision(finals(86.2), "default") == ""  # the check holds: nothing to explain
+    assert fashion.plateau_decision(finals(86.2).iloc[:1], "default") == ""  # not run yet

@@ -643,6 +643,38 @@ def plateau_statement(finals: pd.DataFrame, profile: str) -> Statement:
     return Statement(claim, evidence, HOLDS if added < PLATEAU_POINTS else DOES_NOT_HOLD)
 
 
+def campaign_hours(profile: str, epochs_factor: int = 1) -> float:
+    """Estimated wall hours of the whole campaign at ``profile`` on the measured CPU (:func:`cpu_hours`),
+    with every run's epochs multiplied by ``epochs_factor`` (what a longer schedule would cost)."""
+    total = 0.0
+    for run in runs(profile):
+        longer = replace(run, config=replace(run.config, epochs=run.config.epochs * epochs_factor))
+        total += cpu_hours(longer, run.config.train_subset or 60_000)
+    return total
+
+
+def plateau_decision(finals: pd.DataFrame, profile: str) -> str:
+    """What a failed plateau check means for the comparison, and why the schedule was kept (empty when
+    the check holds or has not run)."""
+    statement = plateau_statement(finals, profile)
+    if statement.verdict != DOES_NOT_HOLD:
+        return ""
+    base = SETTINGS.get(profile).base
+    now, doubled = campaign_hours(profile), campaign_hours(profile, 2)
+    return (
+        f"**The schedule stops short of the plateau, and the campaign keeps it.** A schedule that passes "
+        f"this check is at least twice as long, and twice as long would cost about {doubled:.1f} CPU hours instead "
+        f"of {now:.1f}, past the six hours this study was given (fewer images for more epochs would plateau at the "
+        "same cost, but on a training set small enough to be memorised: a different question). What it still "
+        "measures, and what it does not: every module and its baseline train on the same images with the same "
+        f"seeds and the same {base.epochs}-epoch schedule, so each gain below is paired and fair at *equal "
+        'training budget* — it answers "which module helps most when training stops here". It does not '
+        "answer the paper's question of what each module reaches when trained to convergence: a module that "
+        "learns faster early is favoured here, and the gains may shrink (or change order) with longer training. "
+        "The `paper` profile (the paper's 164 epochs on all 60 000 images, for a GPU) answers that."
+    )
+
+
 def gains(finals: pd.DataFrame) -> pd.DataFrame:
     """Every module's gain over its network's baseline (the compare part), paired by seed."""
     data = finals[finals.part == "compare"]
