@@ -20,7 +20,9 @@
 # the PyTorch overhead drops drastically above 512²; ResNet-101's extra time is constant over
 # resolution; TensorRT's module overhead is more constant.
 #
-# Here: ResNet-50 with each module and a baseline ResNet-101, interleaved in one run per resolution.
+# Here: ResNet-50 with each module and a baseline ResNet-101, interleaved in one run per resolution
+# (the committed records). The small live run ("This machine, now") times ResNet-18 with a ResNet-34
+# reference instead at the default profile, to fit the book's build time; its settings are listed with it.
 
 # %% tags=["parameters"]
 # The latency chapters take the same knobs (None keeps the profile's value); papermill needs them here.

@@ -31,7 +31,7 @@ EXPERIMENT = "fig3_depth"
 
 SETTINGS: PerProfile[LatencySettings] = PerProfile(
     smoke=LatencySettings(("eager", "openvino"), trials=3, warmup=1, depths=(18,)),
-    default=LatencySettings(("eager", "openvino"), trials=6, warmup=1, depths=(18, 34, 50)),
+    default=LatencySettings(("eager", "openvino"), trials=6, warmup=1, depths=(18, 50)),
     paper=lambda: LatencySettings(
         paper_engines(), trials=1000, warmup=20, device=paper_device(), precisions=paper_precisions()
     ),

@@ -25,7 +25,7 @@ EXPERIMENT = "fig5_resolution"
 
 SETTINGS: PerProfile[LatencySettings] = PerProfile(
     smoke=LatencySettings(("eager",), trials=2, warmup=1, depths=(50,), resolutions=(32, 64)),
-    default=LatencySettings(("eager", "openvino"), trials=4, warmup=1, depths=(50,), resolutions=(64, 224)),
+    default=LatencySettings(("eager", "openvino"), trials=4, warmup=1, depths=(18,), resolutions=(64, 224)),
     paper=lambda: LatencySettings(
         paper_engines(),
         trials=1000,

@@ -32,7 +32,7 @@ SETTINGS: PerProfile[AccuracySettings] = PerProfile(
         ("synthetic-imagenet",),
         (("resnet18", None), ("resnet50", None)),
         (0,),
-        schedule(epochs=2, batch_size=32, lr=0.1, lr_milestones=(1,), synthetic_size=(256, 128)),
+        schedule(epochs=1, batch_size=32, lr=0.1, lr_milestones=(1,), synthetic_size=(128, 64)),
     ),
     smoke=AccuracySettings(
         ("synthetic-imagenet",),

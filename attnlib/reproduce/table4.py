@@ -84,7 +84,7 @@ def _settings(profile: str) -> DetectionSettings:
         batch_size=16 if small else 32,
         lr=0.1,
         lr_milestones=(),
-        synthetic_size=(32, 16) if small else (256, 64),
+        synthetic_size=(32, 16) if small else (128, 32),
         profile=profile,
     )
     detection = DetectionConfig(
@@ -95,8 +95,8 @@ def _settings(profile: str) -> DetectionSettings:
         lr=0.01,
         lr_milestones=(),
         warmup_iterations=4,
-        image_size=96 if small else 128,
-        synthetic_size=(8, 4) if small else (32, 16),
+        image_size=96,
+        synthetic_size=(8, 4) if small else (12, 8),  # default: 11 detectors in ~1.5 minutes
         detector_options=LIGHT_FASTER_RCNN,
         # An epoch of pretraining leaves BatchNorm's running statistics unsettled; frozen, they blow up.
         freeze_batchnorm=False,
