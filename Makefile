@@ -42,8 +42,10 @@ book: notebooks
 notebook: $(STAMP)
 	$(BIN)/attnlib notebook $(NB) --profile $(PROFILE) $(PARAMS)
 
+# Two workers: most tests are single-threaded or wait on a subprocess's start-up, so two share the two
+# cores of the machines this runs on; the smoke book's tests stay together in one (tests/conftest.py).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check attnlib tests notebooks

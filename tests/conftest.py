@@ -96,3 +96,57 @@ def smoke_site(smoke_book) -> Path:
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return smoke_book / "_build" / "html"
+
+
+# Under pytest-xdist (``make test``: two workers, ``--dist loadgroup``), these tests share one worker:
+# every test that reads the executed smoke book (it is executed and built once, not once per worker),
+# and the book's three plain-papermill commands (make the pages' folder, write the notebook to a fixed
+# path, execute it into that folder), in order. The groups are read from the test ids by the scheduler
+# below: pytest 9 ignores the ``@group`` suffix that pytest-xdist 3.8 adds to ids for ``xdist_group``
+# marks, so marks would not do.
+GROUPS_BY_FILE = {
+    "tests/test_book.py": "book",
+    "tests/test_browser.py": "book",
+    "tests/test_packaging.py::test_the_book_has_an_api_reference": "book",
+}
+GROUPS_BY_TEXT = {
+    "mkdir -p book/notebooks": "jupytext-then-papermill",
+    "fig2_complexity.ipynb": "jupytext-then-papermill",
+}
+
+
+def xdist_group(nodeid: str) -> str | None:
+    """The group of the test ``nodeid`` (see :data:`GROUPS_BY_FILE`), or None: any worker."""
+    for prefix, group in GROUPS_BY_FILE.items():
+        if nodeid.startswith(prefix):
+            return group
+    for text, group in GROUPS_BY_TEXT.items():
+        if nodeid.startswith("tests/test_documented_commands.py::") and text in nodeid:
+            return group
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist loadgroup`` with the groups of :func:`xdist_group`; every other test is its own unit."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class Grouped(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid) or super()._split_scope(nodeid)
+
+    return Grouped(config, log)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, each worker and every process it starts computes on one thread.
+
+    ``make test`` runs two workers on machines of two cores: with PyTorch's default (one thread per
+    core) each worker's OpenMP pool would spin on both cores, and the two would run each other ~2x
+    slower. Results compared bit for bit pin their threads themselves (:func:`one_thread`).
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ["OMP_NUM_THREADS"] = "1"
+        torch.set_num_threads(1)

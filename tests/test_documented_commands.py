@@ -96,6 +96,7 @@ EXPECTED = (
     Expectation(r"attnlib reproduce table4 .*--launcher slurm .*--dry-run$"),
     Expectation(r"attnlib reproduce table1 --profile paper --aggregate$", error=r"not done yet"),
     Expectation(r"attnlib reproduce table1 --profile smoke --only"),
+    Expectation(r"^mkdir -p book/notebooks$"),
     Expectation(r"jupytext --to ipynb"),
     Expectation(r"papermill /tmp/fig2_complexity.ipynb", (("-p profile paper", "-p profile smoke"),)),
 )
@@ -209,3 +210,21 @@ def test_documented_python_runs_as_written(document, block):
     namespace: dict[str, object] = {}
     exec(compile(block, document, "exec"), namespace)
     assert namespace, document
+
+
+def test_the_jupytext_and_papermill_pair_runs_in_one_worker(request):
+    """Under pytest-xdist the commands that make the pages' folder, write /tmp/fig2_complexity.ipynb and
+    execute it into that folder share one group (tests/conftest.py), so one worker runs them in order in
+    one scratch checkout; no other command is held."""
+    from tests.conftest import xdist_group
+
+    name = "tests/test_documented_commands.py::test_documented_command_runs_as_written"
+    ids = [f"{name}[{document[:60]}-{command[:60]}]" for document, command in documented("bash")]
+    collected = {item.nodeid for item in request.session.items if item.nodeid.startswith(name)}
+    assert collected <= set(ids)  # the ids are rebuilt as pytest writes them
+    grouped = [nodeid for nodeid in ids if xdist_group(nodeid)]
+    assert len(grouped) == 3, grouped
+    assert "mkdir -p book/notebooks" in grouped[0]
+    assert ".venv/bin/jupytext" in grouped[1] and ".venv/bin/papermill" in grouped[2]
+    assert xdist_group("tests/test_book.py::test_notebook_executes_at_smoke[fig1_modules]") == "book"
+    assert xdist_group("tests/test_bench.py::test_engine_agrees_with_eager[se-eager]") is None
