@@ -190,3 +190,22 @@ def test_a_variant_an_engine_fails_on_is_left_out_and_named_not_fatal():
     assert list(failures.values()) == ["RuntimeError: this layer cannot run"]
     with pytest.raises(RuntimeError, match="cannot run"):
         measure_group(variants, "eager", 32, 1, trials=1, warmup=0)
+
+
+@pytest.mark.parametrize("depth", [18, 50])
+def test_a_modules_cost_counted_per_slot_equals_counting_the_whole_network(depth: int) -> None:
+    """The zoo's structure counts each distinct attention slot once, on the module alone; the sum must be
+    what counting the whole network finds inside its attention modules (every zoo layer, basic and
+    bottleneck blocks)."""
+    model = f"resnet{depth}"
+    with torch.device("meta"):
+        base = count(zoo.build_model(model), (1, 3, 32, 32), "exact")
+    for module in zoo.zoo_modules():
+        with torch.device("meta"):
+            whole = count(module.network(model), (1, 3, 32, 32), "exact")
+        params, macs, elementwise = zoo._module_cost(module, model, 32)
+        assert (params, macs, elementwise) == (
+            whole.params - base.params,
+            whole.attention_macs,
+            whole.attention_elementwise,
+        ), module.name

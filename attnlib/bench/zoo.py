@@ -226,23 +226,10 @@ def count_passes(module: ZooModule, channels: int = 256, size: int = 32) -> int:
     return len(pass_operators(module.layer_class()(channels), channels, size))
 
 
-@functools.cache
 def feature_elements(model: str, resolution: int = 224) -> int:
     """Σ over the residual blocks of ``model`` of the numel of the block output (batch 1): the elements
     one pass of a module in every block reads."""
-    with torch.device("meta"):  # shapes only: no memory, no compute
-        network = build_model(model)
-    sizes = []
-    hooks = [
-        m.register_forward_hook(lambda _m, inputs, _o: sizes.append(inputs[0].numel()))
-        for name, m in network.named_modules()
-        if name.endswith(".attention")
-    ]
-    with torch.no_grad():
-        network.eval()(torch.zeros(1, 3, resolution, resolution, device="meta"))
-    for hook in hooks:
-        hook.remove()
-    return int(sum(sizes))
+    return sum(c * h * w * blocks for (c, h, w), blocks in slot_shapes(model, resolution))
 
 
 def zoo_structure(depths: Sequence[int] = (18, 50), resolution: int = 224) -> pd.DataFrame:
@@ -252,6 +239,47 @@ def zoo_structure(depths: Sequence[int] = (18, 50), resolution: int = 224) -> pd
     Counted on the meta device (no memory, no compute), once per process and set of depths.
     """
     return _zoo_structure(tuple(depths), resolution).copy()
+
+
+@functools.cache
+def slot_shapes(model: str, resolution: int = 224) -> tuple[tuple[tuple[int, int, int], int], ...]:
+    """The (channels, height, width) of ``model``'s attention slots at batch 1, each with how many blocks
+    have it: a module's cost in the network is the sum of its cost at each slot (shapes only: meta)."""
+    with torch.device("meta"):
+        network = build_model(model)
+    shapes: dict[tuple[int, int, int], int] = {}
+
+    def seen(_module: nn.Module, inputs: tuple, _output: object) -> None:
+        shape = tuple(inputs[0].shape[1:])
+        shapes[shape] = shapes.get(shape, 0) + 1
+
+    hooks = [m.register_forward_hook(seen) for name, m in network.named_modules() if name.endswith(".attention")]
+    with torch.no_grad():
+        network.eval()(torch.zeros(1, 3, resolution, resolution, device="meta"))
+    for hook in hooks:
+        hook.remove()
+    return tuple(shapes.items())
+
+
+def _module_cost(module: ZooModule, model: str, resolution: int) -> tuple[int, int, int]:
+    """Parameters, MACs and elementwise operations of ``module`` in every residual block of ``model``.
+
+    Each distinct slot is counted once, on the module alone, and multiplied by its blocks: the same
+    numbers as counting the whole network and taking the attention modules' share
+    (``tests/test_zoo.py`` checks it), for a fraction of the time.
+    """
+    from attnlib.complexity import count
+    from attnlib.models import attention_factory
+
+    make = attention_factory(module.layer_class())
+    params = macs = elementwise = 0
+    for (channels, height, width), blocks in slot_shapes(model, resolution):
+        with torch.device("meta"):
+            alone = count(make(channels), (1, channels, height, width), "exact")
+        params += blocks * alone.params
+        macs += blocks * alone.macs
+        elementwise += blocks * alone.elementwise
+    return params, macs, elementwise
 
 
 @functools.cache
@@ -266,19 +294,18 @@ def _zoo_structure(depths: tuple[int, ...], resolution: int) -> pd.DataFrame:
         with torch.device("meta"):
             base = count(build_model(model), (1, 3, resolution, resolution), "exact")
         for module in modules:
-            with torch.device("meta"):
-                result = count(module.network(model), (1, 3, resolution, resolution), "exact")
+            params, macs, elementwise = _module_cost(module, model, resolution)
             rows.append(
                 {
                     "module": module.name,
                     "display": module.display,
                     "source": module.source,
                     "depth": depth,
-                    "params": result.params - base.params,
-                    "params_pct": 100 * (result.params / base.params - 1),
-                    "macs": result.attention_macs,
-                    "macs_pct": 100 * result.attention_macs / base.macs,
-                    "elementwise": result.attention_elementwise,
+                    "params": params,
+                    "params_pct": 100 * params / base.params,
+                    "macs": macs,
+                    "macs_pct": 100 * macs / base.macs,
+                    "elementwise": elementwise,
                     "passes": passes[module.name],
                     "pass_elements": passes[module.name] * feature_elements(model, resolution),
                 }
