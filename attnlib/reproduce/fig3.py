@@ -30,7 +30,8 @@ from attnlib.reproduce.latency import (
 EXPERIMENT = "fig3_depth"
 
 SETTINGS: PerProfile[LatencySettings] = PerProfile(
-    smoke=LatencySettings(("eager", "openvino"), trials=3, warmup=1, depths=(18,)),
+    # smoke: the page's pipeline in seconds (the engines themselves are tested in tests/test_bench.py)
+    smoke=LatencySettings(("eager",), trials=3, warmup=1, depths=(18,), resolutions=(64,)),
     default=LatencySettings(("eager", "openvino"), trials=6, warmup=1, depths=(18, 50)),
     paper=lambda: LatencySettings(
         paper_engines(), trials=1000, warmup=20, device=paper_device(), precisions=paper_precisions()
