@@ -171,14 +171,7 @@ def measure(request: Request, progress: bool = True, log: Any = print) -> Measur
     """
     import torch
 
-    from attnlib.bench.engines import (
-        EngineOptions,
-        engine_label,
-        engine_status,
-        prepare,
-        reference_output,
-        verify_against_eager,
-    )
+    from attnlib.bench.engines import EngineOptions, engine_label, engine_status, prepare_verified
     from attnlib.bench.timing import summarize, time_interleaved
     from attnlib.results import cpu_model
 
@@ -202,9 +195,7 @@ def measure(request: Request, progress: bool = True, log: Any = print) -> Measur
         calls, sizes = {}, {}
         for variant in networks:
             began = time.monotonic()
-            expected = reference_output(built[variant.name], example, request.device)
-            prepared = prepare(engine, built[variant.name], example, options)
-            verify_against_eager(prepared, expected, request.precision)
+            prepared, _ = prepare_verified(engine, built[variant.name], example, options)
             calls[variant.name] = lambda prepared=prepared: prepared.run(prepared.example)
             sizes[variant.name] = time.monotonic() - began
             if variant is networks[0] and engine != "eager":

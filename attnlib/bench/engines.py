@@ -468,6 +468,20 @@ def verify_against_eager(prepared: PreparedModel, expected: torch.Tensor, precis
     return float((actual - expected).abs().max())
 
 
+def prepare_verified(
+    engine: str, model: nn.Module, example: torch.Tensor, options: EngineOptions | None = None
+) -> tuple[PreparedModel, float]:
+    """:func:`prepare` ``model`` for ``engine`` and check it against eager fp32 before anything is timed.
+
+    Returns the prepared model and the max abs difference of its output (see
+    :func:`verify_against_eager`, which raises on a mismatch). Every timing path prepares this way.
+    """
+    options = options or EngineOptions()
+    expected = reference_output(model, example, options.device)
+    prepared = prepare(engine, model, example, options)
+    return prepared, verify_against_eager(prepared, expected, options.precision)
+
+
 def default_threads() -> int:
     """Threads used when none are given: all cores PyTorch sees (recorded with every result)."""
     return int(os.environ.get("ATTNLIB_THREADS", torch.get_num_threads()))

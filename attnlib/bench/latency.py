@@ -28,10 +28,8 @@ from attnlib.bench.engines import (
     cuda_math,
     engine_label,
     engine_status,
-    prepare,
-    reference_output,
+    prepare_verified,
     thread_limit,
-    verify_against_eager,
 )
 from attnlib.bench.timing import summarize, time_interleaved
 from attnlib.checks import require_non_negative, require_positive
@@ -160,9 +158,7 @@ def measure_group(
                 continue
             try:
                 model = (models or Variant.build)(variant).eval()
-                expected = reference_output(model, example, options.device)
-                prepared = prepare(engine, model, example, options)
-                max_errors[variant.name] = verify_against_eager(prepared, expected, options.precision)
+                prepared, max_errors[variant.name] = prepare_verified(engine, model, example, options)
             except EngineUnavailable:
                 raise
             except Exception as error:
