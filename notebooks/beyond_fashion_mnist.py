@@ -64,7 +64,7 @@ base = settings.base
 
 # %%
 display(Markdown(fashion.data_text()))
-collapsed_table(fashion.checksum_table(), "The four files and their SHA-256 as shipped", 4)
+collapsed_table(fashion.checksum_display(), "The four files and their SHA-256 as shipped", 4)
 
 # %% [markdown]
 # ## How the CPU campaign was sized

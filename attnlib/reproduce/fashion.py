@@ -1209,3 +1209,10 @@ def checksum_table() -> pd.DataFrame:
     from attnlib.train import fashion as fashion_data
 
     return fashion_data.checksum_table()
+
+
+def checksum_display() -> Any:
+    """:func:`checksum_table` for the page: no index, the 64-digit checksums in small monospace that may
+    break anywhere, so the table stays within the text width instead of widening the whole page."""
+    wrap = "word-break: break-all; font-family: monospace; font-size: 0.8em"
+    return checksum_table().style.hide(axis="index").set_table_styles([{"selector": "td", "props": wrap}])
