@@ -20,7 +20,7 @@ BDD_SPLITS = ("all", "day_night")
 
 CONVENTIONS = ("paper", "exact")
 ENGINES = ("eager", "compile", "onnxruntime", "openvino", "tensorrt")
-PRECISIONS = ("fp32", "fp16", "bf16")
+PRECISIONS = ("fp32", "fp16", "bf16", "int8")
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
 PRESETS = ("gpu", "gpu-compile", "cpu")
 

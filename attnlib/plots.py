@@ -344,7 +344,7 @@ def place_labels(axis: plt.Axes, points: list[tuple[float, float, str]], fontsiz
     from matplotlib.transforms import Bbox
 
     figure = axis.figure
-    figure.canvas.draw()  # final limits and transforms
+    axis.get_xlim(), axis.get_ylim()  # final (autoscaled) limits, hence final data transforms
     renderer = figure.canvas.get_renderer()
     frame = axis.get_window_extent(renderer)
     per_point = figure.dpi / 72
@@ -358,15 +358,20 @@ def place_labels(axis: plt.Axes, points: list[tuple[float, float, str]], fontsiz
         label = axis.annotate(
             text, (x, y), textcoords="offset points", xytext=(0, 0), ha="center", va="center", fontsize=fontsize
         )
-        size = _text_box(label, renderer)
+        size = _text_box(label, renderer)  # laid out once: a centred label's box moves with its offset
         half_w, half_h = size.width / 2 / per_point, size.height / 2 / per_point
+        (cx, cy), (w, h) = centres[index], (size.width, size.height)
+
+        def box_at(offset: tuple[float, float], cx: float = cx, cy: float = cy, w: float = w, h: float = h) -> Bbox:
+            ox, oy = cx + offset[0] * per_point, cy + offset[1] * per_point
+            return Bbox.from_extents(ox - w / 2, oy - h / 2, ox + w / 2, oy + h / 2)
+
         best, best_cost = (half_w + LABEL_GAPS[0], half_h + LABEL_GAPS[0]), math.inf
         for gap in LABEL_GAPS:
             for step in range(LABEL_DIRECTIONS):
                 angle = math.pi / 4 + 2 * math.pi * step / LABEL_DIRECTIONS
                 offset = (math.cos(angle) * (gap + half_w), math.sin(angle) * (gap + half_h))
-                label.xyann = offset
-                box = _text_box(label, renderer)
+                box = box_at(offset)
                 outside = box.width * box.height - _overlap(box, frame)
                 cost = sum(_overlap(box, other) for other in placed + markers) + 4 * outside
                 if cost < best_cost:
@@ -388,7 +393,7 @@ def place_labels(axis: plt.Axes, points: list[tuple[float, float, str]], fontsiz
                 fontsize=fontsize,
                 arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3},
             )
-        placed.append(_text_box(label, renderer))
+        placed.append(box_at(best))
 
 
 def label_overlaps(figure: Figure) -> list[tuple[str, str]]:

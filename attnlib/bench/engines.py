@@ -17,6 +17,7 @@ import functools
 import importlib
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +28,11 @@ from torch import nn
 
 from attnlib import names
 
-PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16, "int8": torch.float32}
+"""Precision → the dtype a model and its input are placed in. ``int8`` networks start in fp32 and are
+quantized by their engine (:mod:`attnlib.bench.int8`)."""
+
+INT8_ENGINES = ("compile", "openvino")  # the engines that quantize to int8 (CPU)
 
 COMPILE_MODES = names.COMPILE_MODES
 """``torch.compile`` modes the ``compile`` engine takes. ``reduce-overhead`` captures CUDA graphs itself
@@ -46,7 +51,9 @@ class EngineOptions:
 
     Attributes:
         device: ``"cpu"`` or ``"cuda"``.
-        precision: ``"fp32"``, ``"fp16"`` (CUDA) or ``"bf16"`` (CPUs with native bf16, or CUDA).
+        precision: ``"fp32"``, ``"fp16"`` (CUDA), ``"bf16"`` (CPUs with native bf16, or CUDA) or
+            ``"int8"`` (CPU, post-training static quantization on the ``compile`` and ``openvino``
+            engines: :mod:`attnlib.bench.int8`).
         channels_last: use the NHWC memory format (eager and compile).
         cuda_graphs: replay the model (eager, or compiled) through a CUDA graph attnlib captures.
         threads: CPU threads for every engine (None: leave PyTorch's setting).
@@ -214,6 +221,10 @@ def _compile(model: nn.Module, example: torch.Tensor, options: EngineOptions) ->
         raise EngineUnavailable(f"compile mode {options.compile_mode!r} is measured on CUDA only")
     mode = None if options.compile_mode == "default" else options.compile_mode
     freezing = options.device == "cpu"
+    if options.precision == "int8":
+        from attnlib.bench import int8
+
+        model = int8.quantize_pt2e(model, example, int8.calibration_batches(example))
     # dynamic=False: one static shape per prepared network (the sweep prepares each batch size anew);
     # inductor's symbolic-batch path once miscompiled a timm layer (a size/stride assertion at run time)
     compiled = torch.compile(_own_frame(model), mode=mode, dynamic=False)
@@ -222,13 +233,14 @@ def _compile(model: nn.Module, example: torch.Tensor, options: EngineOptions) ->
         with inductor_config.patch(freezing=freezing), torch.inference_mode():
             return compiled(x)
 
-    run(example)  # compile now, not inside the timed loop
+    with warnings.catch_warnings():
+        if options.precision == "int8":  # inductor's int8 lowering warns about its own tensor copies
+            warnings.simplefilter("ignore", UserWarning)
+        run(example)  # compile now, not inside the timed loop
     return capture_cuda_graph(run, example) if options.cuda_graphs else run
 
 
 def _export_onnx(model: nn.Module, example: torch.Tensor, folder: Path) -> Path:
-    import warnings
-
     path = folder / "model.onnx"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -261,10 +273,9 @@ def _onnxruntime(model: nn.Module, example: torch.Tensor, options: EngineOptions
 
 
 def _openvino(model: nn.Module, example: torch.Tensor, options: EngineOptions) -> Runner:
-    import warnings
-
     import openvino
 
+    # f32 for what runs in floating point (in int8, the layers NNCF leaves unquantized)
     config = {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"}
     if options.threads:
         config["INFERENCE_NUM_THREADS"] = options.threads
@@ -278,6 +289,10 @@ def _openvino(model: nn.Module, example: torch.Tensor, options: EngineOptions) -
         converted = openvino.convert_model(traced, example_input=example[:1])
     if example.shape[0] != 1:
         converted.reshape(list(example.shape))
+    if options.precision == "int8":
+        from attnlib.bench import int8
+
+        converted = int8.quantize_openvino(converted, int8.calibration_batches(example))
     compiled = openvino.Core().compile_model(converted, "CPU", config)
     precision = str(compiled.get_property("INFERENCE_PRECISION_HINT"))
     if "32" not in precision:
@@ -334,17 +349,33 @@ def _onnxruntime_providers(module: Any, options: EngineOptions) -> str | None:
     return None
 
 
+def _int8_needs(package: str) -> Callable[[Any, EngineOptions], str | None]:
+    """An availability check: int8 on this engine needs ``package`` (the quantizer) as well."""
+
+    def check(module: Any, options: EngineOptions) -> str | None:
+        if options.precision != "int8":
+            return None
+        try:
+            importlib.import_module(package)
+        except ImportError:
+            return f"int8 on this engine needs {package} (pip install 'attnlib[bench]' or pip install {package})"
+        return None
+
+    return check
+
+
 _ENGINE_LIST = (
-    Engine("eager", _eager, ("cpu", "cuda"), tuple(PRECISIONS)),
-    Engine("compile", _compile, ("cpu", "cuda"), tuple(PRECISIONS)),
+    Engine("eager", _eager, ("cpu", "cuda"), ("fp32", "fp16", "bf16")),
+    Engine("compile", _compile, ("cpu", "cuda"), tuple(PRECISIONS), check=_int8_needs("torchao")),
     Engine("onnxruntime", _onnxruntime, ("cpu", "cuda"), ("fp32",), "onnxruntime", check=_onnxruntime_providers),
     Engine(
         "openvino",
         _openvino,
         ("cpu",),
-        ("fp32",),
+        ("fp32", "int8"),
         "openvino",
         device_reason="the OpenVINO engine is measured on CPU only",
+        check=_int8_needs("nncf"),
     ),
     Engine(
         "tensorrt",
@@ -386,10 +417,15 @@ def engine_status(engine: str, options: EngineOptions | None = None) -> tuple[bo
         return False, "CUDA graphs need a CUDA device"
     if options.cuda_graphs and engine not in GRAPH_ENGINES:
         return False, f"attnlib captures CUDA graphs for {' and '.join(GRAPH_ENGINES)} only"
+    if options.precision == "int8" and options.device != "cpu":
+        return False, "int8 is measured on CPU only (TensorRT's int8 needs a calibrator attnlib does not ship)"
+    if options.precision == "int8" and engine not in INT8_ENGINES:
+        return False, "int8 is measured on the compile (PT2E, x86 inductor) and openvino (NNCF) engines only"
     if options.precision == "bf16" and options.device == "cpu" and not _cpu_has_bf16():
         return False, "this CPU has no native bf16 (avx512_bf16/amx_bf16)"
     if spec.package is None:
-        return True, torch.__version__
+        reason = spec.check(torch, options) if spec.check is not None else None
+        return (False, reason) if reason else (True, torch.__version__)
     try:
         imported = importlib.import_module(spec.package)
     except ImportError as error:
@@ -458,10 +494,16 @@ def reference_output(model: nn.Module, example: torch.Tensor, device: str = "cpu
 def verify_against_eager(prepared: PreparedModel, expected: torch.Tensor, precision: str = "fp32") -> float:
     """Check an engine's output against :func:`reference_output`; return the max abs difference.
 
-    Tolerance: rtol 1e-4 in fp32 (atol 1e-4 of the output's scale), 5e-2 in fp16/bf16. Raises
+    Tolerance: rtol 1e-4 in fp32 (atol 1e-4 of the output's scale), 5e-2 in fp16/bf16; in int8 the
+    logits' cosine similarity with fp32's must reach :data:`attnlib.bench.int8.MIN_AGREEMENT`. Raises
     ``AssertionError`` naming the mismatch, so a wrong engine is never timed.
     """
     actual = prepared.run(prepared.example).float().cpu()
+    if precision == "int8":
+        from attnlib.bench import int8
+
+        int8.check_agreement(actual, expected, f"{prepared.engine} int8")
+        return float((actual - expected).abs().max())
     rtol = 1e-4 if precision == "fp32" else 5e-2
     scale = float(expected.abs().max()) or 1.0
     torch.testing.assert_close(actual, expected, rtol=rtol, atol=rtol * scale)

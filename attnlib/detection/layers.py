@@ -147,16 +147,16 @@ class _IBNBasicBlock(BasicBlock):
         identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.attention(self.bn2(self.conv2(out)))
-        return self.relu(self.instance_norm(out + identity))
+        return self.relu_out(self.instance_norm(out + identity))
 
 
 class _IBNBottleneck(Bottleneck):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.relu2(self.bn2(self.conv2(out)))
         out = self.attention(self.bn3(self.conv3(out)))
-        return self.relu(self.instance_norm(out + identity))
+        return self.relu_out(self.instance_norm(out + identity))
 
 
 def apply_ibn_b(model: ResNet) -> ResNet:

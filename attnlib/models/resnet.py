@@ -65,6 +65,7 @@ class BasicBlock(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.conv2 = conv3x3(planes, planes)
         self.bn2 = nn.BatchNorm2d(planes)
+        self.relu_out = nn.ReLU(inplace=True)  # one activation module per use: PT2E quantizers need it
         self.attention = (make_attention or attention_factory(None))(planes * self.expansion)
         self.downsample = downsample
         self.stride = stride
@@ -73,7 +74,7 @@ class BasicBlock(nn.Module):
         identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.attention(self.bn2(self.conv2(out)))
-        return self.relu(out + identity)
+        return self.relu_out(out + identity)
 
 
 class Bottleneck(nn.Module):
@@ -97,6 +98,9 @@ class Bottleneck(nn.Module):
         self.conv3 = conv1x1(planes, planes * self.expansion)
         self.bn3 = nn.BatchNorm2d(planes * self.expansion)
         self.relu = nn.ReLU(inplace=True)
+        # one activation module per use (torchvision shares one): PT2E's int8 quantizers need it
+        self.relu2 = nn.ReLU(inplace=True)
+        self.relu_out = nn.ReLU(inplace=True)
         self.attention = (make_attention or attention_factory(None))(planes * self.expansion)
         self.downsample = downsample
         self.stride = stride
@@ -104,9 +108,9 @@ class Bottleneck(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.relu2(self.bn2(self.conv2(out)))
         out = self.attention(self.bn3(self.conv3(out)))
-        return self.relu(out + identity)
+        return self.relu_out(out + identity)
 
 
 Block = type[BasicBlock] | type[Bottleneck]

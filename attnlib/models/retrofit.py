@@ -3,7 +3,8 @@
 :func:`retrofit` puts one module per residual block at the paper's place (after the block's last
 BatchNorm, before the residual addition) into an attnlib ResNet or a torchvision ResNet, without
 touching any existing weight and keeping every existing state-dict key. torchvision blocks are
-given a subclass whose ``forward`` adds the attention call; their parameters stay where they are.
+given a subclass whose ``forward`` adds the attention call and one stateless ReLU module per use
+(torchvision shares one, which PT2E's int8 quantizers refuse); their parameters stay where they are.
 
 A freshly initialised AB module is an identity, so the retrofitted network computes exactly what
 the pretrained one did. The sigmoid-gated modules are not — they scale every feature by about
@@ -88,6 +89,11 @@ def retrofit(
         block.attention = module.to(device=reference.device, dtype=reference.dtype).train(block.training)
         if type(block) in _TORCHVISION_BLOCKS:
             block.__class__ = _TORCHVISION_BLOCKS[type(block)]
+            # attnlib's forward uses one ReLU module per use (torchvision shares one); ReLU has no
+            # state, so the state dict is unchanged, and PT2E's int8 quantizers can now partition it
+            block.relu_out = nn.ReLU(inplace=True)
+            if isinstance(block, RetrofitBottleneck):
+                block.relu2 = nn.ReLU(inplace=True)
     return model
 
 

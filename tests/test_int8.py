@@ -1,0 +1,88 @@
+"""8-bit on CPU (issue 22): every module and network quantizes with PT2E, both int8 engines agree with
+fp32 by the stated measure before anything is timed, and a wrong int8 network is caught."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torchvision
+
+from attnlib import attention, build_model, retrofit
+from attnlib.bench import EngineOptions, EngineUnavailable, engine_status, int8, prepare
+from attnlib.bench.engines import prepare_verified, reference_output, verify_against_eager
+from tests.reference import randomise
+
+pytest.importorskip("torchao")
+MODULES = ("baseline", *attention.available())
+
+
+def _network(name: str, block: str | None, module: str) -> torch.nn.Module:
+    torch.manual_seed(0)
+    network = build_model(name, attention=None if module == "baseline" else module, block=block).eval()
+    for layer in network.attention_modules():
+        randomise(layer, seed=1)  # non-trivial gates: an identity-like module would hide a wrong graph
+    return network
+
+
+@pytest.mark.parametrize("module", MODULES)
+@pytest.mark.parametrize(("name", "block"), [("cifar_resnet8", "basic"), ("cifar_resnet11", "bottleneck")])
+def test_every_network_quantizes_with_pt2e_close_to_fp32(name: str, block: str, module: str, one_thread: None):
+    network = _network(name, block, module)
+    x = torch.randn(4, 3, 32, 32)
+    quantized = int8.quantize_pt2e(network, x, int8.calibration_batches(x, images=8))
+    expected = network(x)
+    assert int8.agreement(quantized(x), expected) >= int8.MIN_AGREEMENT
+    # the graph really is quantized: int8 quantize/dequantize pairs around the convolutions
+    targets = {str(node.target) for node in quantized.graph.nodes if node.op == "call_function"}
+    assert any("quantize_per_tensor" in target for target in targets), sorted(targets)[:10]
+
+
+def test_a_retrofitted_torchvision_resnet_quantizes(one_thread: None):
+    """torchvision's blocks share one ReLU module, which PT2E refuses ("more than one output node");
+    retrofit gives each use its own stateless ReLU, keeping every state-dict key."""
+    torch.manual_seed(0)
+    reference = torchvision.models.resnet18()
+    keys = set(reference.state_dict())
+    network = retrofit(reference, "eca").eval()
+    assert {k for k in network.state_dict() if ".attention." not in k} == keys
+    x = torch.randn(2, 3, 32, 32)
+    quantized = int8.quantize_pt2e(network, x, int8.calibration_batches(x, images=4))
+    assert int8.agreement(quantized(x), network(x)) >= int8.MIN_AGREEMENT
+
+
+@pytest.mark.parametrize(("engine", "module"), [("compile", "se"), ("openvino", "multise")])
+def test_int8_engines_are_checked_against_fp32_and_faithful(engine: str, module: str, one_thread: None):
+    options = EngineOptions(precision="int8", threads=1)
+    ok, reason = engine_status(engine, options)
+    if not ok:
+        pytest.skip(reason)
+    network = _network("cifar_resnet8", "basic", module)
+    x = torch.randn(2, 3, 32, 32)
+    prepared, difference = prepare_verified(engine, network, x, options)
+    assert 0 < difference < 1  # int8 differs from fp32, a little
+    expected = reference_output(_network("cifar_resnet8", "basic", module), x)
+    flipped = type(prepared)(prepared.engine, lambda v: -prepared.run(v), prepared.example)
+    with pytest.raises(AssertionError, match="cosine"):
+        verify_against_eager(flipped, expected, "int8")
+
+
+def test_int8_is_refused_with_a_reason_where_it_is_not_measured():
+    ok, reason = engine_status("eager", EngineOptions(precision="int8"))
+    assert not ok and "compile" in reason and "openvino" in reason
+    ok, reason = engine_status("onnxruntime", EngineOptions(precision="int8"))
+    assert not ok and "int8" in reason
+    ok, reason = engine_status("compile", EngineOptions(device="cuda", precision="int8"))
+    assert not ok
+    with pytest.raises(EngineUnavailable, match="int8"):
+        network = _network("cifar_resnet8", "basic", "se")
+        prepare("eager", network, torch.randn(1, 3, 32, 32), EngineOptions(precision="int8"))
+
+
+def test_calibration_batches_are_seeded_and_shaped_like_the_example():
+    example = torch.zeros(4, 3, 8, 8)
+    batches = int8.calibration_batches(example, images=10)
+    assert len(batches) == 3 and all(b.shape == example.shape for b in batches)
+    torch.testing.assert_close(batches[0], int8.calibration_batches(example, images=10)[0])
+    assert int8.agreement(torch.ones(3), torch.ones(3)) == pytest.approx(1.0)
+    with pytest.raises(AssertionError, match=r"0\.99"):
+        int8.check_agreement(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0]))
