@@ -87,6 +87,7 @@ def _notebooks(args: argparse.Namespace) -> int:
 
 _SUMMARY_COLUMNS = [
     "engine",
+    "precision",
     "model",
     "variant",
     "resolution",
@@ -152,6 +153,15 @@ def _bench(args: argparse.Namespace) -> int:
         engines = tuple(args.engine or fashion.COST_ENGINES)
         experiments = [fashion.latency_experiment("default", engines, args.trials or 200, args.threads)]
         protocol = "fashion chapter: the Fashion-MNIST campaign's networks, 28², batch 1 and 16"
+    elif args.what == "int8":
+        from attnlib.bench.engines import INT8_ENGINES
+        from attnlib.reproduce import int8
+
+        engines = tuple(args.engine or INT8_ENGINES)
+        experiments = int8.experiments(args.trials or int8.TRIALS, int8.WARMUP, args.threads, engines)
+        protocol = "int8 section of the Fig. 3 chapter: ResNet-18/50, batch 1 and 16, 224², fp32 then int8"
+    elif args.what == "int8-accuracy":
+        return _bench_int8_accuracy(args, root)
     elif args.what == "modules":
         variants = module_variants(model, attentions, timm=not args.no_timm)
         groups = [(variants, args.resolution, args.batch_size)]
@@ -189,6 +199,30 @@ def _bench(args: argparse.Namespace) -> int:
     for line in failed:
         print(f"attnlib: FAILED {line}", file=sys.stderr)
     return 0 if not summary.empty and not failed else 1
+
+
+def _bench_int8_accuracy(args: argparse.Namespace, root: Path | None) -> int:
+    """``bench int8-accuracy``: the Fashion-MNIST networks' test top-1 in fp32 and int8, as a record."""
+    from attnlib.reproduce import int8
+    from attnlib.results import provenance, write_record
+
+    if args.dry_run:
+        print("attnlib: int8-accuracy would evaluate " + ", ".join(int8.accuracy_networks()) or "no network")
+        return 0
+    frame = int8.measure_accuracy("default", threads=args.threads)
+    print(int8.accuracy_table(frame).to_string(index=False))
+    print(int8.accuracy_sentence(frame))
+    if not args.no_save:
+        record = provenance(
+            args.profile,
+            experiment=int8.ACCURACY_KIND,
+            dataset="fashion-mnist (10000 test images)",
+            calibration_images=int8.ACCURACY_CALIBRATION_IMAGES,
+            threads=args.threads,
+        )
+        path = write_record(int8.ACCURACY_KIND, f"{int8.ACCURACY_KIND}-cpu", frame, record, root, args.commit)
+        print(f"attnlib: record written to {path}", file=sys.stderr)
+    return 0
 
 
 def _bench_fashion_training(args: argparse.Namespace, options: Any, root: Path | None) -> list[str]:
@@ -575,11 +609,13 @@ def _add_bench(commands: Any) -> None:
     parser.add_argument(
         "what",
         nargs="?",
-        choices=("modules", "zoo", "train", "fashion"),
+        choices=("modules", "zoo", "train", "fashion", "int8", "int8-accuracy"),
         help="'modules': attnlib vs plain reference vs timm modules inside one network; 'zoo': the paper's "
         "modules and timm's channel-attention layers in ResNet-18/50 at the --profile's settings (Beyond the paper); "
         "'train': a training step (forward, backward, SGD) of --model with each module, and the TMAC/s it achieves; "
-        "'fashion': inference (batch 1 and 16) and training steps of the Fashion-MNIST campaign's networks",
+        "'fashion': inference (batch 1 and 16) and training steps of the Fashion-MNIST campaign's networks; "
+        "'int8': ResNet-18/50 with each module in fp32 and int8 on the compile and openvino engines (CPU); "
+        "'int8-accuracy': the Fashion-MNIST study's networks' test top-1 in fp32 and int8",
     )
     parser.add_argument("--model", help="network to time (default resnet50)")
     parser.add_argument("--attention", nargs="+", choices=COMPARED, help="modules to compare (default: all five)")

@@ -20,8 +20,11 @@ wrongly lowered graph lands far below 0.99.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -34,9 +37,29 @@ MIN_AGREEMENT = 0.99
 """Least cosine similarity between an int8 network's logits and eager fp32's before it may be timed."""
 
 
+_CALIBRATION: contextvars.ContextVar[list[torch.Tensor] | None] = contextvars.ContextVar("calibration", default=None)
+
+
+@contextlib.contextmanager
+def calibrated_on(batches: list[torch.Tensor]) -> Iterator[None]:
+    """Within this block, int8 engines calibrate on ``batches`` (real images, each shaped like the
+    example the network is prepared with) instead of seeded random images."""
+    token = _CALIBRATION.set(list(batches))
+    try:
+        yield
+    finally:
+        _CALIBRATION.reset(token)
+
+
 def calibration_batches(example: torch.Tensor, images: int = CALIBRATION_IMAGES, seed: int = 0) -> list[torch.Tensor]:
-    """``images`` seeded N(0, 1) images shaped like ``example``, in batches of its size (the last
-    batch filled up to the full size, so static-shape graphs accept every batch)."""
+    """The batches an int8 engine calibrates on: those of :func:`calibrated_on` when inside it, else
+    ``images`` seeded N(0, 1) images shaped like ``example``, in batches of its size (the last batch
+    filled up to the full size, so static-shape graphs accept every batch)."""
+    given = _CALIBRATION.get()
+    if given is not None:
+        if any(batch.shape != example.shape for batch in given):
+            raise ValueError(f"calibration batches must be shaped like the example {tuple(example.shape)}")
+        return given
     generator = torch.Generator().manual_seed(seed)
     batch = example.shape[0]
     count = max(1, math.ceil(images / batch))

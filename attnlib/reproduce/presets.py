@@ -153,7 +153,7 @@ def dry_run(experiments: Sequence[Experiment], cuda: bool) -> list[Experiment]:
 
     The same names, engines and order, but each experiment's group of the shallowest network only,
     its baseline and first module, at 32² and batch 1, 2 trials. Without ``cuda`` the CUDA-only
-    options (device, fp16, CUDA graphs, compile modes) fall back to CPU fp32 — the steps still build,
+    options (device, fp16, CUDA graphs, compile modes) fall back to CPU fp32 (int8 stays int8) — the steps still build,
     check, time and record — and a step that thereby runs the same code as an earlier one (same
     record, engines and options) is run once.
     """
@@ -162,7 +162,8 @@ def dry_run(experiments: Sequence[Experiment], cuda: bool) -> list[Experiment]:
         variants, _, _ = min(experiment.groups, key=lambda group: depth_from_model(group[0][0].model))
         options = experiment.options
         if not cuda:
-            options = EngineOptions(channels_last=options.channels_last, threads=options.threads)
+            precision = "int8" if options.precision == "int8" else "fp32"  # int8 is a CPU precision
+            options = EngineOptions(channels_last=options.channels_last, threads=options.threads, precision=precision)
         tiny = replace(experiment, groups=[(list(variants[:2]), 32, 1)], options=options, trials=2, warmup=1)
         key = (tiny.name, tiny.engines, tiny.options)  # the network does not change the code a step runs
         if key not in seen:

@@ -1,0 +1,187 @@
+"""8-bit on CPU — Fig. 3c's counterpart (Beyond the paper; issue 22, item 2).
+
+The paper timed 16-bit TensorRT on a GPU and found the modules' *relative* overhead higher at the
+lower precision (Sect. 4.3.1, Fig. 3c): the convolutions get faster, the memory-bound gates much less.
+On a CPU the deployment precision is int8. This module declares the measurement — the baseline and
+the five modules at ResNet-18 and -50 (Table 2's depths), batch 1 and 16, 224², on the two CPU engines
+that run int8 for real (``compile``: PT2E + inductor; ``openvino``: NNCF), in fp32 and in int8, each
+precision's variants timed interleaved — and re-tests the paper's claim on its record.
+
+It also asks whether a module survives quantization: the Fashion-MNIST study's committed networks
+(seed 0 of every variant) are evaluated on the 10 000 test images in fp32 and in int8, calibrated on
+:data:`ACCURACY_CALIBRATION_IMAGES` training images.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from attnlib.attention import BASELINE, available, display_name
+from attnlib.bench.engines import INT8_ENGINES, EngineOptions
+from attnlib.bench.experiment import Experiment
+from attnlib.bench.latency import Variant
+
+EXPERIMENT = "int8"
+ACCURACY_KIND = "int8_accuracy"
+DEPTHS = (18, 50)
+BATCHES = (1, 16)
+RESOLUTION = 224
+PRECISIONS = ("fp32", "int8")
+ACCURACY_CALIBRATION_IMAGES = 500
+EVALUATION_BATCH = 500
+TRIALS = 20  # timed trials per network: a ResNet-50 at batch 16 takes ~0.5 s on two cores
+WARMUP = 2
+CLOSE_POINTS = 0.5  # an int8 network "keeps" its accuracy when it loses less than this (top-1 points)
+
+
+def experiments(trials: int, warmup: int, threads: int | None, engines: tuple[str, ...] = INT8_ENGINES) -> list:
+    """The record's two steps, fp32 then int8: every depth × batch group on ``engines``."""
+    groups = [
+        ([Variant(f"resnet{depth}", a) for a in (BASELINE, *available())], RESOLUTION, batch)
+        for depth in DEPTHS
+        for batch in BATCHES
+    ]
+    return [
+        Experiment(EXPERIMENT, groups, engines, EngineOptions(precision=p, threads=threads), trials, warmup)
+        for p in PRECISIONS
+    ]
+
+
+def overhead_comparison(summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per engine, network, batch and module: its overhead (min, %) in fp32 and in int8, and
+    the baseline's milliseconds in each (how much faster int8 made the convolutions)."""
+    data = summary[summary.attention != BASELINE]
+    keys = ["engine", "model", "batch_size", "attention"]
+    table = data.pivot_table(index=keys, columns="precision", values="overhead_min_pct").reset_index()
+    base = summary[summary.attention == BASELINE].pivot_table(
+        index=["engine", "model", "batch_size"], columns="precision", values="min_ms"
+    )
+    base.columns = [f"baseline_ms_{c}" for c in base.columns]
+    return table.merge(base.reset_index(), on=["engine", "model", "batch_size"])
+
+
+def precision_claim(comparison: pd.DataFrame) -> dict[str, Any]:
+    """The paper's lower-precision claim re-tested: in how many (engine, network, batch, module) cases
+    is the module's relative overhead higher in int8 than in fp32, and by how much (median points)."""
+    both = comparison.dropna(subset=["fp32", "int8"])
+    higher = int((both["int8"] > both["fp32"]).sum())
+    return {
+        "cases": len(both),
+        "higher": higher,
+        "median_change": float((both["int8"] - both["fp32"]).median()) if len(both) else float("nan"),
+        "speedup": float((both["baseline_ms_fp32"] / both["baseline_ms_int8"]).median()) if len(both) else float("nan"),
+    }
+
+
+def claim_sentence(claim: dict[str, Any], hardware: str) -> str:
+    """The verdict in words: holds when int8 raises the overhead in at least three cases of four."""
+    if not claim["cases"]:
+        return "Not testable here: the record has no module timed in both fp32 and int8."
+    share = claim["higher"] / claim["cases"]
+    verdict = "holds" if share >= 0.75 else ("does not hold" if share <= 0.25 else "holds only in part")
+    return (
+        f"**The paper's lower-precision claim {verdict} for int8 on {hardware}**: int8 made the baseline "
+        f"{claim['speedup']:.1f}× faster (median over engines, networks and batches), and a module's relative "
+        f"overhead was higher in int8 than in fp32 in {claim['higher']} of {claim['cases']} cases "
+        f"(median change {claim['median_change']:+.1f} points)."
+    )
+
+
+# --- does a module survive quantization? ----------------------------------------------------------
+
+
+def accuracy_networks(profile: str = "default") -> list[str]:
+    """The Fashion-MNIST study's networks with committed weights: seed 0 of each compared variant."""
+    from attnlib.reproduce import fashion
+
+    return [
+        run.key
+        for run in fashion.runs(profile)
+        if run.part == "compare" and run.config.seed == 0 and fashion.weights_path(profile, run.key).is_file()
+    ]
+
+
+def measure_accuracy(
+    profile: str = "default", engines: tuple[str, ...] = INT8_ENGINES, threads: int | None = None
+) -> pd.DataFrame:
+    """Top-1 on the 10 000 test images of each committed Fashion-MNIST network in fp32 (eager) and in
+    int8 on ``engines`` (calibrated on the first :data:`ACCURACY_CALIBRATION_IMAGES` images of the
+    campaign's training subset), with how often int8 predicts the fp32 class."""
+    import torch
+
+    from attnlib.bench import int8
+    from attnlib.bench.engines import prepare_verified
+    from attnlib.reproduce import fashion
+    from attnlib.train.data import load_fashion_mnist
+
+    base = fashion.SETTINGS.get(profile).base
+    splits = load_fashion_mnist(base.data_root, base.input_size, base.train_subset)
+    test_images, labels = splits.val.images, splits.val.labels
+    batches = list(test_images.split(EVALUATION_BATCH))
+    if len(batches[-1]) != EVALUATION_BATCH:
+        raise ValueError(f"the test set must split into batches of {EVALUATION_BATCH}")
+    calibration = [splits.train.images[:ACCURACY_CALIBRATION_IMAGES]]
+    rows = []
+    for key in accuracy_networks(profile):
+        run = fashion.find_run(profile, key)
+        network = fashion.load_trained(profile, key)
+        with torch.inference_mode():
+            reference = torch.cat([network(batch) for batch in batches]).argmax(1)
+        base = {"key": key, "network": run.config.model, "block": run.config.block, "module": run.module}
+        rows.append({**base, "engine": "eager", "precision": "fp32", "top1": _top1(reference, labels), "same": 1.0})
+        for engine in engines:
+            options = EngineOptions(precision="int8", threads=threads)
+            with int8.calibrated_on(calibration):
+                prepared, _ = prepare_verified(engine, fashion.load_trained(profile, key), batches[0], options)
+            predicted = torch.cat([prepared.run(batch) for batch in batches]).argmax(1)
+            same = float((predicted == reference).float().mean())
+            rows.append({**base, "engine": engine, "precision": "int8", "top1": _top1(predicted, labels), "same": same})
+    return pd.DataFrame(rows)
+
+
+def _top1(predicted: Any, labels: Any) -> float:
+    return 100.0 * float((predicted == labels).float().mean())
+
+
+def accuracy_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per network and module: fp32 top-1, and each int8 engine's top-1 and change (points)."""
+    fp32 = frame[frame.precision == "fp32"].set_index("key")
+    table = pd.DataFrame(
+        {
+            "Network": [f"{row.network} ({row.block})" for row in fp32.itertuples()],
+            "Module": [display_name(m) for m in fp32.module],
+            "fp32 top-1 (%)": fp32.top1.round(2).to_numpy(),
+        },
+        index=fp32.index,
+    )
+    for engine, part in frame[frame.precision == "int8"].groupby("engine", sort=False):
+        part = part.set_index("key").reindex(table.index)
+        table[f"int8 {engine} (%)"] = part.top1.round(2)
+        table[f"change {engine} (points)"] = (part.top1 - fp32.top1).round(2)
+    return table.reset_index(drop=True)
+
+
+def accuracy_sentence(frame: pd.DataFrame) -> str:
+    """Does a module survive quantization? In words, naming any network that loses
+    :data:`CLOSE_POINTS` or more."""
+    fp32 = frame[frame.precision == "fp32"].set_index("key").top1
+    int8 = frame[frame.precision == "int8"]
+    if int8.empty:
+        return "Not testable here: no int8 network was evaluated."
+    drops = int8.assign(change=lambda t: t.top1 - t.key.map(fp32))
+    worst = drops.loc[drops.change.idxmin()]
+    losers = drops[drops.change <= -CLOSE_POINTS]
+    if losers.empty:
+        return (
+            f"**Every module survives int8**: on the {len(fp32)} networks and {int8.engine.nunique()} engines, no "
+            f"int8 network lost {CLOSE_POINTS} top-1 points or more (largest loss "
+            f"{-min(worst.change, 0):.2f} points, {display_name(worst.module)} on {worst.engine}); int8 predicts "
+            f"the fp32 class for {100 * int8.same.min():.1f} % of the test images or more."
+        )
+    named = ", ".join(
+        f"{display_name(r.module)} in {r.network} ({r.block}) on {r.engine}: {r.change:+.2f}"
+        for r in losers.itertuples()
+    )
+    return f"**Not every network survives int8 unchanged**: {named} top-1 points."
