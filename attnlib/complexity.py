@@ -32,6 +32,7 @@ import functools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
@@ -318,7 +319,56 @@ def count_model(
 def _count_model_cached(
     name: str, attention: str | None, input_size: tuple[int, ...], convention: str, options: tuple
 ) -> Complexity:
-    return _count_model(name, attention, input_size, convention, dict(options))
+    folder = _disk_cache()
+    if folder is None:
+        return _count_model(name, attention, input_size, convention, dict(options))
+    import hashlib
+    import json
+
+    key = repr((name, attention, input_size, convention, options, torch.__version__, _counting_code()))
+    path = folder / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+    try:
+        stored = json.loads(path.read_text())
+        return Complexity(**{**stored, "input_size": tuple(stored["input_size"])})
+    except (OSError, ValueError, TypeError):
+        pass
+    result = _count_model(name, attention, input_size, convention, dict(options))
+    try:
+        from attnlib.results import atomic_write_text
+
+        atomic_write_text(path, json.dumps(result.as_dict()))
+    except OSError:  # a read-only cache is only slower
+        pass
+    return result
+
+
+def _disk_cache() -> Path | None:
+    """Where counts are kept between processes: ``$ATTNLIB_CACHE/complexity`` (default
+    ``~/.cache/attnlib``); ``ATTNLIB_CACHE=off`` keeps them for the process only.
+
+    A campaign's ``--plan``, the complexity chapter and the scorecard each count the same networks
+    in a new process (a CIFAR ResNet-164 takes a second); a count is a pure function of its arguments
+    and of the counting code, which the cache key includes (:func:`_counting_code`), so an edit to the
+    networks, the modules or the counting rules never reads an old count.
+    """
+    import os
+
+    setting = os.environ.get("ATTNLIB_CACHE", "")
+    if setting.lower() == "off":
+        return None
+    return Path(setting or Path.home() / ".cache" / "attnlib") / "complexity"
+
+
+@functools.cache
+def _counting_code() -> str:
+    """A digest of every source file a count depends on: this module, the networks and the modules."""
+    import hashlib
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([package / "complexity.py", *package.glob("models/*.py"), *package.glob("attention/*.py")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _count_model(

@@ -176,3 +176,24 @@ def test_cli_unknown_attention_is_one_clear_error():
         [sys.executable, "-m", "attnlib.cli", "complexity", "--attention", "cbam"], capture_output=True, text=True
     )
     assert result.returncode == 2 and "multise" in result.stderr
+
+
+def test_counts_are_kept_between_processes_keyed_by_the_counting_code(tmp_path, monkeypatch):
+    """A plan or a chapter in a new process reads a count made before, unless the code changed."""
+    from attnlib import complexity
+
+    monkeypatch.setenv("ATTNLIB_CACHE", str(tmp_path))
+    complexity._count_model_cached.cache_clear()
+    first = count_model("cifar_resnet8", "se", input_size=(1, 3, 32, 32), convention="exact")
+    stored = list((tmp_path / "complexity").glob("*.json"))
+    assert len(stored) == 1
+    complexity._count_model_cached.cache_clear()
+    assert count_model("cifar_resnet8", "se", input_size=(1, 3, 32, 32), convention="exact") == first
+    monkeypatch.setattr(complexity, "_counting_code", lambda: "edited")
+    complexity._count_model_cached.cache_clear()
+    count_model("cifar_resnet8", "se", input_size=(1, 3, 32, 32), convention="exact")
+    assert len(list((tmp_path / "complexity").glob("*.json"))) == 2
+    monkeypatch.setenv("ATTNLIB_CACHE", "off")
+    complexity._count_model_cached.cache_clear()
+    assert complexity._disk_cache() is None
+    complexity._count_model_cached.cache_clear()
