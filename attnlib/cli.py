@@ -207,7 +207,9 @@ def _bench_int8_accuracy(args: argparse.Namespace, root: Path | None) -> int:
     from attnlib.results import provenance, write_record
 
     if args.dry_run:
-        print("attnlib: int8-accuracy would evaluate " + ", ".join(int8.accuracy_networks()) or "no network")
+        networks = int8.accuracy_networks()
+        listed = ", ".join(networks) if networks else "no network (none is committed)"
+        print(f"attnlib: int8-accuracy would evaluate {listed}")
         return 0
     frame = int8.measure_accuracy("default", threads=args.threads)
     print(int8.accuracy_table(frame).to_string(index=False))

@@ -42,7 +42,7 @@ save_record = False
 # %%
 from IPython.display import display
 
-from attnlib.reproduce import fig3
+from attnlib.reproduce import fig3, int8
 from attnlib.reproduce.common import open_page, show_page_warning
 from attnlib.reproduce.latency import (
     engine_availability,
@@ -107,6 +107,29 @@ show_committed_records("modules", lambda record, *_: display(module_comparison(r
 
 # %%
 show_committed_records("train_step", lambda record, *_: display(fig3.train_step_table(record).style.hide(axis="index")))
+
+# %% [markdown]
+# ## Beyond the paper: 8-bit on CPU (Fig. 3c's counterpart)
+#
+# The paper timed 16-bit TensorRT on its GPU and found the modules' *relative* overhead higher at the
+# lower precision: the convolutions get faster, the memory-bound gates much less. On a CPU, deployment
+# means int8. `attnlib bench int8` times ResNet-18 and -50 (Table 2's depths) with each module at 224²,
+# batch 1 and 16, on the two CPU engines that run int8 for real — `torch.compile` after PT2E static
+# quantization (torchao's x86 inductor quantizer) and OpenVINO after NNCF's post-training quantization —
+# first in fp32, then in int8, each precision's networks timed interleaved. Every int8 network is
+# calibrated on 32 seeded random images (its weights are random too) and must agree with eager fp32
+# (cosine similarity of the logits ≥ 0.99) before it is timed. Committed records:
+
+# %%
+show_committed_records(int8.EXPERIMENT, int8.show)
+
+# %% [markdown]
+# **Does a module survive quantization?** The Fashion-MNIST study's trained networks (seed 0 of every
+# variant, committed under `data/models/fashion/`) evaluated on the 10 000 test images in fp32 and in
+# int8 on both engines, calibrated on 500 training images (`attnlib bench int8-accuracy`):
+
+# %%
+int8.show_accuracy()
 
 # %% [markdown]
 # ## Provenance of this page's measurements

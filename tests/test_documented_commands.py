@@ -75,6 +75,9 @@ EXPECTED = (
     Expectation(r"attnlib bench --preset gpu(-compile)? --budget", error=r"no CUDA GPU"),
     Expectation(r"attnlib bench --preset gpu(-compile)? --dry-run"),  # every step at 32², 2 trials, on the CPU
     Expectation(r"attnlib bench zoo", (("--profile paper", "--profile smoke"),)),  # ResNet-18, 64², eager
+    # OpenVINO alone: fp32 then int8 at 32² (tests/test_int8.py checks the compile engine's int8)
+    Expectation(r"attnlib bench int8 --commit", (("--commit", "--dry-run --engine openvino --threads 1"),)),
+    Expectation(r"attnlib bench int8-accuracy --commit", (("--commit", "--dry-run"),)),
     Expectation(
         r"attnlib bench train --model cifar_resnet56",
         (("--batch-size 128", "--batch-size 4"), ("--trials 20", "--trials 2")),

@@ -3,6 +3,7 @@ fp32 by the stated measure before anything is timed, and a wrong int8 network is
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 import torch
 import torchvision
@@ -86,3 +87,51 @@ def test_calibration_batches_are_seeded_and_shaped_like_the_example():
     assert int8.agreement(torch.ones(3), torch.ones(3)) == pytest.approx(1.0)
     with pytest.raises(AssertionError, match=r"0\.99"):
         int8.check_agreement(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0]))
+
+
+def _summary(rows: list[tuple[str, str, str, float, float]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["engine", "precision", "attention", "overhead_min_pct", "min_ms"])
+    return frame.assign(model="resnet18", batch_size=1)
+
+
+def test_the_lower_precision_claim_is_counted_from_a_known_summary():
+    from attnlib.reproduce import int8 as chapter
+
+    summary = _summary(
+        [
+            ("compile", "fp32", "baseline", 0.0, 10.0),
+            ("compile", "fp32", "se", 5.0, 10.5),
+            ("compile", "fp32", "eca", 4.0, 10.4),
+            ("compile", "int8", "baseline", 0.0, 4.0),
+            ("compile", "int8", "se", 12.0, 4.5),
+            ("compile", "int8", "eca", 3.0, 4.1),
+        ]
+    )
+    comparison = chapter.overhead_comparison(summary)
+    claim = chapter.precision_claim(comparison)
+    assert (claim["cases"], claim["higher"]) == (2, 1)
+    assert claim["speedup"] == pytest.approx(2.5) and claim["median_change"] == pytest.approx(3.0)
+    sentence = chapter.claim_sentence(claim, "a test CPU")
+    assert "holds only in part" in sentence and "1 of 2" in sentence
+    summary.loc[summary.attention == "eca", "overhead_min_pct"] = [4.0, 9.0]
+    assert "claim holds" in chapter.claim_sentence(chapter.precision_claim(chapter.overhead_comparison(summary)), "x")
+    assert "Not testable" in chapter.claim_sentence({"cases": 0}, "x")
+
+
+def test_the_accuracy_verdict_names_a_network_that_loses_half_a_point():
+    from attnlib.reproduce import int8 as chapter
+
+    rows = [
+        ("k1", "se", "eager", "fp32", 90.0, 1.0),
+        ("k1", "se", "compile", "int8", 89.9, 0.99),
+        ("k2", "srm", "eager", "fp32", 91.0, 1.0),
+        ("k2", "srm", "compile", "int8", 90.8, 0.98),
+    ]
+    frame = pd.DataFrame(rows, columns=["key", "module", "engine", "precision", "top1", "same"])
+    frame = frame.assign(network="cifar_resnet14", block="basic")
+    assert "Every module survives int8" in chapter.accuracy_sentence(frame)
+    table = chapter.accuracy_table(frame)
+    assert table["change compile (points)"].tolist() == [-0.1, -0.2]
+    frame.loc[3, "top1"] = 90.0
+    sentence = chapter.accuracy_sentence(frame)
+    assert "Not every network" in sentence and "SRM" in sentence and "-1.00" in sentence

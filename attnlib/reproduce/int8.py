@@ -185,3 +185,61 @@ def accuracy_sentence(frame: pd.DataFrame) -> str:
         for r in losers.itertuples()
     )
     return f"**Not every network survives int8 unchanged**: {named} top-1 points."
+
+
+# --- the chapter's section ---------------------------------------------------------------------------
+
+
+def comparison_display(comparison: pd.DataFrame) -> pd.DataFrame:
+    """:func:`overhead_comparison` for the page: words and rounded numbers, one row per case."""
+    return pd.DataFrame(
+        {
+            "Engine": comparison.engine,
+            "Network": comparison.model.str.replace("resnet", "ResNet-"),
+            "Batch": comparison.batch_size,
+            "Module": comparison.attention.map(display_name),
+            "fp32 overhead (%)": comparison["fp32"].round(1),
+            "int8 overhead (%)": comparison["int8"].round(1),
+            "Baseline fp32 → int8 (ms)": [
+                f"{a:.1f} → {b:.1f}"
+                for a, b in zip(comparison.baseline_ms_fp32, comparison.baseline_ms_int8, strict=True)
+            ],
+        }
+    )
+
+
+def show(record: pd.DataFrame, hardware: str, where: str) -> None:
+    """One committed int8 record on the page: the verdict on the paper's claim, then the table."""
+    from IPython.display import Markdown, display
+
+    from attnlib.plots import collapsed_table
+
+    if set(PRECISIONS) - set(record.precision):
+        display(Markdown(f"*This {where} lacks one of the precisions ({', '.join(PRECISIONS)}); nothing to compare.*"))
+        return
+    comparison = overhead_comparison(record)
+    display(Markdown(claim_sentence(precision_claim(comparison), hardware)))
+    table = comparison_display(comparison)
+    summary = f"Overhead of each module in fp32 and int8 ({where})"
+    display(collapsed_table(table.style.hide(axis="index").format(precision=1), summary, rows=len(table)))
+
+
+def show_accuracy() -> None:
+    """The committed int8-accuracy records: label with provenance, the verdict in words, the table."""
+    from IPython.display import Markdown, display
+
+    from attnlib.results import read_records
+
+    records = read_records(ACCURACY_KIND)
+    if not records:
+        display(Markdown("*No committed record yet: `attnlib bench int8-accuracy --commit` makes one.*"))
+    for frame, record in records:
+        display(
+            Markdown(
+                f"**{record.get('cpu')}**, {record.get('threads') or record.get('torch_threads')} thread(s) — "
+                f"{record.get('dataset')}, calibrated on {record.get('calibration_images')} training images, "
+                f"{record.get('date')}, commit `{str(record.get('git_commit'))[:7]}`"
+            )
+        )
+        display(Markdown(accuracy_sentence(frame)))
+        display(accuracy_table(frame).style.hide(axis="index"))
