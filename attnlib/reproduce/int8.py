@@ -112,7 +112,7 @@ def measure_accuracy(
     import torch
 
     from attnlib.bench import int8
-    from attnlib.bench.engines import prepare_verified
+    from attnlib.bench.engines import prepare
     from attnlib.reproduce import fashion
     from attnlib.train.data import load_fashion_mnist
 
@@ -128,16 +128,30 @@ def measure_accuracy(
         run = fashion.find_run(profile, key)
         network = fashion.load_trained(profile, key)
         with torch.inference_mode():
-            reference = torch.cat([network(batch) for batch in batches]).argmax(1)
+            logits = torch.cat([network(batch) for batch in batches])
+        reference = logits.argmax(1)
         base = {"key": key, "network": run.config.model, "block": run.config.block, "module": run.module}
-        rows.append({**base, "engine": "eager", "precision": "fp32", "top1": _top1(reference, labels), "same": 1.0})
+        top1 = _top1(reference, labels)
+        rows.append({**base, "engine": "eager", "precision": "fp32", "top1": top1, "same": 1.0, "cosine": 1.0})
         for engine in engines:
+            # no fp32 agreement gate here: how far int8 moves a trained network is what is measured
+            # (the logits' cosine is recorded beside the accuracy)
             options = EngineOptions(precision="int8", threads=threads)
             with int8.calibrated_on(calibration):
-                prepared, _ = prepare_verified(engine, fashion.load_trained(profile, key), batches[0], options)
-            predicted = torch.cat([prepared.run(batch) for batch in batches]).argmax(1)
+                prepared = prepare(engine, fashion.load_trained(profile, key), batches[0], options)
+            quantized = torch.cat([prepared.run(batch) for batch in batches])
+            predicted = quantized.argmax(1)
             same = float((predicted == reference).float().mean())
-            rows.append({**base, "engine": engine, "precision": "int8", "top1": _top1(predicted, labels), "same": same})
+            rows.append(
+                {
+                    **base,
+                    "engine": engine,
+                    "precision": "int8",
+                    "top1": _top1(predicted, labels),
+                    "same": same,
+                    "cosine": int8.agreement(quantized, logits),
+                }
+            )
     return pd.DataFrame(rows)
 
 
