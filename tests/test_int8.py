@@ -129,9 +129,9 @@ def test_the_accuracy_verdict_names_a_network_that_loses_half_a_point():
     ]
     frame = pd.DataFrame(rows, columns=["key", "module", "engine", "precision", "top1", "same"])
     frame = frame.assign(network="cifar_resnet14", block="basic")
-    assert "Every module survives int8" in chapter.accuracy_sentence(frame)
+    assert "torch.compile (PT2E): every module survives int8" in chapter.accuracy_sentence(frame)
     table = chapter.accuracy_table(frame)
-    assert table["change compile (points)"].tolist() == [-0.1, -0.2]
+    assert table["change torch.compile (PT2E) (points)"].tolist() == [-0.1, -0.2]
     frame.loc[3, "top1"] = 90.0
     sentence = chapter.accuracy_sentence(frame)
-    assert "Not every network" in sentence and "SRM" in sentence and "-1.00" in sentence
+    assert "1 of 2 networks lose" in sentence and "SRM" in sentence and "-1.00" in sentence
