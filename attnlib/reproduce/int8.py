@@ -189,11 +189,12 @@ def accuracy_sentence(frame: pd.DataFrame) -> str:
     drops = int8.assign(change=lambda t: t.top1 - t.key.map(fp32))
     parts = []
     for engine, part in drops.groupby("engine", sort=False):
+        words = ENGINE_WORDS.get(engine, engine)
         worst = part.loc[part.change.idxmin()]
         losers = part[part.change <= -CLOSE_POINTS]
         if losers.empty:
             parts.append(
-                f"**{ENGINE_WORDS.get(engine, engine)}: every module survives int8** — no network lost {CLOSE_POINTS} top-1 points or "
+                f"**{words}: every module survives int8** — no network lost {CLOSE_POINTS} top-1 points or "
                 f"more (largest loss {-min(worst.change, 0):.2f}, {display_name(worst.module)} in "
                 f"{worst.network})"
             )
@@ -202,8 +203,7 @@ def accuracy_sentence(frame: pd.DataFrame) -> str:
             f"{display_name(r.module)} in {r.network} ({r.block}) {r.change:+.2f}" for r in losers.itertuples()
         )
         parts.append(
-            f"**{ENGINE_WORDS.get(engine, engine)}: {len(losers)} of {len(part)} networks lose {CLOSE_POINTS} top-1 points or more** "
-            f"({named})"
+            f"**{words}: {len(losers)} of {len(part)} networks lose {CLOSE_POINTS} top-1 points or more** ({named})"
         )
     return "; ".join(parts) + "."
 
