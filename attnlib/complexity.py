@@ -333,10 +333,15 @@ def _count_model_cached(
     except (OSError, ValueError, TypeError):
         pass
     result = _count_model(name, attention, input_size, convention, dict(options))
-    try:
-        from attnlib.results import atomic_write_text
+    try:  # atomically (a unique temporary file, then a rename); attnlib.results would need pandas
+        import os
+        import tempfile
 
-        atomic_write_text(path, json.dumps(result.as_dict()))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "w") as stream:
+            stream.write(json.dumps(result.as_dict()))
+        os.replace(temporary, path)
     except OSError:  # a read-only cache is only slower
         pass
     return result
