@@ -4,7 +4,7 @@ The fenced ``bash`` and ``python`` blocks of ``README.md`` and ``book/intro.md``
 executed. Shell commands run in a scratch copy of the checkout (its ``.venv`` linked to ours, its
 ``attnlib`` first on ``PYTHONPATH``) so that nothing they write touches this tree. Each command must
 match exactly one entry of :data:`EXPECTED`, which says how it is sized down for the tests (the
-only rewrites allowed: fewer trials, smaller images, a smaller profile, one process instead of
+only rewrites allowed: fewer trials, smaller images, fewer modules or engines, a smaller profile, one process instead of
 ``torchrun``, a dry run of the two top-level ``make`` targets that the rest of the suite runs and of
 a launcher that needs GPUs) and
 what it must do: succeed, or — where it needs data, a GPU or executed notebooks that a test machine
@@ -62,7 +62,13 @@ EXPECTED = (
     Expectation(r"attnlib complexity "),
     Expectation(
         r"attnlib bench --model resnet50 --attention",
-        (("resnet50", "resnet18"), ("--resolution 224", "--resolution 32"), ("--trials 200", "--trials 2")),
+        # the baseline and SE on every engine of the line: each further module only repeats the same path
+        (
+            ("resnet50", "resnet18"),
+            ("--attention baseline ab eca se srm multise", "--attention baseline se"),
+            ("--resolution 224", "--resolution 32"),
+            ("--trials 200", "--trials 2"),
+        ),
     ),
     # SE alone: its three implementations (attnlib, plain, timm) still run; every module would cost ~30 s.
     Expectation(
