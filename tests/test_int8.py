@@ -131,7 +131,7 @@ def test_the_accuracy_verdict_names_a_network_that_loses_half_a_point():
     frame = frame.assign(network="cifar_resnet14", block="basic")
     assert "torch.compile (PT2E): every module survives int8" in chapter.accuracy_sentence(frame)
     table = chapter.accuracy_table(frame)
-    assert table["change torch.compile (PT2E) (points)"].tolist() == [-0.1, -0.2]
+    assert table["int8 torch.compile (PT2E) (%)"].tolist() == ["89.90 (-0.10)", "90.80 (-0.20)"]
     frame.loc[3, "top1"] = 90.0
     sentence = chapter.accuracy_sentence(frame)
     assert "1 of 2 networks lose" in sentence and "SRM" in sentence and "-1.00" in sentence

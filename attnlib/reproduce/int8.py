@@ -160,22 +160,29 @@ def _top1(predicted: Any, labels: Any) -> float:
     return 100.0 * float((predicted == labels).float().mean())
 
 
+def _network_words(model: str, block: str | None = None) -> str:
+    name = model.replace("cifar_resnet", "ResNet-").replace("resnet", "ResNet-")
+    return f"{name} ({block})" if block else name
+
+
 def accuracy_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per network and module: fp32 top-1, and each int8 engine's top-1 and change (points)."""
+    """One row per network and module: fp32 top-1, and each int8 engine's top-1 with its change in
+    points — as text, so the table fits the page's width."""
     fp32 = frame[frame.precision == "fp32"].set_index("key")
     table = pd.DataFrame(
         {
-            "Network": [f"{row.network} ({row.block})" for row in fp32.itertuples()],
+            "Network": [_network_words(row.network, row.block) for row in fp32.itertuples()],
             "Module": [display_name(m) for m in fp32.module],
-            "fp32 top-1 (%)": fp32.top1.round(2).to_numpy(),
+            "fp32 top-1 (%)": [f"{v:.2f}" for v in fp32.top1],
         },
         index=fp32.index,
     )
     for engine, part in frame[frame.precision == "int8"].groupby("engine", sort=False):
         part = part.set_index("key").reindex(table.index)
-        words = ENGINE_WORDS.get(engine, engine)
-        table[f"int8 {words} (%)"] = part.top1.round(2)
-        table[f"change {words} (points)"] = (part.top1 - fp32.top1).round(2)
+        change = part.top1 - fp32.top1
+        table[f"int8 {ENGINE_WORDS.get(engine, engine)} (%)"] = [
+            f"{v:.2f} ({d:+.2f})" for v, d in zip(part.top1, change, strict=True)
+        ]
     return table.reset_index(drop=True)
 
 
@@ -196,11 +203,12 @@ def accuracy_sentence(frame: pd.DataFrame) -> str:
             parts.append(
                 f"**{words}: every module survives int8** — no network lost {CLOSE_POINTS} top-1 points or "
                 f"more (largest loss {-min(worst.change, 0):.2f}, {display_name(worst.module)} in "
-                f"{worst.network})"
+                f"{_network_words(worst.network, worst.block)})"
             )
             continue
         named = ", ".join(
-            f"{display_name(r.module)} in {r.network} ({r.block}) {r.change:+.2f}" for r in losers.itertuples()
+            f"{display_name(r.module)} in {_network_words(r.network, r.block)} {r.change:+.2f}"
+            for r in losers.itertuples()
         )
         parts.append(
             f"**{words}: {len(losers)} of {len(part)} networks lose {CLOSE_POINTS} top-1 points or more** ({named})"
@@ -216,7 +224,7 @@ def comparison_display(comparison: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Engine": comparison.engine.map(lambda e: ENGINE_WORDS.get(e, e)),
-            "Network": comparison.model.str.replace("resnet", "ResNet-"),
+            "Network": comparison.model.map(_network_words),
             "Batch": comparison.batch_size,
             "Module": comparison.attention.map(display_name),
             "fp32 overhead (%)": comparison["fp32"].round(1),
