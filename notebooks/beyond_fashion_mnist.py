@@ -104,8 +104,9 @@ else:
         "twice as long (committed records, evaluated every few epochs).",
         "fashion-learning-curve",
     )
-display(styled(fashion.statements_table([fashion.plateau_statement(default_finals, "default")])))
-decision = fashion.plateau_decision(default_finals, "default")
+plateau = fashion.plateau_statement(default_finals, "default")
+display(styled(fashion.statements_table([plateau])))
+decision = fashion.plateau_decision(plateau, "default")
 if decision:
     display(Markdown(decision))
 

@@ -442,8 +442,11 @@ def test_a_failed_plateau_check_explains_the_kept_schedule() -> None:
             ]
         )  # fmt: skip
 
-    text = fashion.plateau_decision(finals(89.0), "default")
+    def decision(frame: pd.DataFrame) -> str:
+        return fashion.plateau_decision(fashion.plateau_statement(frame, "default"), "default")
+
+    text = decision(finals(89.0))
     assert "equal training budget" in text and "CPU hours" in text
     assert fashion.campaign_hours("default", 2) > 1.9 * fashion.campaign_hours("default")
-    assert fashion.plateau_decision(finals(86.2), "default") == ""  # the check holds: nothing to explain
-    assert fashion.plateau_decision(finals(86.2).iloc[:1], "default") == ""  # not run yet
+    assert decision(finals(86.2)) == ""  # the check holds: nothing to explain
+    assert decision(finals(86.2).iloc[:1]) == ""  # not run yet

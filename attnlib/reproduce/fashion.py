@@ -653,10 +653,9 @@ def campaign_hours(profile: str, epochs_factor: int = 1) -> float:
     return total
 
 
-def plateau_decision(finals: pd.DataFrame, profile: str) -> str:
-    """What a failed plateau check means for the comparison, and why the schedule was kept (empty when
-    the check holds or has not run)."""
-    statement = plateau_statement(finals, profile)
+def plateau_decision(statement: Statement, profile: str) -> str:
+    """What a failed plateau check (:func:`plateau_statement`'s ``statement``) means for the comparison,
+    and why the schedule was kept (empty when the check holds or has not run)."""
     if statement.verdict != DOES_NOT_HOLD:
         return ""
     base = SETTINGS.get(profile).base
