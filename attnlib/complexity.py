@@ -42,6 +42,7 @@ from torch.utils.flop_counter import FlopCounterMode, flop_registry
 from attnlib import attention as attention_registry
 from attnlib import names
 from attnlib.attention import BASELINE
+from attnlib.files import atomic_write_text
 from attnlib.models import build_model
 
 CONVENTIONS = names.CONVENTIONS
@@ -333,15 +334,8 @@ def _count_model_cached(
     except (OSError, ValueError, TypeError):
         pass
     result = _count_model(name, attention, input_size, convention, dict(options))
-    try:  # atomically (a unique temporary file, then a rename); attnlib.results would need pandas
-        import os
-        import tempfile
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "w") as stream:
-            stream.write(json.dumps(result.as_dict()))
-        os.replace(temporary, path)
+    try:
+        atomic_write_text(path, json.dumps(result.as_dict()))
     except OSError:  # a read-only cache is only slower
         pass
     return result

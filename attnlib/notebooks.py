@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from attnlib import names
 from attnlib.errors import NotebookFailed
+from attnlib.files import atomic_write, atomic_write_text
 from attnlib.profiles import require_profile
-from attnlib.results import atomic_write, atomic_write_text, provenance
+from attnlib.results import provenance
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -26,15 +26,14 @@ import json
 import os
 import platform
 import subprocess
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import pandas as pd
 import torch
 
+from attnlib.files import atomic_write_text
 from attnlib.paper import data_root
 
 RECORD_SCHEMA = 2
@@ -144,34 +143,6 @@ def provenance(profile: str, **extra: Any) -> dict[str, Any]:
     }
     record.update(extra)
     return record
-
-
-def atomic_write(
-    path: Path, write: Callable[[BinaryIO], object], before_replace: Callable[[], object] | None = None
-) -> None:
-    """Write ``path`` through ``write(stream)`` into a unique, synced temporary file, then ``os.replace``.
-
-    Never half a file, and two writers never share a temporary name. ``before_replace`` runs between
-    the sync and the rename (e.g. to keep the file being replaced as a backup).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if before_replace is not None:
-            before_replace()
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` with :func:`atomic_write` (UTF-8)."""
-    atomic_write(path, lambda stream: stream.write(text.encode()))
 
 
 def write_record(

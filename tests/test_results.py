@@ -50,9 +50,29 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     def explode(*args, **kwargs):
         raise Boom
 
-    monkeypatch.setattr(results.os, "replace", explode)
+    from attnlib import files
+
+    monkeypatch.setattr(files.os, "replace", explode)
     with pytest.raises(Boom):
         results.write_record("k", "x", pd.DataFrame({"x": [1]}), {}, root=tmp_path)
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_a_count_cache_that_cannot_be_written_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """The complexity count cache writes through the same atomic writer: a failed rename costs only speed."""
+    from attnlib import complexity, files
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only cache")
+
+    monkeypatch.setenv("ATTNLIB_CACHE", str(tmp_path))
+    monkeypatch.setattr(files.os, "replace", refuse)
+    complexity._count_model_cached.cache_clear()
+    try:
+        counted = complexity.count_model("cifar_resnet8", "eca", input_size=(1, 3, 32, 32), convention="exact")
+    finally:
+        complexity._count_model_cached.cache_clear()
+    assert counted.params > 0
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 

@@ -412,8 +412,9 @@ def execute(profile: str, key: str, runs_root: Any = None, commit: bool = False)
     import torch
 
     from attnlib import build_model
+    from attnlib.files import atomic_write
     from attnlib.models import retrofit
-    from attnlib.results import atomic_write, provenance, write_record
+    from attnlib.results import provenance, write_record
     from attnlib.train import evaluate, train
     from attnlib.train.distributed import DistributedContext
     from attnlib.train.loop import run_folder_lock

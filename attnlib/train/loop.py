@@ -42,7 +42,8 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from tqdm import tqdm
 
 from attnlib.attention import StyleRecalibration
-from attnlib.results import atomic_write, atomic_write_text, provenance
+from attnlib.files import atomic_write, atomic_write_text
+from attnlib.results import provenance
 from attnlib.train.config import TrainConfig
 from attnlib.train.data import DatasetSplits
 from attnlib.train.distributed import DistributedContext, distributed_context
