@@ -79,6 +79,18 @@ def test_int8_is_refused_with_a_reason_where_it_is_not_measured():
         prepare("eager", network, torch.randn(1, 3, 32, 32), EngineOptions(precision="int8"))
 
 
+def test_int8_engines_come_from_the_registry_and_name_their_quantizer():
+    """The int8 engines are those whose precisions include int8; each tells a reader what quantized it."""
+    from attnlib.bench.engines import ENGINES, INT8_ENGINES
+    from attnlib.reproduce.int8 import engine_words
+
+    assert INT8_ENGINES == tuple(name for name, spec in ENGINES.items() if "int8" in spec.precisions)
+    assert set(INT8_ENGINES) == {"compile", "openvino"}
+    assert engine_words("openvino") == "OpenVINO (NNCF)"
+    assert engine_words("compile") == "torch.compile (PT2E)"
+    assert all(spec.title and spec.words() == spec.title for spec in ENGINES.values())
+
+
 def test_calibration_batches_are_seeded_and_shaped_like_the_example():
     example = torch.zeros(4, 3, 8, 8)
     batches = int8.calibration_batches(example, images=10)

@@ -32,8 +32,6 @@ PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat
 """Precision → the dtype a model and its input are placed in. ``int8`` networks start in fp32 and are
 quantized by their engine (:mod:`attnlib.bench.int8`)."""
 
-INT8_ENGINES = ("compile", "openvino")  # the engines that quantize to int8 (CPU)
-
 COMPILE_MODES = names.COMPILE_MODES
 """``torch.compile`` modes the ``compile`` engine takes. ``reduce-overhead`` captures CUDA graphs itself
 (inductor's CUDA-graph trees); the others can be captured by attnlib (``cuda_graphs``)."""
@@ -331,6 +329,8 @@ class Engine:
         install_hint: added to the "not installed" reason.
         device_reason: why it is not measured on a device outside ``devices``.
         check: an extra availability check, returning the reason it cannot run (or None).
+        title: the engine's name for a reader (figures, tables, sentences).
+        quantizer: what quantizes a network to int8 on it, for a reader (int8 engines only).
     """
 
     name: str
@@ -341,6 +341,13 @@ class Engine:
     install_hint: str = ""
     device_reason: str = ""
     check: Callable[[Any, EngineOptions], str | None] | None = None
+    title: str = ""
+    quantizer: str = ""
+
+    def words(self, precision: str = "fp32") -> str:
+        """The engine for a reader: its title, and in int8 what quantized the network."""
+        title = self.title or self.name
+        return f"{title} ({self.quantizer})" if precision == "int8" and self.quantizer else title
 
 
 def _onnxruntime_providers(module: Any, options: EngineOptions) -> str | None:
@@ -365,9 +372,25 @@ def _int8_needs(package: str) -> Callable[[Any, EngineOptions], str | None]:
 
 
 _ENGINE_LIST = (
-    Engine("eager", _eager, ("cpu", "cuda"), ("fp32", "fp16", "bf16")),
-    Engine("compile", _compile, ("cpu", "cuda"), tuple(PRECISIONS), check=_int8_needs("torchao")),
-    Engine("onnxruntime", _onnxruntime, ("cpu", "cuda"), ("fp32",), "onnxruntime", check=_onnxruntime_providers),
+    Engine("eager", _eager, ("cpu", "cuda"), ("fp32", "fp16", "bf16"), title="eager PyTorch"),
+    Engine(
+        "compile",
+        _compile,
+        ("cpu", "cuda"),
+        tuple(PRECISIONS),
+        check=_int8_needs("torchao"),
+        title="torch.compile",
+        quantizer="PT2E",
+    ),
+    Engine(
+        "onnxruntime",
+        _onnxruntime,
+        ("cpu", "cuda"),
+        ("fp32",),
+        "onnxruntime",
+        check=_onnxruntime_providers,
+        title="ONNX Runtime",
+    ),
     Engine(
         "openvino",
         _openvino,
@@ -376,6 +399,8 @@ _ENGINE_LIST = (
         "openvino",
         device_reason="the OpenVINO engine is measured on CPU only",
         check=_int8_needs("nncf"),
+        title="OpenVINO",
+        quantizer="NNCF",
     ),
     Engine(
         "tensorrt",
@@ -385,10 +410,14 @@ _ENGINE_LIST = (
         "torch_tensorrt",
         install_hint=" (TensorRT cannot be installed on CPU-only machines; install torch-tensorrt on a GPU host)",
         device_reason="TensorRT needs a CUDA device",
+        title="TensorRT",
     ),
 )
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in _ENGINE_LIST}
 """The engine registry: name → :class:`Engine`, in the order the book lists them."""
+
+INT8_ENGINES = tuple(engine.name for engine in _ENGINE_LIST if "int8" in engine.precisions)
+"""The engines that quantize to int8 (on CPU): those whose precisions include it."""
 
 GRAPH_ENGINES = ("eager", "compile")  # the engines ``cuda_graphs`` applies to
 

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from attnlib.attention import BASELINE, available, display_name
-from attnlib.bench.engines import INT8_ENGINES, EngineOptions
+from attnlib.bench.engines import INT8_ENGINES, EngineOptions, get_engine
 from attnlib.bench.experiment import Experiment
 from attnlib.bench.latency import Variant
 
@@ -33,8 +33,12 @@ ACCURACY_CALIBRATION_IMAGES = 500
 EVALUATION_BATCH = 500
 TRIALS = 20  # timed trials per network: a ResNet-50 at batch 16 takes ~0.5 s on two cores
 WARMUP = 2
-ENGINE_WORDS = {"compile": "torch.compile (PT2E)", "openvino": "OpenVINO (NNCF)"}
 CLOSE_POINTS = 0.5  # an int8 network "keeps" its accuracy when it loses less than this (top-1 points)
+
+
+def engine_words(engine: str) -> str:
+    """An int8 engine for a reader, e.g. "OpenVINO (NNCF)": the engine and what quantized the network."""
+    return get_engine(engine).words("int8")
 
 
 def experiments(trials: int, warmup: int, threads: int | None, engines: tuple[str, ...] = INT8_ENGINES) -> list:
@@ -180,7 +184,7 @@ def accuracy_table(frame: pd.DataFrame) -> pd.DataFrame:
     for engine, part in frame[frame.precision == "int8"].groupby("engine", sort=False):
         part = part.set_index("key").reindex(table.index)
         change = part.top1 - fp32.top1
-        table[f"int8 {ENGINE_WORDS.get(engine, engine)} (%)"] = [
+        table[f"int8 {engine_words(engine)} (%)"] = [
             f"{v:.2f} ({d:+.2f})" for v, d in zip(part.top1, change, strict=True)
         ]
     return table.reset_index(drop=True)
@@ -196,7 +200,7 @@ def accuracy_sentence(frame: pd.DataFrame) -> str:
     drops = int8.assign(change=lambda t: t.top1 - t.key.map(fp32))
     parts = []
     for engine, part in drops.groupby("engine", sort=False):
-        words = ENGINE_WORDS.get(engine, engine)
+        words = engine_words(engine)
         worst = part.loc[part.change.idxmin()]
         losers = part[part.change <= -CLOSE_POINTS]
         if losers.empty:
@@ -223,7 +227,7 @@ def comparison_display(comparison: pd.DataFrame) -> pd.DataFrame:
     """:func:`overhead_comparison` for the page: words and rounded numbers, one row per case."""
     return pd.DataFrame(
         {
-            "Engine": comparison.engine.map(lambda e: ENGINE_WORDS.get(e, e)),
+            "Engine": comparison.engine.map(lambda e: engine_words(e)),
             "Network": comparison.model.map(_network_words),
             "Batch": comparison.batch_size,
             "Module": comparison.attention.map(display_name),
