@@ -101,33 +101,53 @@ def test_calibration_batches_are_seeded_and_shaped_like_the_example():
         int8.check_agreement(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0]))
 
 
-def _summary(rows: list[tuple[str, str, str, float, float]]) -> pd.DataFrame:
+def _summary(rows: list[tuple[str, str, str, float, float]], spread: float | None = None) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["engine", "precision", "attention", "overhead_min_pct", "min_ms"])
+    if spread is not None:  # a 95 % interval of +-spread points around each overhead
+        frame = frame.assign(ci_low_pct=frame.overhead_min_pct - spread, ci_high_pct=frame.overhead_min_pct + spread)
     return frame.assign(model="resnet18", batch_size=1)
+
+
+KNOWN = [
+    ("compile", "fp32", "baseline", 0.0, 10.0),
+    ("compile", "fp32", "se", 5.0, 10.5),
+    ("compile", "fp32", "eca", 4.0, 10.4),
+    ("compile", "int8", "baseline", 0.0, 4.0),
+    ("compile", "int8", "se", 12.0, 4.5),
+    ("compile", "int8", "eca", 3.0, 4.1),
+]
 
 
 def test_the_lower_precision_claim_is_counted_from_a_known_summary():
     from attnlib.reproduce import int8 as chapter
 
-    summary = _summary(
-        [
-            ("compile", "fp32", "baseline", 0.0, 10.0),
-            ("compile", "fp32", "se", 5.0, 10.5),
-            ("compile", "fp32", "eca", 4.0, 10.4),
-            ("compile", "int8", "baseline", 0.0, 4.0),
-            ("compile", "int8", "se", 12.0, 4.5),
-            ("compile", "int8", "eca", 3.0, 4.1),
-        ]
-    )
+    summary = _summary(KNOWN)
     comparison = chapter.overhead_comparison(summary)
     claim = chapter.precision_claim(comparison)
-    assert (claim["cases"], claim["higher"]) == (2, 1)
+    assert (claim["cases"], claim["higher"], claim["clearly_higher"]) == (2, 1, None)
     assert claim["speedup"] == pytest.approx(2.5) and claim["median_change"] == pytest.approx(3.0)
     sentence = chapter.claim_sentence(claim, "a test CPU")
-    assert "holds only in part" in sentence and "1 of 2" in sentence
+    assert "holds only in part" in sentence and "1 of 2" in sentence and "interval" not in sentence
     summary.loc[summary.attention == "eca", "overhead_min_pct"] = [4.0, 9.0]
     assert "claim holds" in chapter.claim_sentence(chapter.precision_claim(chapter.overhead_comparison(summary)), "x")
     assert "Not testable" in chapter.claim_sentence({"cases": 0}, "x")
+
+
+@pytest.mark.parametrize(
+    ("spread", "verdict", "separated"),
+    [
+        (0.4, "holds only in part", (1, 1)),  # se +7 and eca -1 both beyond the intervals
+        (3.0, "holds", (1, 0)),  # eca's -1 is within the noise, se's +7 is not
+        (4.0, "cannot be told from the timing noise", (0, 0)),
+    ],
+)
+def test_the_claim_counts_only_differences_beyond_both_intervals(spread, verdict, separated):
+    from attnlib.reproduce import int8 as chapter
+
+    claim = chapter.precision_claim(chapter.overhead_comparison(_summary(KNOWN, spread)))
+    assert (claim["clearly_higher"], claim["clearly_lower"]) == separated
+    sentence = chapter.claim_sentence(claim, "a test CPU")
+    assert f"claim {verdict} for int8" in sentence and "95 % intervals" in sentence
 
 
 def test_the_accuracy_verdict_names_a_network_that_loses_half_a_point():
