@@ -427,16 +427,36 @@ def _beats(row: Any, gain: float | None, deeper: Any, deeper_gain: float | None)
     return "yes" + caveat
 
 
+READER_COLUMNS = (
+    "engine", "module", "overhead %", "95 % interval", "gain", "gain source", "gain per % time",
+    "Pareto-optimal", "beats the deeper baseline",
+)  # fmt: skip
+
+
+def reader_table(verdict: pd.DataFrame) -> pd.DataFrame:
+    """:func:`decide`'s verdict for a page: the engines and modules named in words, the reader's columns."""
+    from attnlib.attention import display_name
+    from attnlib.bench.engines import label_words
+
+    table = verdict.assign(engine=verdict.engine.map(label_words), module=verdict.module.map(display_name))
+    return table[list(READER_COLUMNS)]
+
+
+def _network_words(model: str) -> str:
+    """``resnet101`` → "ResNet-101", ``cifar_resnet56`` → "CIFAR ResNet-56"."""
+    return model.replace("cifar_resnet", "CIFAR ResNet-").replace("resnet", "ResNet-")
+
+
 def sentence(verdict: pd.DataFrame, summary: pd.DataFrame, request: Request, hardware: str) -> str:
     """The verdict in one plain sentence per engine."""
     from attnlib.attention import display_name
+    from attnlib.bench.engines import label_words
 
-    deeper = (
-        request.deeper.replace("cifar_resnet", "CIFAR ResNet-").replace("resnet", "ResNet-") if request.deeper else ""
-    )
+    deeper = _network_words(request.deeper) if request.deeper else ""
     parts = []
     for engine, part in verdict.groupby("engine", sort=False):
-        where = f"On {hardware} with {engine} ({request.precision}, batch {request.batch_size}, {request.resolution}²)"
+        setting = f"{request.precision}, batch {request.batch_size}, {request.resolution}²"
+        where = f"On {hardware} with {label_words(engine)} ({setting})"
         winners = part[part["beats the deeper baseline"] == "yes"]
         known = part[~part.gain.str.startswith("no ")]
         times = summary[summary.engine == engine].set_index("variant")
@@ -513,12 +533,13 @@ def advise(model: str = "resnet50", *, progress: bool = False, **options: Any) -
 
 
 def plot(advice: Advice) -> Any:
-    """Gain against overhead (with the timing's 95 % interval) per engine; modules and the deeper
-    baseline labelled where they do not overlap. Modules without an accuracy source sit at gain 0, hollow."""
+    """Gain against overhead (with the timing's 95 % interval) per engine, the modules and the deeper
+    baseline named in a legend. Modules without an accuracy source sit at gain 0, hollow."""
     import matplotlib.pyplot as plt
 
     from attnlib.attention import display_name
-    from attnlib.plots import module_palette, place_labels
+    from attnlib.bench.engines import label_words
+    from attnlib.plots import module_palette
 
     summary = advice.measurement.summary
     primary = advice.accuracy[~advice.accuracy.extra.astype(bool)]
@@ -526,14 +547,15 @@ def plot(advice: Advice) -> Any:
     engines = list(dict.fromkeys(summary.engine))
     figure, axes = plt.subplots(1, len(engines), figsize=(5.2 * len(engines), 4), squeeze=False)
     palette = module_palette()
-    labels = {}
+    deeper = _network_words(advice.request.deeper) if advice.request.deeper else ""
     for axis, engine in zip(axes.flat, engines, strict=True):
-        points = []
         for row in summary[(summary.engine == engine) & (summary.variant != BASELINE)].itertuples():
             known = row.variant in gains
             gain = float(gains[row.variant]) if known else 0.0
-            name = "deeper baseline" if row.variant == DEEPER else display_name(row.variant)
+            name = display_name(row.variant)
             colour = "black" if row.variant == DEEPER else palette.get(name, "grey")
+            if row.variant == DEEPER:
+                name = f"deeper baseline ({deeper})"
             axis.errorbar(
                 row.overhead_median_pct,
                 gain,
@@ -542,17 +564,16 @@ def plot(advice: Advice) -> Any:
                 color=colour,
                 markerfacecolor=colour if known else "white",
                 capsize=2,
+                label=name,
             )
-            points.append((row.overhead_median_pct, gain, name))
         axis.axhline(0, color="grey", linewidth=0.6)
         axis.axvline(0, color="grey", linewidth=0.6)
         axis.set_xlabel("time over the baseline (%, median, 95 % interval)")
         axis.set_ylabel("top-1 gain (points)")
-        axis.set_title(f"{engine} — {advice.measurement.hardware}", fontsize=9)
-        labels[axis] = points
+        axis.set_title(f"{label_words(engine)} — {advice.measurement.hardware}", fontsize=9)
+        # a legend, not labels beside the points: the modules' points and intervals crowd together
+        axis.legend(loc="best", fontsize=8, frameon=False)
     figure.tight_layout()
-    for axis, points in labels.items():
-        place_labels(axis, points, fontsize=8)
     return figure
 
 

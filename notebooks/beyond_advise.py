@@ -34,7 +34,7 @@ model = "resnet50"
 # %%
 from IPython.display import Markdown, display
 
-from attnlib.advice import committed_verdicts
+from attnlib.advice import committed_verdicts, reader_table
 from attnlib.plots import collapsed_table
 from attnlib.reproduce.claims import styled
 from attnlib.results import provenance, provenance_table
@@ -60,11 +60,9 @@ styled(overview) if len(overview) else None
 # top-1 gain and where that number comes from, the gain per percent of time, and the two criteria):
 
 # %%
-columns = ["engine", "module", "overhead %", "95 % interval", "gain", "gain source", "gain per % time",
-           "Pareto-optimal", "beats the deeper baseline"]  # fmt: skip
 for hardware, label, verdict, _ in verdicts:
     display(Markdown(label))
-    display(collapsed_table(styled(verdict[columns]), f"Verdict table, {hardware}", len(verdict)))
+    display(collapsed_table(styled(reader_table(verdict)), f"Verdict table, {hardware}", len(verdict)))
 
 # %% [markdown]
 # ## On your machine

@@ -61,6 +61,31 @@ def test_pareto_and_the_deeper_baseline_on_a_known_answer() -> None:
     assert verdict.loc["eca", "gain per % time"] == "+0.125 points per %"
     text = sentence(decide(KNOWN, KNOWN_GAINS), KNOWN, REQUEST, "a test CPU")
     assert "SRM gives +1.50 top-1 for +20.0 % time and beats a ResNet-101 baseline" in text
+    assert text.startswith("On a test CPU with eager PyTorch (fp32")
+
+
+@pytest.mark.parametrize(
+    ("label", "words"),
+    [
+        ("eager", "eager PyTorch"),
+        ("openvino", "OpenVINO"),
+        ("onnxruntime", "ONNX Runtime"),
+        ("compile[max-autotune]+graphs", "torch.compile (mode max-autotune, CUDA graphs)"),
+        ("eager+graphs+NHWC", "eager PyTorch (CUDA graphs, channels-last)"),
+        ("someone-elses-engine", "someone-elses-engine"),
+    ],
+)
+def test_engines_are_named_in_words_on_the_page(label: str, words: str) -> None:
+    from attnlib.bench.engines import EngineOptions, engine_label, label_words
+
+    assert label_words(label) == words
+    assert label_words(
+        engine_label(
+            "compile", EngineOptions(device="cuda", compile_mode="max-autotune-no-cudagraphs", cuda_graphs=True)
+        )
+    ) == ("torch.compile (mode max-autotune, CUDA graphs)")
+    table = advice_module.reader_table(decide(hand_made({"eca": (4, 0.5)}, engine="openvino"), KNOWN_GAINS))
+    assert table.engine.tolist() == ["OpenVINO"] and table.module.tolist() == ["ECA"]
 
 
 def test_no_module_beats_the_deeper_baseline_is_said() -> None:

@@ -125,6 +125,23 @@ def engine_label(engine: str, options: EngineOptions) -> str:
     return label
 
 
+def label_words(label: str) -> str:
+    """An :func:`engine_label` for a reader: ``compile[max-autotune]+graphs`` → "torch.compile (mode
+    max-autotune, CUDA graphs)", ``openvino`` → "OpenVINO". An unknown name is returned as it is."""
+    name = label.split("[", 1)[0].split("+", 1)[0]
+    if name not in ENGINES:
+        return label
+    details = []
+    if "[" in label:
+        details.append(f"mode {label.split('[', 1)[1].split(']', 1)[0]}")
+    if "+graphs" in label:
+        details.append("CUDA graphs")
+    if "+NHWC" in label:
+        details.append("channels-last")
+    words = ENGINES[name].words()
+    return f"{words} ({', '.join(details)})" if details else words
+
+
 CUDA_FP32_MATH = "IEEE fp32 while preparing, checking and timing: TF32 off (attnlib.bench.engines.cuda_math)"
 
 
