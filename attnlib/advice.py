@@ -143,12 +143,14 @@ def auto_engine(device: str) -> tuple[str, ...]:
 @dataclass
 class Measurement:
     """Per engine and variant: times and the overhead over the baseline with its 95 % interval; why each
-    engine stopped; what was left out and why; the hardware."""
+    engine stopped; what was left out and why; the hardware; how busy the machine was meanwhile
+    (:func:`attnlib.results.machine_load`: other processes' share of the CPUs, load averages)."""
 
     summary: pd.DataFrame
     stopped: dict[str, str] = field(default_factory=dict)
     left_out: dict[str, str] = field(default_factory=dict)
     hardware: str = ""
+    machine_load: dict[str, Any] = field(default_factory=dict)
 
 
 def variants(request: Request) -> list[Any]:
@@ -173,8 +175,9 @@ def measure(request: Request, progress: bool = True, log: Any = print) -> Measur
 
     from attnlib.bench.engines import EngineOptions, engine_label, engine_status, prepare_verified
     from attnlib.bench.timing import summarize, time_interleaved
-    from attnlib.results import cpu_model
+    from attnlib.results import cpu_model, cpu_snapshot, machine_load
 
+    before = cpu_snapshot()
     start = time.monotonic()
     deadline = start + 60 * request.budget_min
     options = EngineOptions(device=request.device, precision=request.precision).with_fixed_threads()
@@ -238,8 +241,11 @@ def measure(request: Request, progress: bool = True, log: Any = print) -> Measur
         summary = summary.assign(engine=name, rounds=rounds, prepare_s=summary.variant.map(sizes))
         summaries.append(summary)
     hardware = torch.cuda.get_device_name(0) if request.device == "cuda" else cpu_model()
+    load = machine_load(before, cpu_snapshot())
     table = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
-    return Measurement(table, stopped, left_out, hardware)
+    if not table.empty:
+        table["others_cpu_pct"] = load["others_cpu_pct"]
+    return Measurement(table, stopped, left_out, hardware, load)
 
 
 # --- the accuracy side ---------------------------------------------------------------------------------
@@ -602,6 +608,7 @@ def record(advice: Advice, commit: bool = False, root: Path | None = None) -> Pa
         request=json.loads(json.dumps(advice.as_json()["request"])),
         stopped=advice.measurement.stopped,
         skipped_engines=advice.measurement.left_out,
+        machine_load=advice.measurement.machine_load,
         sentence=advice.sentence,
     )
     return write_record("latency", f"advise-{request.device}", table, meta, root, committed=commit)

@@ -165,8 +165,11 @@ def test_cuda_without_a_gpu_is_one_clear_error(capsys) -> None:
     assert "no CUDA GPU" in capsys.readouterr().err
 
 
-def test_a_tiny_measurement_end_to_end(tmp_path, capsys) -> None:
+def test_a_tiny_measurement_end_to_end(tmp_path, capsys, monkeypatch) -> None:
     plot = tmp_path / "advice.png"
+    measured = []
+    measure = advice_module.measure
+    monkeypatch.setattr(advice_module, "measure", lambda *a, **k: measured.append(measure(*a, **k)) or measured[-1])
     code = main(
         ["advise", "--model", "cifar_resnet8", "--resolution", "8", "--engine", "eager", "--budget", "0.05",
          "--width", "1000", "--json", "--plot", str(plot)]
@@ -175,6 +178,14 @@ def test_a_tiny_measurement_end_to_end(tmp_path, capsys) -> None:
     answer = json.loads(capsys.readouterr().out)
     assert answer["request"]["deeper"] == "cifar_resnet14" and answer["stopped"]["eager"]
     assert len(answer["verdict"]) == 5 and answer["sentence"].startswith("On ")
+    # like every latency record, an advise record says what share of the CPUs other processes used
+    (measurement,) = measured
+    assert set(measurement.machine_load) == {"load_average_before", "load_average_after", "others_cpu_pct"}
+    assert "others_cpu_pct" in measurement.summary
+    request = Request("cifar_resnet8", resolution=8, engines=("eager",))
+    verdict = decide(measurement.summary, gains({}))
+    path = advice_module.record(Advice(request, measurement, gains({}), verdict, "a sentence"), root=tmp_path)
+    assert json.loads(path.with_suffix(".json").read_text())["machine_load"] == measurement.machine_load
 
 
 def test_the_python_function_is_attnlib_advise() -> None:
