@@ -12,7 +12,6 @@ from attnlib.models.resnet import (
     ResNet,
     attention_factory,
 )
-from attnlib.models.retrofit import load_pretrained, retrofit
 
 __all__ = [
     "BasicBlock",
@@ -38,6 +37,17 @@ IMAGENET_RESNETS: dict[int, tuple[type[BasicBlock] | type[Bottleneck], list[int]
 IMAGENET_WIDTHS = [64, 128, 256, 512]
 CIFAR_WIDTHS = [16, 32, 64]
 CIFAR_BLOCKS = {"basic": (BasicBlock, 6), "bottleneck": (Bottleneck, 9)}
+
+
+def __getattr__(name: str) -> Any:
+    """``retrofit`` and ``load_pretrained`` on first use: their module (:mod:`attnlib.models.retrofitting`)
+    subclasses torchvision's blocks, and importing torchvision costs about two seconds (per process:
+    every command, notebook kernel and worker) that building or counting a network never needs."""
+    if name in ("retrofit", "load_pretrained"):
+        from attnlib.models import retrofitting
+
+        return getattr(retrofitting, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def available_models() -> tuple[str, ...]:

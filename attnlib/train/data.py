@@ -15,14 +15,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch.nn import functional as F
 from torch.utils.data import Dataset
-from torchvision import datasets, transforms
 
 from attnlib import names
 from attnlib.paper import data_root
+
+if TYPE_CHECKING:  # torchvision is imported where a torchvision dataset is built: ~2 s a process otherwise
+    from torchvision import transforms
 
 CIFAR_MEAN = {"cifar10": (0.4914, 0.4822, 0.4465), "cifar100": (0.5071, 0.4865, 0.4409)}
 CIFAR_STD = {"cifar10": (0.2470, 0.2435, 0.2616), "cifar100": (0.2673, 0.2564, 0.2762)}
@@ -58,6 +61,8 @@ def cifar_transforms(name: str, train: bool, augment: bool = True) -> transforms
 
     ``augment=False`` leaves the crop and flip to :func:`crop_and_flip` on the training device.
     """
+    from torchvision import transforms
+
     normalise = transforms.Normalize(CIFAR_MEAN[name], CIFAR_STD[name])
     if train and augment:
         return transforms.Compose(
@@ -97,6 +102,8 @@ def cifar_fill(name: str) -> torch.Tensor:
 
 def imagenet_transforms(train: bool) -> transforms.Compose:
     """ImageNet: RandomResizedCrop 224 + flip for training; Resize 256 + CenterCrop 224 for evaluation."""
+    from torchvision import transforms
+
     normalise = transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)
     if train:
         return transforms.Compose(
@@ -237,6 +244,8 @@ def load_dataset(
     if name == "fashion-mnist":
         return load_fashion_mnist(root, input_size or 28, train_subset, test_subset)
     if name in ("cifar10", "cifar100"):
+        from torchvision import datasets
+
         folder = Path(root or data_root() / "datasets")
         factory = datasets.CIFAR10 if name == "cifar10" else datasets.CIFAR100
         try:
@@ -259,6 +268,8 @@ def load_dataset(
                 "https://www.image-net.org/ and arrange it as ImageFolder class folders under train/ and val/, "
                 "then pass --data-root PATH or set ATTNLIB_IMAGENET=PATH."
             )
+        from torchvision import datasets
+
         train = datasets.ImageFolder(str(folder / "train"), transform=imagenet_transforms(True))
         val = datasets.ImageFolder(str(folder / "val"), transform=imagenet_transforms(False))
         return DatasetSplits(train, val, len(train.classes), f"ImageNet ImageFolder at {folder}")
