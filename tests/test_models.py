@@ -113,6 +113,19 @@ def test_attention_init_is_not_overwritten_by_backbone_init():
     assert all(torch.count_nonzero(m.weight) == 0 for m in model.attention_modules())
 
 
+def test_backbone_init_is_torchvisions_and_a_meta_build_has_the_same_structure():
+    """Convolutions get Kaiming-normal (fan-out) weights and BatchNorms weight 1, bias 0; on the meta device
+    (complexity counting) the init is skipped, which changes no shape or name."""
+    torch.manual_seed(0)
+    model = build_model("resnet18", attention="se")
+    conv = model.layer3[0].conv1  # 128 -> 256, 3x3: fan-out 256 * 9
+    assert float(conv.weight.detach().std()) == pytest.approx((2 / (256 * 9)) ** 0.5, rel=0.05)
+    assert torch.equal(model.bn1.weight, torch.ones(64)) and torch.equal(model.bn1.bias, torch.zeros(64))
+    with torch.device("meta"):
+        meta = build_model("resnet18", attention="se")
+    assert {k: v.shape for k, v in meta.state_dict().items()} == {k: v.shape for k, v in model.state_dict().items()}
+
+
 def test_unknown_model_lists_valid_names():
     with pytest.raises(ValueError, match=r"resnet18.*resnet152.*cifar_resnet"):
         build_model("resnet19")

@@ -183,7 +183,13 @@ class ResNet(nn.Module):
         return nn.Sequential(*stage)
 
     def _init_backbone(self) -> None:
-        """torchvision's initialisation for the backbone; attention modules keep their own."""
+        """torchvision's initialisation for the backbone; attention modules keep their own.
+
+        Skipped on the meta device (no values to set): there it costs more than building the network,
+        and complexity counting builds every network on meta.
+        """
+        if any(parameter.is_meta for parameter in self.parameters()):
+            return
         attention_parts = {id(m) for block in self.blocks() for m in block.attention.modules()}
         for module in self.modules():
             if id(module) in attention_parts:
