@@ -28,7 +28,7 @@ TINY_BDD = {
     "batch_size": 4,
     "lr": 0.01,
     "lr_milestones": (),
-    "image_size": 64,
+    "image_size": 32,
     "synthetic_size": (8, 6),
     "profile": "smoke",
 }
