@@ -408,7 +408,7 @@ def _detect(args: argparse.Namespace) -> int:
     else:
         settings = table5.SETTINGS.get(args.profile)
         config = table5.table5_config(settings, args.split, args.attention, args.method)
-    overrides = _overrides(args, (*_RUN_OVERRIDES, "coco_layout", "augmentation", "amp"))
+    overrides = _overrides(args, (*_RUN_OVERRIDES, "coco_layout", "augmentation", "amp", "image_size"))
     config = replace(config, dataset=dataset, **overrides)
     require_device(config.device)
     if distributed_context(config.device).is_main:
@@ -781,6 +781,11 @@ def _add_detect(commands: Any) -> None:
     parser.add_argument("--data-root", help="COCO or BDD100k root (default $ATTNLIB_COCO / $ATTNLIB_BDD100K)")
     parser.add_argument("--coco-layout", choices=COCO_LAYOUTS)
     parser.add_argument("--augmentation", choices=AUGMENTATIONS, help="training transforms (default per table)")
+    parser.add_argument(
+        "--image-size",
+        type=positive_int,
+        help="SSD's square input, Faster R-CNN's shorter side, in pixels (default per table and profile)",
+    )
     parser.set_defaults(handler=_detect)
 
 

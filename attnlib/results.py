@@ -112,6 +112,29 @@ def gpu_details() -> dict[str, Any]:
     return details
 
 
+def torchvision_version() -> str | None:
+    """torchvision's ``__version__`` (e.g. ``0.29.1+cu130``) without importing it where it is not loaded yet:
+    importing torchvision costs ~2 s, and every record and executed page asks for its version. Read
+    from the installed package's ``version.py``; None where torchvision is not installed."""
+    import importlib.util
+    import re
+    import sys
+
+    loaded = sys.modules.get("torchvision")
+    if loaded is not None:
+        return str(loaded.__version__)
+    spec = importlib.util.find_spec("torchvision")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    source = Path(next(iter(spec.submodule_search_locations))) / "version.py"
+    found = re.search(r"^__version__ = ['\"]([^'\"]+)['\"]", source.read_text(), re.MULTILINE)
+    if found is None:
+        import importlib.metadata
+
+        return importlib.metadata.version("torchvision")
+    return found.group(1)
+
+
 def provenance(profile: str, **extra: Any) -> dict[str, Any]:
     """Where, when and with what a result was produced.
 
@@ -119,8 +142,6 @@ def provenance(profile: str, **extra: Any) -> dict[str, Any]:
         profile: the run profile (``smoke``, ``default`` or ``paper``).
         **extra: run options to record alongside (engine, trials, dataset, ...).
     """
-    import torchvision
-
     from attnlib import __version__
 
     commit, dirty = code_version()
@@ -138,7 +159,7 @@ def provenance(profile: str, **extra: Any) -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "torch": torch.__version__,
-        "torchvision": torchvision.__version__,
+        "torchvision": torchvision_version(),
         "attnlib": __version__,
     }
     record.update(extra)

@@ -62,16 +62,23 @@ def test_the_package_builders_are_still_one_attribute_away() -> None:
 
 def test_building_counting_and_training_do_not_import_torchvision() -> None:
     """torchvision costs ~2 s a process (every command, notebook kernel, DDP worker): it is imported
-    only where a torchvision dataset, detector or ResNet is built, and ``retrofit`` stays importable."""
+    only where a torchvision dataset, detector or ResNet is built (not to record its version), and
+    ``retrofit`` stays importable."""
     code = (
         "import sys\n"
         "import attnlib.models, attnlib.complexity, attnlib.plots, attnlib.train.loop, attnlib.reproduce.fashion\n"
         "from attnlib import build_model\n"
         "build_model('cifar_resnet8', attention='se')\n"
+        "from attnlib.results import provenance\n"
+        "recorded = provenance('smoke')['torchvision']\n"
         "print('torchvision' in sys.modules)\n"
         "from attnlib.models import retrofit, load_pretrained\n"
         "import attnlib\n"
         "print(callable(retrofit) and attnlib.retrofit is retrofit and callable(load_pretrained))\n"
+        "print(recorded)\n"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert completed.stdout.split() == ["False", "True"], completed.stderr[-2000:]
+    import torchvision
+
+    # a record still names torchvision's exact version (with its local part, e.g. +cu130)
+    assert completed.stdout.split() == ["False", "True", torchvision.__version__], completed.stderr[-2000:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pandas as pd
@@ -167,6 +168,8 @@ def test_cli_detect_runs_one_row_and_reports_missing_weights(tmp_path, capsys, t
             "day_night",
             "--method",
             "ibn",
+            "--image-size",
+            "32",
             "--output",
             str(tmp_path / "run"),
             "--no-record",
@@ -174,6 +177,7 @@ def test_cli_detect_runs_one_row_and_reports_missing_weights(tmp_path, capsys, t
     )
     captured = capsys.readouterr()
     assert code == 0 and "AP50" in captured.out
+    assert json.loads((tmp_path / "run" / "record.json").read_text())["config"]["image_size"] == 32
     assert captured.err.splitlines()[0].endswith(
         "SYNTHETIC data (synthetic-bdd100k: generated images, a pipeline check — not a result)"
     )
@@ -242,6 +246,7 @@ def test_detection_ddp_two_processes_gloo_matches_single_process(tmp_path, one_t
         split="all",
         method="style_adversarial",
         augmentation="none",  # random flips draw from each process's own RNG: data would differ
+        image_size=32,  # --image-size below: the same checks at a quarter of the pixels
         output=str(tmp_path / "single"),
     )
     single = train(config, accumulation_steps=2, progress=False)
@@ -264,6 +269,8 @@ def test_detection_ddp_two_processes_gloo_matches_single_process(tmp_path, one_t
             "style_adversarial",
             "--augmentation",
             "none",
+            "--image-size",
+            "32",
             "--output",
             str(tmp_path / "ddp"),
             "--no-record",

@@ -98,7 +98,7 @@ EXPECTED = (
     Expectation(r"attnlib train --dataset synthetic-cifar", (("--profile default", "--profile smoke"),)),
     Expectation(r"ATTNLIB_COCO=\S+ .*detect --table 4", (TORCHRUN,), error=NOT_HERE),
     Expectation(r"ATTNLIB_BDD100K=\S+ .*detect --table 5", (TORCHRUN,), error=NOT_HERE),
-    Expectation(r"attnlib detect --table 5 --dataset synthetic-bdd100k --profile smoke"),
+    Expectation(r"attnlib detect --table 5 --dataset synthetic-bdd100k --profile smoke", ((r"$", " --image-size 32"),)),
     Expectation(r"attnlib reproduce table\d --profile paper --plan$"),
     Expectation(r"attnlib reproduce table1 --profile paper$", error=r"not found"),  # no CIFAR here
     Expectation(r"attnlib reproduce table2 .*--launcher torchrun", ((r"$", " --dry-run"),)),  # no GPUs here
