@@ -463,16 +463,21 @@ def sentence(verdict: pd.DataFrame, summary: pd.DataFrame, request: Request, har
     for engine, part in verdict.groupby("engine", sort=False):
         setting = f"{request.precision}, batch {request.batch_size}, {request.resolution}²"
         where = f"On {hardware} with {label_words(engine)} ({setting})"
-        winners = part[part["beats the deeper baseline"] == "yes"]
+        winners = part[part["beats the deeper baseline"].str.startswith("yes")]
         known = part[~part.gain.str.startswith("no ")]
         times = summary[summary.engine == engine].set_index("variant")
         if len(winners):
             best = winners.loc[winners.gain.astype(float).idxmax()]
             others = [display_name(m) for m in winners.module if m != best.module]
             also = f"; {', '.join(others)} also do" if others else ""
+            apart = (
+                " timed in its own group (a point, without a paired interval)"
+                if best["beats the deeper baseline"] != "yes"
+                else ""
+            )
             parts.append(
                 f"{where}, {display_name(best.module)} gives {best.gain} top-1 for {best['overhead %']:+.1f} % time "
-                f"and beats a {deeper} baseline{also}."
+                f"and beats a {deeper} baseline{apart}{also}."
             )
         elif len(known):
             best = known.loc[known.gain.astype(float).idxmax()]
@@ -670,7 +675,7 @@ def committed_verdicts(model: str = "resnet50") -> list[tuple[str, str, pd.DataF
 
     accuracy = accuracy_sources(model)
     found = []
-    sources = (("advise", "`attnlib advise` record"), ("fig3_depth", "Fig. 3 depth sweep"))
+    sources = (("advise", "attnlib advise record"), ("fig3_depth", "Fig. 3 depth sweep"))
     for experiment, kind in sources:
         for hardware, label, record in committed_records(experiment):
             if experiment == "advise":

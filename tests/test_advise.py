@@ -216,6 +216,9 @@ def test_a_deeper_baseline_timed_apart_is_compared_as_an_unpaired_point() -> Non
         "yes (the deeper ResNet was timed in its own group: no paired interval)"
     )
     assert "paired" not in verdict.loc["srm", "Pareto-optimal"]
+    text = sentence(decide(summary, gains({"eca": 0.5, "srm": 1.5, DEEPER: 1.0})), summary, REQUEST, "a test CPU")
+    assert "SRM gives +1.50 top-1 for +20.0 % time and beats a ResNet-101 baseline timed in its own group" in text
+    assert "no module is shown" not in text
     measured = decide(KNOWN, KNOWN_GAINS).set_index("module")  # timed in one group: no caveat
     assert measured.loc["srm", "beats the deeper baseline"] == "yes"
 
