@@ -6,6 +6,8 @@ stated arithmetic of the measured time, and that a committed record reaches the 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -56,7 +58,11 @@ def test_bench_train_refuses_what_it_does_not_time(argv, error, capsys):
 def test_a_committed_measurement_reaches_the_planner(scratch_data, one_thread):
     variants = [Variant("cifar_resnet56", BASELINE), Variant("cifar_resnet56", "ab")]
     summary = measure_train_steps(variants, 4, 32, EngineOptions(), trials=1, warmup=0)
-    record_train_steps(summary, "default", EngineOptions(), 1, 0, root=scratch_data / "results")
+    path = record_train_steps(summary, "default", EngineOptions(), 1, 0, root=scratch_data / "results")
+    # like every latency record, it says how busy the machine was while it timed
+    load = json.loads(path.with_suffix(".json").read_text())["machine_load"]
+    assert set(load) == {"load_average_before", "load_average_after", "others_cpu_pct"}
+    assert "others_cpu_pct" in summary
     runs = campaign.campaign_runs("table1", "paper")
     text = campaign.plan_summary("table1", "paper", campaign.plan(runs))
     rate = measured_rates(summary.assign(hardware="h")).tmacs.iloc[0]

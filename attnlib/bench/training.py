@@ -74,7 +74,9 @@ def measure_train_steps(
     input channels, for counting their MACs (1 for the grayscale Fashion-MNIST networks).
 
     Returns :func:`~attnlib.bench.timing.summarize`'s columns plus the setting, ``images_per_s``
-    (batch / minimum step time) and ``tmacs`` (3 × forward MACs per image × images/s, in 10¹²/s).
+    (batch / minimum step time), ``tmacs`` (3 × forward MACs per image × images/s, in 10¹²/s) and
+    ``others_cpu_pct`` (other processes' share of the CPUs while timing; the full
+    :func:`~attnlib.results.machine_load` in ``.attrs["machine_load"]``).
     """
     from attnlib.complexity import count_model
 
@@ -82,9 +84,13 @@ def measure_train_steps(
     check_sizes(resolution, batch_size, trials, warmup)
     build = models or BuiltModels()
     torch.manual_seed(0)
+    from attnlib.results import cpu_snapshot, machine_load
+
     with thread_limit(options.threads), cuda_math(options):
         steps = {v.name: train_step(build(v), batch_size, resolution, options, amp) for v in variants}
+        before = cpu_snapshot()
         samples = time_interleaved(steps, trials, warmup, options.device, description="train steps")
+        load = machine_load(before, cpu_snapshot())
     summary = summarize(samples, baseline=variants[0].name)
     by_name = {v.name: v for v in variants}
     macs = {
@@ -113,7 +119,9 @@ def measure_train_steps(
         "batch_size": batch_size,
         "baseline": variants[0].name,
     }
-    return summary.assign(**context)
+    summary = summary.assign(**context, others_cpu_pct=load["others_cpu_pct"])
+    summary.attrs["machine_load"] = load  # how busy the machine was while timing: the record keeps it
+    return summary
 
 
 def measured_rates(records: pd.DataFrame) -> pd.DataFrame:
@@ -127,6 +135,13 @@ def measured_rates(records: pd.DataFrame) -> pd.DataFrame:
         .drop_duplicates(subset=["hardware", "model", "batch_size", "precision"], keep="last")
         .reset_index(drop=True)
     )
+
+
+def _busiest(summary: pd.DataFrame) -> dict[str, float | None] | None:
+    """Several measurements joined (``pd.concat`` drops ``attrs``): the busiest one's other-process share."""
+    if "others_cpu_pct" not in summary or summary.others_cpu_pct.isna().all():
+        return None
+    return {"others_cpu_pct": float(summary.others_cpu_pct.max())}
 
 
 def record_train_steps(
@@ -150,6 +165,7 @@ def record_train_steps(
         protocol="bench train (random batches on the device: data loading not included)",
         trials=trials,
         warmup=warmup,
+        machine_load=summary.attrs.get("machine_load") or _busiest(summary),
         **({"session": session} if session else {}),
         **options_record(options.with_fixed_threads(), ("eager",)),
     )
