@@ -203,8 +203,15 @@ def _with_module_labels(summary: pd.DataFrame) -> pd.DataFrame:
     return summary.assign(
         Module=summary.variant.map(lambda v: display_name(v) if v in MODULE_ORDER else v),
         depth=depth,
-        setting=summary.engine + " " + summary.precision,
+        setting=summary.engine.map(_engine_words) + " " + summary.precision,
     )
+
+
+def _engine_words(label: str) -> str:
+    """An engine label for a figure: "OpenVINO", "torch.compile (CUDA graphs)" (:func:`label_words`)."""
+    from attnlib.bench.engines import label_words
+
+    return label_words(label)
 
 
 def plot_latency_vs_depth(summary: pd.DataFrame, hardware: str) -> Figure:
@@ -298,7 +305,7 @@ def plot_tradeoff(points: pd.DataFrame, hardware: str) -> Figure:
                 )
         axis.set_xlabel("inference time relative to baseline ResNet-50 (min)")
         axis.set_ylabel("ImageNet top-1 (%)")
-        axis.set_title(f"{engine} — {hardware}", fontsize=9)
+        axis.set_title(f"{_engine_words(engine)} — {hardware}", fontsize=9)
     axes[0][0].legend(fontsize=9, title="module (○ R18, □ R50)", title_fontsize=9)
     figure.tight_layout()
     for axis, baseline_labels in labels.items():
@@ -483,7 +490,7 @@ def plot_zoo(data: pd.DataFrame, hardware: str, batch: int) -> Figure:
         axis.set_yscale("log")
         axis.set_xlabel("module MACs (% of the network, exact)")
         axis.set_ylabel("latency overhead (%, min)")
-        axis.set_title(f"{engine} — ResNet-{depth}, batch {batch}", fontsize=9)
+        axis.set_title(f"{_engine_words(engine)} — ResNet-{depth}, batch {batch}", fontsize=9)
         axis.grid(True, which="major", linewidth=0.4, alpha=0.5)
     handles = [
         plt.Line2D(
