@@ -113,9 +113,7 @@ def freeze_attention_batchnorms(model: nn.Module) -> nn.Module:
         for name, child in list(module.named_children()):
             if isinstance(child, nn.BatchNorm2d):
                 replacement = FrozenBatchNorm2d(child.num_features, eps=child.eps)
-                replacement.load_state_dict(
-                    {k: v for k, v in child.state_dict().items() if k != "num_batches_tracked"}
-                )
+                replacement.load_state_dict({k: v for k, v in child.state_dict().items() if k != "num_batches_tracked"})
                 setattr(module, name, replacement.to(child.weight.device))
     return frozen
 
