@@ -442,7 +442,7 @@ READER_COLUMNS = (
 def reader_table(verdict: pd.DataFrame) -> pd.DataFrame:
     """:func:`decide`'s verdict for a page: the engines and modules named in words, the reader's columns."""
     from attnlib.attention import display_name
-    from attnlib.bench.engines import label_words
+    from attnlib.names import label_words
 
     table = verdict.assign(engine=verdict.engine.map(label_words), module=verdict.module.map(display_name))
     return table[list(READER_COLUMNS)]
@@ -456,7 +456,7 @@ def _network_words(model: str) -> str:
 def sentence(verdict: pd.DataFrame, summary: pd.DataFrame, request: Request, hardware: str) -> str:
     """The verdict in one plain sentence per engine."""
     from attnlib.attention import display_name
-    from attnlib.bench.engines import label_words
+    from attnlib.names import label_words
 
     deeper = _network_words(request.deeper) if request.deeper else ""
     parts = []
@@ -549,7 +549,7 @@ def plot(advice: Advice) -> Any:
     import matplotlib.pyplot as plt
 
     from attnlib.attention import display_name
-    from attnlib.bench.engines import label_words
+    from attnlib.names import label_words
     from attnlib.plots import module_palette
 
     summary = advice.measurement.summary

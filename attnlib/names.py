@@ -20,6 +20,16 @@ BDD_SPLITS = ("all", "day_night")
 
 CONVENTIONS = ("paper", "exact")
 ENGINES = ("eager", "compile", "onnxruntime", "openvino", "tensorrt")
+ENGINE_TITLES = {
+    "eager": "eager PyTorch",
+    "compile": "torch.compile",
+    "onnxruntime": "ONNX Runtime",
+    "openvino": "OpenVINO",
+    "tensorrt": "TensorRT",
+}
+"""Each engine's name for a reader (pages, figures, sentences)."""
+ENGINE_QUANTIZERS = {"compile": "PT2E", "openvino": "NNCF"}
+"""What quantizes a network to int8 on each int8 engine, for a reader."""
 PRECISIONS = ("fp32", "fp16", "bf16", "int8")
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
 PRESETS = ("gpu", "gpu-compile", "cpu")
@@ -49,3 +59,20 @@ NOTEBOOKS: tuple[str, ...] = (
     "beyond_advise",
     "execution_report",  # last: it reports how every page above was produced
 )
+
+
+def label_words(label: str) -> str:
+    """An engine label (``attnlib.bench.engines.engine_label``) for a reader:
+    ``compile[max-autotune]+graphs`` → "torch.compile (mode max-autotune, CUDA graphs)", ``openvino`` →
+    "OpenVINO". An unknown name is returned as it is."""
+    name = label.split("[", 1)[0].split("+", 1)[0]
+    if name not in ENGINE_TITLES:
+        return label
+    details = []
+    if "[" in label:
+        details.append(f"mode {label.split('[', 1)[1].split(']', 1)[0]}")
+    if "+graphs" in label:
+        details.append("CUDA graphs")
+    if "+NHWC" in label:
+        details.append("channels-last")
+    return f"{ENGINE_TITLES[name]} ({', '.join(details)})" if details else ENGINE_TITLES[name]

@@ -209,7 +209,7 @@ def _with_module_labels(summary: pd.DataFrame) -> pd.DataFrame:
 
 def _engine_words(label: str) -> str:
     """An engine label for a figure: "OpenVINO", "torch.compile (CUDA graphs)" (:func:`label_words`)."""
-    from attnlib.bench.engines import label_words
+    from attnlib.names import label_words
 
     return label_words(label)
 

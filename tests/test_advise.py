@@ -76,7 +76,8 @@ def test_pareto_and_the_deeper_baseline_on_a_known_answer() -> None:
     ],
 )
 def test_engines_are_named_in_words_on_the_page(label: str, words: str) -> None:
-    from attnlib.bench.engines import EngineOptions, engine_label, label_words
+    from attnlib.bench.engines import EngineOptions, engine_label
+    from attnlib.names import label_words
 
     assert label_words(label) == words
     assert label_words(

@@ -81,6 +81,7 @@ def test_int8_is_refused_with_a_reason_where_it_is_not_measured():
 
 def test_int8_engines_come_from_the_registry_and_name_their_quantizer():
     """The int8 engines are those whose precisions include int8; each tells a reader what quantized it."""
+    from attnlib import names
     from attnlib.bench.engines import ENGINES, INT8_ENGINES
     from attnlib.reproduce.int8 import engine_words
 
@@ -88,7 +89,8 @@ def test_int8_engines_come_from_the_registry_and_name_their_quantizer():
     assert set(INT8_ENGINES) == {"compile", "openvino"}
     assert engine_words("openvino") == "OpenVINO (NNCF)"
     assert engine_words("compile") == "torch.compile (PT2E)"
-    assert all(spec.title and spec.words() == spec.title for spec in ENGINES.values())
+    assert all(spec.words() == names.ENGINE_TITLES[name] for name, spec in ENGINES.items())
+    assert set(names.ENGINE_TITLES) == set(ENGINES) and set(names.ENGINE_QUANTIZERS) == set(INT8_ENGINES)
 
 
 def test_calibration_batches_are_seeded_and_shaped_like_the_example():

@@ -125,23 +125,6 @@ def engine_label(engine: str, options: EngineOptions) -> str:
     return label
 
 
-def label_words(label: str) -> str:
-    """An :func:`engine_label` for a reader: ``compile[max-autotune]+graphs`` → "torch.compile (mode
-    max-autotune, CUDA graphs)", ``openvino`` → "OpenVINO". An unknown name is returned as it is."""
-    name = label.split("[", 1)[0].split("+", 1)[0]
-    if name not in ENGINES:
-        return label
-    details = []
-    if "[" in label:
-        details.append(f"mode {label.split('[', 1)[1].split(']', 1)[0]}")
-    if "+graphs" in label:
-        details.append("CUDA graphs")
-    if "+NHWC" in label:
-        details.append("channels-last")
-    words = ENGINES[name].words()
-    return f"{words} ({', '.join(details)})" if details else words
-
-
 CUDA_FP32_MATH = "IEEE fp32 while preparing, checking and timing: TF32 off (attnlib.bench.engines.cuda_math)"
 
 
@@ -346,8 +329,6 @@ class Engine:
         install_hint: added to the "not installed" reason.
         device_reason: why it is not measured on a device outside ``devices``.
         check: an extra availability check, returning the reason it cannot run (or None).
-        title: the engine's name for a reader (figures, tables, sentences).
-        quantizer: what quantizes a network to int8 on it, for a reader (int8 engines only).
     """
 
     name: str
@@ -358,13 +339,13 @@ class Engine:
     install_hint: str = ""
     device_reason: str = ""
     check: Callable[[Any, EngineOptions], str | None] | None = None
-    title: str = ""
-    quantizer: str = ""
 
     def words(self, precision: str = "fp32") -> str:
-        """The engine for a reader: its title, and in int8 what quantized the network."""
-        title = self.title or self.name
-        return f"{title} ({self.quantizer})" if precision == "int8" and self.quantizer else title
+        """The engine for a reader (:data:`attnlib.names.ENGINE_TITLES`), and in int8 what quantized the
+        network (:data:`attnlib.names.ENGINE_QUANTIZERS`)."""
+        title = names.ENGINE_TITLES.get(self.name, self.name)
+        quantizer = names.ENGINE_QUANTIZERS.get(self.name) if precision == "int8" else None
+        return f"{title} ({quantizer})" if quantizer else title
 
 
 def _onnxruntime_providers(module: Any, options: EngineOptions) -> str | None:
@@ -389,15 +370,13 @@ def _int8_needs(package: str) -> Callable[[Any, EngineOptions], str | None]:
 
 
 _ENGINE_LIST = (
-    Engine("eager", _eager, ("cpu", "cuda"), ("fp32", "fp16", "bf16"), title="eager PyTorch"),
+    Engine("eager", _eager, ("cpu", "cuda"), ("fp32", "fp16", "bf16")),
     Engine(
         "compile",
         _compile,
         ("cpu", "cuda"),
         tuple(PRECISIONS),
         check=_int8_needs("torchao"),
-        title="torch.compile",
-        quantizer="PT2E",
     ),
     Engine(
         "onnxruntime",
@@ -406,7 +385,6 @@ _ENGINE_LIST = (
         ("fp32",),
         "onnxruntime",
         check=_onnxruntime_providers,
-        title="ONNX Runtime",
     ),
     Engine(
         "openvino",
@@ -416,8 +394,6 @@ _ENGINE_LIST = (
         "openvino",
         device_reason="the OpenVINO engine is measured on CPU only",
         check=_int8_needs("nncf"),
-        title="OpenVINO",
-        quantizer="NNCF",
     ),
     Engine(
         "tensorrt",
@@ -427,7 +403,6 @@ _ENGINE_LIST = (
         "torch_tensorrt",
         install_hint=" (TensorRT cannot be installed on CPU-only machines; install torch-tensorrt on a GPU host)",
         device_reason="TensorRT needs a CUDA device",
-        title="TensorRT",
     ),
 )
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in _ENGINE_LIST}
