@@ -175,9 +175,8 @@ def measure(request: Request, progress: bool = True, log: Any = print) -> Measur
 
     from attnlib.bench.engines import EngineOptions, engine_label, engine_status, prepare_verified
     from attnlib.bench.timing import summarize, time_interleaved
-    from attnlib.results import cpu_model, cpu_snapshot, machine_load
+    from attnlib.results import cpu_model, watching_load, with_load
 
-    before = cpu_snapshot()
     start = time.monotonic()
     deadline = start + 60 * request.budget_min
     options = EngineOptions(device=request.device, precision=request.precision).with_fixed_threads()
@@ -186,65 +185,63 @@ def measure(request: Request, progress: bool = True, log: Any = print) -> Measur
     torch.manual_seed(0)
     example = torch.randn(request.batch_size, 3, request.resolution, request.resolution)
     built = {v.name: v.build().eval() for v in networks}
-    for index, engine in enumerate(request.engines):
-        ok, reason = engine_status(engine, options)
-        name = engine_label(engine, options)
-        if not ok:
-            left_out[name] = reason
-            log(f"attnlib advise: {name} left out: {reason}")
-            continue
-        share = (deadline - time.monotonic()) / (len(request.engines) - index)
-        engine_deadline = time.monotonic() + share
-        calls, sizes = {}, {}
-        for variant in networks:
-            began = time.monotonic()
-            prepared, _ = prepare_verified(engine, built[variant.name], example, options)
-            calls[variant.name] = lambda prepared=prepared: prepared.run(prepared.example)
-            sizes[variant.name] = time.monotonic() - began
-            if variant is networks[0] and engine != "eager":
-                estimate = sizes[variant.name] * len(networks)
-                if estimate > PREPARE_SHARE * 60 * request.budget_min:
-                    left_out[name] = (
-                        f"preparing its {len(networks)} networks would take about {estimate:.0f} s "
-                        f"(the baseline took {sizes[variant.name]:.1f} s), more than half the "
-                        f"{request.budget_min:g}-minute budget; raise --budget to include it"
-                    )
-                    log(f"attnlib advise: {name} left out: {left_out[name]}")
-                    calls = {}
-                    break
-            if progress:
-                log(f"attnlib advise: {name}: prepared {variant.name} ({sizes[variant.name]:.1f} s)")
-        if not calls:
-            continue
-        samples, rounds, summary, reason = [], 0, None, ""
-        time_interleaved(calls, 1, warmup=3, device=request.device)  # warm every network up
-        while True:
-            chunk = time_interleaved(calls, ROUNDS_PER_CHECK, warmup=0, device=request.device, seed=rounds)
-            samples.append(chunk.assign(trial=chunk.trial + rounds))
-            rounds += ROUNDS_PER_CHECK
-            if rounds < MIN_ROUNDS:
+    with watching_load() as load:
+        for index, engine in enumerate(request.engines):
+            ok, reason = engine_status(engine, options)
+            name = engine_label(engine, options)
+            if not ok:
+                left_out[name] = reason
+                log(f"attnlib advise: {name} left out: {reason}")
                 continue
-            summary = summarize(pd.concat(samples, ignore_index=True), baseline=BASELINE, bootstrap=400)
-            widest = float((summary.ci_high_pct - summary.ci_low_pct).max())
-            if progress:
-                log(f"attnlib advise: {name}: {rounds} rounds, widest 95 % interval {widest:.1f} points")
-            if widest <= request.width:
-                reason = f"every 95 % interval narrower than {request.width:g} points after {rounds} rounds"
-                break
-            if time.monotonic() >= engine_deadline:
-                reason = (
-                    f"time budget spent after {rounds} rounds; widest 95 % interval {widest:.1f} points "
-                    f"(target {request.width:g})"
-                )
-                break
-        stopped[name] = reason
-        summary = summary.assign(engine=name, rounds=rounds, prepare_s=summary.variant.map(sizes))
-        summaries.append(summary)
+            share = (deadline - time.monotonic()) / (len(request.engines) - index)
+            engine_deadline = time.monotonic() + share
+            calls, sizes = {}, {}
+            for variant in networks:
+                began = time.monotonic()
+                prepared, _ = prepare_verified(engine, built[variant.name], example, options)
+                calls[variant.name] = lambda prepared=prepared: prepared.run(prepared.example)
+                sizes[variant.name] = time.monotonic() - began
+                if variant is networks[0] and engine != "eager":
+                    estimate = sizes[variant.name] * len(networks)
+                    if estimate > PREPARE_SHARE * 60 * request.budget_min:
+                        left_out[name] = (
+                            f"preparing its {len(networks)} networks would take about {estimate:.0f} s "
+                            f"(the baseline took {sizes[variant.name]:.1f} s), more than half the "
+                            f"{request.budget_min:g}-minute budget; raise --budget to include it"
+                        )
+                        log(f"attnlib advise: {name} left out: {left_out[name]}")
+                        calls = {}
+                        break
+                if progress:
+                    log(f"attnlib advise: {name}: prepared {variant.name} ({sizes[variant.name]:.1f} s)")
+            if not calls:
+                continue
+            samples, rounds, summary, reason = [], 0, None, ""
+            time_interleaved(calls, 1, warmup=3, device=request.device)  # warm every network up
+            while True:
+                chunk = time_interleaved(calls, ROUNDS_PER_CHECK, warmup=0, device=request.device, seed=rounds)
+                samples.append(chunk.assign(trial=chunk.trial + rounds))
+                rounds += ROUNDS_PER_CHECK
+                if rounds < MIN_ROUNDS:
+                    continue
+                summary = summarize(pd.concat(samples, ignore_index=True), baseline=BASELINE, bootstrap=400)
+                widest = float((summary.ci_high_pct - summary.ci_low_pct).max())
+                if progress:
+                    log(f"attnlib advise: {name}: {rounds} rounds, widest 95 % interval {widest:.1f} points")
+                if widest <= request.width:
+                    reason = f"every 95 % interval narrower than {request.width:g} points after {rounds} rounds"
+                    break
+                if time.monotonic() >= engine_deadline:
+                    reason = (
+                        f"time budget spent after {rounds} rounds; widest 95 % interval {widest:.1f} points "
+                        f"(target {request.width:g})"
+                    )
+                    break
+            stopped[name] = reason
+            summary = summary.assign(engine=name, rounds=rounds, prepare_s=summary.variant.map(sizes))
+            summaries.append(summary)
     hardware = torch.cuda.get_device_name(0) if request.device == "cuda" else cpu_model()
-    load = machine_load(before, cpu_snapshot())
-    table = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
-    if not table.empty:
-        table["others_cpu_pct"] = load["others_cpu_pct"]
+    table = with_load(pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(), load)
     return Measurement(table, stopped, left_out, hardware, load)
 
 

@@ -27,6 +27,8 @@ import os
 import platform
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -297,3 +299,43 @@ def machine_load(before: dict[str, float] | None, after: dict[str, float] | None
         "load_average_after": round(after["load_average"], 2),
         "others_cpu_pct": round(max(0.0, 100 * others / capacity), 1),
     }
+
+
+LOAD_FIELDS = ("others_cpu_pct", "load_average_before", "load_average_after")
+"""What :func:`machine_load` reports, and the columns :func:`with_load` adds to a timing table."""
+
+
+@contextmanager
+def watching_load() -> Iterator[dict[str, float | None]]:
+    """Watch how busy the machine is while the block runs (a timing must not share its CPUs).
+
+    Yields a dict that :func:`machine_load` fills when the block ends::
+
+        with watching_load() as load:
+            samples = time_interleaved(...)
+        table = with_load(summarize(samples), load)
+    """
+    load: dict[str, float | None] = {}
+    before = cpu_snapshot()
+    try:
+        yield load
+    finally:
+        load.update(machine_load(before, cpu_snapshot()))
+
+
+def with_load(table: pd.DataFrame, load: dict[str, float | None]) -> pd.DataFrame:
+    """``table`` with the machine's load while it was measured as columns (:data:`LOAD_FIELDS`), so that
+    tables joined with ``pd.concat`` keep each measurement's own load (:func:`table_load`)."""
+    if table.empty:
+        return table
+    return table.assign(**{name: load.get(name) for name in LOAD_FIELDS})
+
+
+def table_load(table: pd.DataFrame) -> dict[str, float | None]:
+    """The load a record states for a table of one or several measurements: the busiest row's
+    (:func:`with_load` columns; every field None where the table has none)."""
+    empty: dict[str, float | None] = dict.fromkeys(LOAD_FIELDS)
+    if table.empty or "others_cpu_pct" not in table or table.others_cpu_pct.isna().all():
+        return empty
+    row = table.loc[table.others_cpu_pct.astype(float).idxmax()]
+    return {name: (None if name not in row or pd.isna(row[name]) else float(row[name])) for name in LOAD_FIELDS}

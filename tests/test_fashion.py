@@ -220,7 +220,10 @@ def test_the_default_plan_lists_every_run_with_cpu_hours(tmp_path: Path, monkeyp
     assert "CPU-hours (est.)" not in paper.columns and (paper["GPU-hours (est.)"] > 0).all()
 
 
-def test_the_plan_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_the_plan_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("ATTNLIB_DATA", str(tmp_path / "data"))  # neither committed records nor local checkpoints
     assert main(["reproduce", "fashion", "--plan", "--runs", str(tmp_path), "--only", "deeper"]) == 0
     out = capsys.readouterr().out
     assert "deeper/cifar_resnet20-basic/baseline/seed0" in out and "6 missing" in out

@@ -93,6 +93,25 @@ def test_machine_load_counts_only_other_processes_cpu_time() -> None:
         assert snapshot["busy_s"] > 0 and snapshot["cpus"] >= 1
 
 
+def test_joined_measurements_keep_their_own_load_and_the_record_states_the_busiest() -> None:
+    import pandas as pd
+
+    from attnlib.results import LOAD_FIELDS, table_load, watching_load, with_load
+
+    with watching_load() as load:
+        sum(range(1000))
+    assert set(load) == set(LOAD_FIELDS)  # filled when the block ends
+    quiet = {"others_cpu_pct": 1.0, "load_average_before": 0.1, "load_average_after": 0.2}
+    busy = {"others_cpu_pct": 30.0, "load_average_before": 1.5, "load_average_after": 1.9}
+    first = with_load(pd.DataFrame({"variant": ["a", "b"]}), quiet)
+    second = with_load(pd.DataFrame({"variant": ["a"]}), busy)
+    joined = pd.concat([first, second], ignore_index=True)  # concat drops .attrs, not columns
+    assert joined.others_cpu_pct.tolist() == [1.0, 1.0, 30.0]
+    assert table_load(joined) == busy and table_load(first) == quiet
+    assert table_load(pd.DataFrame({"variant": ["a"]})) == dict.fromkeys(LOAD_FIELDS)
+    assert with_load(pd.DataFrame(), busy).empty
+
+
 def test_a_sweep_timed_beside_busy_processes_is_withheld() -> None:
     import pandas as pd
 

@@ -16,7 +16,7 @@ from torch import nn
 
 from attnlib.bench.engines import EngineOptions
 from attnlib.bench.latency import LatencyResult, Variant, options_record, run_groups
-from attnlib.results import cpu_snapshot, machine_load, provenance, record_labels, write_record
+from attnlib.results import provenance, record_labels, watching_load, with_load, write_record
 
 Groups = list[tuple[list[Variant], int, int]]
 
@@ -53,21 +53,19 @@ def run_experiment(
     ``session`` (one invocation's id) ties together the records of one sweep, which the chapters show
     as one measurement. ``models`` and ``deadline`` go to :func:`~attnlib.bench.latency.run_groups`.
     """
-    before = cpu_snapshot()
-    result = run_groups(
-        experiment.groups,
-        experiment.engines,
-        experiment.options,
-        experiment.trials,
-        experiment.warmup,
-        progress=progress,
-        keep_going=experiment.keep_going,
-        models=models,
-        deadline=deadline,
-    )
-    load = machine_load(before, cpu_snapshot())
-    if not result.summary.empty:
-        result.summary["others_cpu_pct"] = load["others_cpu_pct"]
+    with watching_load() as load:
+        result = run_groups(
+            experiment.groups,
+            experiment.engines,
+            experiment.options,
+            experiment.trials,
+            experiment.warmup,
+            progress=progress,
+            keep_going=experiment.keep_going,
+            models=models,
+            deadline=deadline,
+        )
+    result.summary = with_load(result.summary, load)
     path = None
     options = experiment.options.with_fixed_threads()
     if save and not result.summary.empty:

@@ -75,8 +75,8 @@ def measure_train_steps(
 
     Returns :func:`~attnlib.bench.timing.summarize`'s columns plus the setting, ``images_per_s``
     (batch / minimum step time), ``tmacs`` (3 × forward MACs per image × images/s, in 10¹²/s) and
-    ``others_cpu_pct`` (other processes' share of the CPUs while timing; the full
-    :func:`~attnlib.results.machine_load` in ``.attrs["machine_load"]``).
+    the machine's load while timing (:func:`~attnlib.results.with_load`: other processes' share of
+    the CPUs and the load averages, columns that survive ``pd.concat``).
     """
     from attnlib.complexity import count_model
 
@@ -84,13 +84,12 @@ def measure_train_steps(
     check_sizes(resolution, batch_size, trials, warmup)
     build = models or BuiltModels()
     torch.manual_seed(0)
-    from attnlib.results import cpu_snapshot, machine_load
+    from attnlib.results import watching_load, with_load
 
     with thread_limit(options.threads), cuda_math(options):
         steps = {v.name: train_step(build(v), batch_size, resolution, options, amp) for v in variants}
-        before = cpu_snapshot()
-        samples = time_interleaved(steps, trials, warmup, options.device, description="train steps")
-        load = machine_load(before, cpu_snapshot())
+        with watching_load() as load:
+            samples = time_interleaved(steps, trials, warmup, options.device, description="train steps")
     summary = summarize(samples, baseline=variants[0].name)
     by_name = {v.name: v for v in variants}
     macs = {
@@ -119,9 +118,7 @@ def measure_train_steps(
         "batch_size": batch_size,
         "baseline": variants[0].name,
     }
-    summary = summary.assign(**context, others_cpu_pct=load["others_cpu_pct"])
-    summary.attrs["machine_load"] = load  # how busy the machine was while timing: the record keeps it
-    return summary
+    return with_load(summary.assign(**context), load)  # how busy the machine was while timing: the record keeps it
 
 
 def measured_rates(records: pd.DataFrame) -> pd.DataFrame:
@@ -137,13 +134,6 @@ def measured_rates(records: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _busiest(summary: pd.DataFrame) -> dict[str, float | None] | None:
-    """Several measurements joined (``pd.concat`` drops ``attrs``): the busiest one's other-process share."""
-    if "others_cpu_pct" not in summary or summary.others_cpu_pct.isna().all():
-        return None
-    return {"others_cpu_pct": float(summary.others_cpu_pct.max())}
-
-
 def record_train_steps(
     summary: pd.DataFrame,
     profile: str,
@@ -157,7 +147,7 @@ def record_train_steps(
 ) -> Path:
     """Write a ``train_step`` summary as a run record (``data/runs/latency``, or ``data/results``
     with ``committed``), with the provenance every latency record has; returns the CSV path."""
-    from attnlib.results import provenance, write_record
+    from attnlib.results import provenance, table_load, write_record
 
     record = provenance(
         profile,
@@ -165,7 +155,7 @@ def record_train_steps(
         protocol="bench train (random batches on the device: data loading not included)",
         trials=trials,
         warmup=warmup,
-        machine_load=summary.attrs.get("machine_load") or _busiest(summary),
+        machine_load=table_load(summary),
         **({"session": session} if session else {}),
         **options_record(options.with_fixed_threads(), ("eager",)),
     )
