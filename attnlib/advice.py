@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from attnlib.names import BASELINE, MODULES
+from attnlib.names import BASELINE, MODULES, network_words
 
 DEFAULT_BUDGET_MIN = 2.0
 DEFAULT_WIDTH = 3.0  # points: stop when every overhead's 95 % interval is narrower than this
@@ -445,17 +445,12 @@ def reader_table(verdict: pd.DataFrame) -> pd.DataFrame:
     return table[list(READER_COLUMNS)]
 
 
-def _network_words(model: str) -> str:
-    """``resnet101`` → "ResNet-101", ``cifar_resnet56`` → "CIFAR ResNet-56"."""
-    return model.replace("cifar_resnet", "CIFAR ResNet-").replace("resnet", "ResNet-")
-
-
 def sentence(verdict: pd.DataFrame, summary: pd.DataFrame, request: Request, hardware: str) -> str:
     """The verdict in one plain sentence per engine."""
     from attnlib.attention import display_name
     from attnlib.names import label_words
 
-    deeper = _network_words(request.deeper) if request.deeper else ""
+    deeper = network_words(request.deeper) if request.deeper else ""
     parts = []
     for engine, part in verdict.groupby("engine", sort=False):
         setting = f"{request.precision}, batch {request.batch_size}, {request.resolution}²"
@@ -555,7 +550,7 @@ def plot(advice: Advice) -> Any:
     engines = list(dict.fromkeys(summary.engine))
     figure, axes = plt.subplots(1, len(engines), figsize=(5.2 * len(engines), 4), squeeze=False)
     palette = module_palette()
-    deeper = _network_words(advice.request.deeper) if advice.request.deeper else ""
+    deeper = network_words(advice.request.deeper) if advice.request.deeper else ""
     for axis, engine in zip(axes.flat, engines, strict=True):
         for row in summary[(summary.engine == engine) & (summary.variant != BASELINE)].itertuples():
             known = row.variant in gains

@@ -76,3 +76,11 @@ def label_words(label: str) -> str:
     if "+NHWC" in label:
         details.append("channels-last")
     return f"{ENGINE_TITLES[name]} ({', '.join(details)})" if details else ENGINE_TITLES[name]
+
+
+def network_words(model: str, block: str | None = None, cifar: bool = True) -> str:
+    """A network's name for a reader: ``resnet101`` → "ResNet-101", ``cifar_resnet56`` → "CIFAR ResNet-56"
+    (with ``cifar=False``, "ResNet-56": for a chapter whose networks are all CIFAR-shaped, as on
+    Fashion-MNIST), and the block type in brackets when given: "ResNet-20 (bottleneck)"."""
+    name = model.replace("cifar_resnet", "CIFAR ResNet-" if cifar else "ResNet-").replace("resnet", "ResNet-")
+    return f"{name} ({block})" if block else name

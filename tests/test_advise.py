@@ -89,6 +89,20 @@ def test_engines_are_named_in_words_on_the_page(label: str, words: str) -> None:
     assert table.engine.tolist() == ["OpenVINO"] and table.module.tolist() == ["ECA"]
 
 
+@pytest.mark.parametrize(
+    ("model", "block", "cifar", "words"),
+    [
+        ("resnet101", None, True, "ResNet-101"),
+        ("cifar_resnet56", None, True, "CIFAR ResNet-56"),
+        ("cifar_resnet20", "bottleneck", False, "ResNet-20 (bottleneck)"),  # the Fashion-MNIST chapters' wording
+    ],
+)
+def test_networks_are_named_in_words_on_the_page(model: str, block: str | None, cifar: bool, words: str) -> None:
+    from attnlib.names import network_words
+
+    assert network_words(model, block, cifar=cifar) == words
+
+
 def test_no_module_beats_the_deeper_baseline_is_said() -> None:
     slow = KNOWN.assign(overhead_median_pct=lambda t: t.overhead_median_pct.where(t.variant != "srm", 28.0))
     slow.loc[slow.variant == "srm", ["ci_low_pct", "ci_high_pct"]] = [27.5, 28.5]

@@ -22,6 +22,7 @@ from attnlib.attention import BASELINE, available, display_name
 from attnlib.bench.engines import INT8_ENGINES, EngineOptions, get_engine
 from attnlib.bench.experiment import Experiment
 from attnlib.bench.latency import Variant
+from attnlib.names import network_words
 
 EXPERIMENT = "int8"
 ACCURACY_KIND = "int8_accuracy"
@@ -198,18 +199,13 @@ def _top1(predicted: Any, labels: Any) -> float:
     return 100.0 * float((predicted == labels).float().mean())
 
 
-def _network_words(model: str, block: str | None = None) -> str:
-    name = model.replace("cifar_resnet", "ResNet-").replace("resnet", "ResNet-")
-    return f"{name} ({block})" if block else name
-
-
 def accuracy_table(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per network and module: fp32 top-1, and each int8 engine's top-1 with its change in
     points — as text, so the table fits the page's width."""
     fp32 = frame[frame.precision == "fp32"].set_index("key")
     table = pd.DataFrame(
         {
-            "Network": [_network_words(row.network, row.block) for row in fp32.itertuples()],
+            "Network": [network_words(row.network, row.block, cifar=False) for row in fp32.itertuples()],
             "Module": [display_name(m) for m in fp32.module],
             "fp32 top-1 (%)": [f"{v:.2f}" for v in fp32.top1],
         },
@@ -241,11 +237,11 @@ def accuracy_sentence(frame: pd.DataFrame) -> str:
             parts.append(
                 f"**{words}: every module survives int8** — no network lost {CLOSE_POINTS} top-1 points or "
                 f"more (largest loss {-min(worst.change, 0):.2f}, {display_name(worst.module)} in "
-                f"{_network_words(worst.network, worst.block)})"
+                f"{network_words(worst.network, worst.block, cifar=False)})"
             )
             continue
         named = ", ".join(
-            f"{display_name(r.module)} in {_network_words(r.network, r.block)} {r.change:+.2f}"
+            f"{display_name(r.module)} in {network_words(r.network, r.block, cifar=False)} {r.change:+.2f}"
             for r in losers.itertuples()
         )
         parts.append(
@@ -262,7 +258,7 @@ def comparison_display(comparison: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Engine": comparison.engine.map(lambda e: engine_words(e)),
-            "Network": comparison.model.map(_network_words),
+            "Network": comparison.model.map(network_words),
             "Batch": comparison.batch_size,
             "Module": comparison.attention.map(display_name),
             "fp32 overhead (%)": comparison["fp32"].round(1),
