@@ -129,11 +129,14 @@ def torchvision_version() -> str | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     source = Path(next(iter(spec.submodule_search_locations))) / "version.py"
-    found = re.search(r"^__version__ = ['\"]([^'\"]+)['\"]", source.read_text(), re.MULTILINE)
-    if found is None:
+    try:
+        found = re.search(r"^__version__ = ['\"]([^'\"]+)['\"]", source.read_text(), re.MULTILINE)
+    except OSError:  # a build without version.py
+        found = None
+    if found is None:  # the distribution's version, which can lack the local part (``+cu130``): say so
         import importlib.metadata
 
-        return importlib.metadata.version("torchvision")
+        return importlib.metadata.version("torchvision") + " (from package metadata)"
     return found.group(1)
 
 

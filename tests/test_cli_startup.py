@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +83,22 @@ def test_building_counting_and_training_do_not_import_torchvision() -> None:
 
     # a record still names torchvision's exact version (with its local part, e.g. +cu130)
     assert completed.stdout.split() == ["False", "True", torchvision.__version__], completed.stderr[-2000:]
+
+
+def test_a_torchvision_without_version_py_is_named_from_its_metadata_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.metadata
+    import importlib.util
+    import sys
+    import types
+
+    from attnlib.results import torchvision_version
+
+    monkeypatch.delitem(sys.modules, "torchvision", raising=False)  # not loaded yet
+    spec = types.SimpleNamespace(submodule_search_locations=[str(tmp_path)])  # a build with no version.py
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec)
+    expected = importlib.metadata.version("torchvision") + " (from package metadata)"
+    assert torchvision_version() == expected
+    (tmp_path / "version.py").write_text("__version__ = '9.9.9+local'\n")
+    assert torchvision_version() == "9.9.9+local"
