@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from attnlib.names import BASELINE, MODULES, network_words
+from attnlib.names import BASELINE, MODULES, counted, network_words
 
 DEFAULT_BUDGET_MIN = 2.0
 DEFAULT_WIDTH = 3.0  # points: stop when every overhead's 95 % interval is narrower than this
@@ -327,13 +327,13 @@ def _fashion_rows(model: str, block: str | None) -> list[tuple[str, str, float, 
         return []
     rows = []
     for gain in fashion.gains(compare).itertuples():
-        source = f"this book's Fashion-MNIST study ({gain.seeds} seed(s), paired)"
+        source = f"this book's Fashion-MNIST study ({counted(gain.seeds, 'seed')}, paired)"
         rows.append(("Fashion-MNIST", gain.attention, float(gain.gain), source, True))
     deeper = finals[(finals.part == "deeper") & (finals.model == deeper_model(model, block)) & (finals.block == block)]
     baseline = compare[compare.attention == BASELINE].set_index("seed").top1
     paired = deeper.set_index("seed").top1.sub(baseline).dropna()
     if len(paired):
-        source = f"this book's Fashion-MNIST study ({len(paired)} seed(s), paired)"
+        source = f"this book's Fashion-MNIST study ({counted(len(paired), 'seed')}, paired)"
         rows.append(("Fashion-MNIST", DEEPER, float(paired.mean()), source, True))
     return rows
 

@@ -84,3 +84,8 @@ def network_words(model: str, block: str | None = None, cifar: bool = True) -> s
     Fashion-MNIST), and the block type in brackets when given: "ResNet-20 (bottleneck)"."""
     name = model.replace("cifar_resnet", "CIFAR ResNet-" if cifar else "ResNet-").replace("resnet", "ResNet-")
     return f"{name} ({block})" if block else name
+
+
+def counted(number: int, noun: str) -> str:
+    """A count with its noun in the right number: ``counted(1, "seed")`` → "1 seed", 3 → "3 seeds"."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

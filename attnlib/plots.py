@@ -17,6 +17,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from attnlib.attention import BASELINE, compared, display_name
 from attnlib.models import depth_from_model
+from attnlib.names import counted
 
 MODULE_ORDER = list(compared())
 STAGE_COLOURS = {
@@ -532,7 +533,7 @@ def plot_gains(table: pd.DataFrame) -> Figure:
         axis.invert_yaxis()
         axis.set_xlabel("top-1 gain over the baseline (points)")
         seeds = int(part.seeds.max()) if len(part) else 0
-        axis.set_title(f"{network}, {seeds} seed{'s' if seeds != 1 else ''}", fontsize=9)
+        axis.set_title(f"{network}, {counted(seeds, 'seed')}", fontsize=9)
     figure.tight_layout()
     return figure
 

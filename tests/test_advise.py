@@ -98,9 +98,10 @@ def test_engines_are_named_in_words_on_the_page(label: str, words: str) -> None:
     ],
 )
 def test_networks_are_named_in_words_on_the_page(model: str, block: str | None, cifar: bool, words: str) -> None:
-    from attnlib.names import network_words
+    from attnlib.names import counted, network_words
 
     assert network_words(model, block, cifar=cifar) == words
+    assert (counted(1, "seed"), counted(3, "seed")) == ("1 seed", "3 seeds")
 
 
 def test_no_module_beats_the_deeper_baseline_is_said() -> None:
@@ -248,14 +249,15 @@ def test_fashion_gains_are_the_studys_paired_gains(monkeypatch) -> None:
             ("compare", "cifar_resnet14", "baseline", base), ("compare", "cifar_resnet14", "se", se),
             ("deeper", "cifar_resnet20", "baseline", deeper),
         ):  # fmt: skip
-            rows.append({"part": part, "network": f"{model} (basic)", "model": model, "block": "basic",
+            network = fashion.network_name(model, "basic")
+            rows.append({"part": part, "network": network, "model": model, "block": "basic",
                          "attention": attention, "seed": seed, "top1": top1})  # fmt: skip
-    rows.append({"part": "compare", "network": "cifar_resnet14 (basic)", "model": "cifar_resnet14",
+    rows.append({"part": "compare", "network": "ResNet-14 (basic)", "model": "cifar_resnet14",
                  "block": "basic", "attention": "se", "seed": 2, "top1": 99.0})  # fmt: skip  # no baseline: unpaired
     monkeypatch.setattr(fashion, "committed_finals", lambda profile: pd.DataFrame(rows))
     found = accuracy_sources("cifar_resnet14", "basic").set_index("variant")
     assert found.loc["se", "gain"] == pytest.approx(0.75)  # mean of +1.0 and +0.5; seed 2 has no pair
-    assert "2 seed(s), paired" in found.loc["se", "source"] and found.loc["se", "extra"]
+    assert "2 seeds, paired" in found.loc["se", "source"] and found.loc["se", "extra"]
     assert found.loc[DEEPER, "gain"] == pytest.approx(1.5) and "paired" in found.loc[DEEPER, "source"]
 
 

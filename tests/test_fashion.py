@@ -318,21 +318,21 @@ def test_the_cost_record_joins_the_campaigns_accuracy_into_fig4_and_its_verdicts
     assert set(latency.variant) == {*campaign_modules(), fashion.DEEPER_LABEL}
     assert latency.resolution.unique().tolist() == [32] and set(training.images_per_s > 0) == {True}
     rows = []  # made-up accuracies (a unit test of the join): SE beats the deeper baseline on accuracy only
-    for network, model, block in (("cifar_resnet8 (basic)", "cifar_resnet8", "basic"),):
+    for network, model, block in (("ResNet-8 (basic)", "cifar_resnet8", "basic"),):
         for module, top1 in (("baseline", 80.0), ("se", 83.0), ("eca", 81.0)):
             rows += [{"part": "compare", "network": network, "model": model, "block": block, "attention": module,
                       "seed": s, "top1": top1 + s} for s in range(2)]  # fmt: skip
-    rows += [{"part": "deeper", "network": "cifar_resnet14 (basic)", "model": "cifar_resnet14", "block": "basic",
+    rows += [{"part": "deeper", "network": "ResNet-14 (basic)", "model": "cifar_resnet14", "block": "basic",
               "attention": "baseline", "seed": s, "top1": 82.0 + s} for s in range(2)]  # fmt: skip
     points = fashion.tradeoff_points(pd.DataFrame(rows), latency, "eager", 1, "smoke")
-    assert list(points.variant) == ["Baseline", "ECA", "SE", "deeper: cifar_resnet14"]
+    assert list(points.variant) == ["Baseline", "ECA", "SE", "deeper: ResNet-14"]
     assert points.set_index("variant").loc["SE", "top1"] == pytest.approx(83.5)
     statement = fashion.deeper_tradeoff_statements(points, "eager", 1)[0]
     se_time = points.set_index("variant").loc["SE", "overhead_pct"]
-    deep_time = points.set_index("variant").loc["deeper: cifar_resnet14", "overhead_pct"]
+    deep_time = points.set_index("variant").loc["deeper: ResNet-14", "overhead_pct"]
     assert statement.verdict == (fashion.HOLDS if se_time < deep_time else fashion.DOES_NOT_HOLD)
     table = fashion.cost_table(latency, training, "smoke")
-    assert ("cifar_resnet8 (basic)", "deeper baseline") in table.index and "training step (%)" in table.columns
+    assert ("ResNet-8 (basic)", "deeper baseline") in table.index and "training step (%)" in table.columns
 
 
 def replace_groups(experiment):
@@ -386,7 +386,7 @@ def _finals(gains_by_network: dict[str, dict[str, list[float]]]) -> pd.DataFrame
 
 
 def test_the_best_module_and_block_type_statements_follow_the_numbers() -> None:
-    basic, bottleneck = "cifar_resnet14 (basic)", "cifar_resnet20 (bottleneck)"
+    basic, bottleneck = "ResNet-14 (basic)", "ResNet-20 (bottleneck)"
     clear_winner = {
         "baseline": [90.0, 90.1, 89.9], "se": [92.0, 92.1, 91.9], "eca": [90.2, 90.3, 90.1],
     }  # fmt: skip
@@ -407,7 +407,7 @@ def test_the_best_module_and_block_type_statements_follow_the_numbers() -> None:
 
 
 def test_the_plateau_and_retrofit_statements_follow_the_numbers() -> None:
-    base = {"part": "compare", "network": "cifar_resnet14 (basic)", "model": "cifar_resnet14", "block": "basic",
+    base = {"part": "compare", "network": "ResNet-14 (basic)", "model": "cifar_resnet14", "block": "basic",
             "attention": "baseline", "seed": 0, "identity_init": False}  # fmt: skip
     finals = pd.DataFrame([{**base, "top1": 90.0}, {**base, "part": "schedule", "top1": 90.3}])
     assert fashion.plateau_statement(finals, "default").verdict == fashion.HOLDS
@@ -438,9 +438,9 @@ def test_a_failed_plateau_check_explains_the_kept_schedule() -> None:
     def finals(long_top1: float) -> pd.DataFrame:
         return pd.DataFrame(
             [
-                {"part": "compare", "network": "cifar_resnet14 (basic)", "attention": "baseline", "seed": 0,
+                {"part": "compare", "network": "ResNet-14 (basic)", "attention": "baseline", "seed": 0,
                  "top1": 86.0},
-                {"part": "schedule", "network": "cifar_resnet14 (basic)", "attention": "baseline", "seed": 0,
+                {"part": "schedule", "network": "ResNet-14 (basic)", "attention": "baseline", "seed": 0,
                  "top1": long_top1},
             ]
         )  # fmt: skip

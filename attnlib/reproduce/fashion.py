@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from attnlib.attention import BASELINE, available, compared, display_name
+from attnlib.names import counted, network_words
 from attnlib.profiles import PerProfile
 from attnlib.reproduce.claims import COLUMNS, DOES_NOT_HOLD, HOLDS, NOT_TESTABLE
 from attnlib.reproduce.training import on_gpu
@@ -507,6 +508,12 @@ def load_trained(profile: str, key: str) -> Any:
 # --- results ----------------------------------------------------------------------------------------
 
 
+def network_name(model: str, block: str | None = None) -> str:
+    """A campaign network as the chapter names it: ``cifar_resnet20``, ``bottleneck`` → "ResNet-20 (bottleneck)"
+    (every network here is a CIFAR-shaped ResNet, so the word "CIFAR" would only mislead)."""
+    return network_words(model, block, cifar=False)
+
+
 def final_row(run: FashionRun, history: list[dict[str, Any]], record: dict[str, Any] | None = None) -> dict[str, Any]:
     """One finished run as a row: what it is (part, network, module, seed, schedule) and its last epoch."""
     last = history[-1]
@@ -514,7 +521,7 @@ def final_row(run: FashionRun, history: list[dict[str, Any]], record: dict[str, 
     row = {
         "part": run.part,
         "key": run.key,
-        "network": f"{config.model} ({config.block})",
+        "network": network_name(config.model, config.block),
         "model": config.model,
         "block": config.block,
         "attention": run.module,
@@ -574,7 +581,7 @@ def comparison_table(finals: pd.DataFrame) -> pd.DataFrame:
         std = group.top1.std(ddof=1) if len(group) > 1 else math.nan
         text = f"{group.top1.mean():.2f} ± {std:.2f}" if len(group) > 1 else f"{group.top1.mean():.2f}"
         row = display_name(module) if part == "compare" else "Baseline (deeper network)"
-        cells[(row, network)] = f"{text} ({len(group)} seed{'s' if len(group) > 1 else ''})"
+        cells[(row, network)] = f"{text} ({counted(len(group), 'seed')})"
     table = pd.Series(cells).unstack().fillna("not run yet")
     rows = sorted(table.index, key=lambda r: order.get(next((m for m in compared() if display_name(m) == r), ""), 99))
     return table.reindex(rows)
@@ -629,7 +636,7 @@ def plateau_statement(finals: pd.DataFrame, profile: str) -> Statement:
         f"less than {PLATEAU_POINTS} top-1 points"
     )
     model, block = settings.compared[0]
-    network = f"{model} ({block})"
+    network = network_name(model, block)
     seed = settings.seeds[0]
     short = finals[(finals.part == "compare") & (finals.network == network) & (finals.attention == BASELINE)]
     short = short[short.seed == seed]
@@ -758,8 +765,8 @@ def deeper_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
     out = []
     for (model, block), (deep_model, deep_block) in zip(settings.compared, settings.deeper, strict=True):
         claim = (
-            f"A module can replace a deeper network: {model} ({block}) with a module is at least as accurate as "
-            f"the deeper {deep_model} ({deep_block}) baseline"
+            f"A module can replace a deeper network: {network_name(model, block)} with a module is at least as "
+            f"accurate as the deeper {network_name(deep_model, deep_block)} baseline"
         )
         shallow = finals[(finals.part == "compare") & (finals.model == model) & (finals.block == block)]
         deep = finals[(finals.part == "deeper") & (finals.model == deep_model) & (finals.block == deep_block)]
@@ -770,7 +777,7 @@ def deeper_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
         means = shallow.groupby("attention").top1.mean()
         reaching = [display_name(m) for m, v in means.items() if m != BASELINE and v >= deep_mean]
         evidence = (
-            f"deeper baseline {deep_mean:.2f} % ({len(deep)} seeds); "
+            f"deeper baseline {deep_mean:.2f} % ({counted(len(deep), 'seed')}); "
             f"shallower baseline {means.get(BASELINE, math.nan):.2f} %; "
             + (f"reaching it: {', '.join(reaching)}" if reaching else "no module reaches it")
         )
@@ -911,7 +918,8 @@ def live_warning(config: TrainConfig, hardware: str) -> str:
     if config.dataset == "fashion-mnist":
         return (
             ":::{warning}\n**A live run too small to decide anything.** "
-            f"{config.model} trained for {config.epochs} epochs on {config.train_subset} real Fashion-MNIST images "
+            f"{network_name(config.model, config.block)} trained for {config.epochs} epochs on "
+            f"{config.train_subset} real Fashion-MNIST images "
             f"while this page was built on {hardware}, one seed: it shows the pipeline runs on the real images. "
             "The campaign's committed records above are the result.\n:::"
         )
@@ -922,7 +930,8 @@ def live_warning(config: TrainConfig, hardware: str) -> str:
     )
     return synthetic_data_warning(
         "a pipeline check, not a result",
-        f"{reason}: {config.model} trained on **generated** images for {config.epochs} epoch(s) on {hardware}.",
+        f"{reason}: {network_name(config.model, config.block)} trained on **generated** images for "
+        f"{config.epochs} epoch(s) on {hardware}.",
     )
 
 
@@ -960,8 +969,8 @@ def schedule_text(profile: str) -> str:
     base = settings.base
     every = runs(profile)
     counts = {part: sum(run.part == part for run in every) for part in PARTS}
-    networks = ", ".join(f"{m} ({b})" for m, b in settings.compared)
-    deeper = ", ".join(f"{m} ({b})" for m, b in settings.deeper)
+    networks = ", ".join(network_name(m, b) for m, b in settings.compared)
+    deeper = ", ".join(network_name(m, b) for m, b in settings.deeper)
     finetune = ", ".join(f"{s.paper_name} → {s.epochs} epoch{'s' if s.epochs > 1 else ''}" for s in settings.finetune)
     return (
         f"**The `{profile}` campaign**: {networks}, each with the baseline and the five modules, seeds "
@@ -983,7 +992,7 @@ def throughput_table() -> pd.DataFrame:
     """The measured training throughput the schedule was sized with."""
     return pd.DataFrame(
         [
-            {"network": f"{model} ({block})", "training images/s (one thread)": rate}
+            {"network": network_name(model, block), "training images/s (one thread)": rate}
             for (model, block), rate in CPU_IMAGES_PER_S.items()
         ]
     )
@@ -1106,10 +1115,10 @@ def cost_table(latency: pd.DataFrame, training: pd.DataFrame, profile: str = "de
     columns = {}
     for (engine, batch), part in latency.groupby(["engine", "batch_size"], sort=False):
         for row in part.itertuples():
-            key = (f"{row.group} ({_block_of(row, profile)})", _variant_name(row))
+            key = (network_name(row.group, _block_of(row, profile)), _variant_name(row))
             columns.setdefault(f"inference, {engine}, batch {batch} (%)", {})[key] = round(row.overhead_median_pct, 1)
     for row in training.itertuples():
-        key = (f"{row.group} ({_block_of(row, profile)})", _variant_name(row))
+        key = (network_name(row.group, _block_of(row, profile)), _variant_name(row))
         columns.setdefault("training step (%)", {})[key] = round(row.overhead_median_pct, 1)
     table = pd.DataFrame(columns)
     table.index.names = ["network", "variant"]
@@ -1134,7 +1143,7 @@ def tradeoff_points(
     settings = SETTINGS.get(profile)
     rows = []
     for (model, block), (deep_model, deep_block) in zip(settings.compared, settings.deeper, strict=True):
-        network = f"{model} ({block})"
+        network = network_name(model, block)
         times = timing[timing.group == model].set_index("variant")
         for module in compared():
             runs_of = finals[(finals.part == "compare") & (finals.network == network) & (finals.attention == module)]
@@ -1143,7 +1152,7 @@ def tradeoff_points(
             rows.append(_point(network, display_name(module), runs_of.top1, times.loc[module]))
         deep = finals[(finals.part == "deeper") & (finals.model == deep_model) & (finals.block == deep_block)]
         if not deep.empty and DEEPER_LABEL in times.index:
-            rows.append(_point(network, f"deeper: {deep_model}", deep.top1, times.loc[DEEPER_LABEL]))
+            rows.append(_point(network, f"deeper: {network_name(deep_model)}", deep.top1, times.loc[DEEPER_LABEL]))
     return pd.DataFrame(rows)
 
 
