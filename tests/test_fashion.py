@@ -406,6 +406,25 @@ def test_the_best_module_and_block_type_statements_follow_the_numbers() -> None:
     assert {s.verdict.split(" (")[0] for s in empty} == {fashion.NOT_TESTABLE}
 
 
+def test_the_deeper_baseline_statement_pairs_the_best_module_with_it_by_seed() -> None:
+    def runs(part: str, model: str, module: str, values: list[float]) -> list[dict]:
+        return [{"part": part, "network": fashion.network_name(model, "basic"), "model": model, "block": "basic",
+                 "attention": module, "seed": seed, "top1": value} for seed, value in enumerate(values)]  # fmt: skip
+
+    shallow = runs("compare", "cifar_resnet14", "baseline", [86.0, 86.5, 87.0])
+    shallow += runs("compare", "cifar_resnet14", "eca", [87.0, 87.4, 88.1])  # +0.2 over the deeper one on average
+    deeper = runs("deeper", "cifar_resnet20", "baseline", [86.9, 87.3, 87.7])
+    basic = fashion.deeper_statements(pd.DataFrame(shallow + deeper), "default")[0]
+    assert basic.verdict == fashion.HOLDS and "ResNet-14 (basic)" in basic.claim
+    assert "reaching it: ECA; the best, ECA, against the deeper baseline: +0.20 points (95 % interval" in basic.evidence
+    assert basic.evidence.endswith("paired over 3 seeds") and "(3 seeds)" in basic.evidence
+    one_seed = fashion.deeper_statements(pd.DataFrame(shallow + deeper[:1]), "default")[0]  # the deeper one: seed 0
+    assert "+0.10 points (one seed: no interval)" in one_seed.evidence and "(1 seed)" in one_seed.evidence
+    slower = runs("compare", "cifar_resnet14", "eca", [86.0, 86.0, 86.0])
+    missed = fashion.deeper_statements(pd.DataFrame(shallow[:3] + slower + deeper), "default")[0]
+    assert missed.verdict == fashion.DOES_NOT_HOLD and "no module reaches it" in missed.evidence
+
+
 def test_the_plateau_and_retrofit_statements_follow_the_numbers() -> None:
     base = {"part": "compare", "network": "ResNet-14 (basic)", "model": "cifar_resnet14", "block": "basic",
             "attention": "baseline", "seed": 0, "identity_init": False}  # fmt: skip

@@ -759,6 +759,24 @@ def bottleneck_statement(table: pd.DataFrame, finals: pd.DataFrame) -> Statement
     return Statement(claim, evidence, verdict)
 
 
+def _best_over_deeper(shallow: pd.DataFrame, deep: pd.DataFrame) -> str:
+    """The most accurate module's top-1 over the deeper baseline, paired by seed, with its 95 % interval:
+    how far "reaching it" is from the noise of these runs."""
+    modules = shallow[shallow.attention != BASELINE]
+    if modules.empty:
+        return ""
+    joined = pd.concat([modules, deep.assign(attention=DEEPER_LABEL)]).assign(network="one")
+    over = paired_gains(joined, reference=DEEPER_LABEL).dropna(subset=["gain"])
+    if over.empty:
+        return " (no seed trained for both)"
+    best = over.loc[over.gain.idxmax()]
+    return (
+        f"; the best, {display_name(best.attention)}, against the deeper baseline: "
+        f"{interval_text(best.gain, best.low, best.high)}"
+        + (f", paired over {int(best.seeds)} seeds" if best.seeds > 1 else "")
+    )
+
+
 def deeper_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
     """Sect. 4.3.1 on accuracy: per block type, which modules reach the deeper baseline's top-1."""
     settings = SETTINGS.get(profile)
@@ -780,6 +798,7 @@ def deeper_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
             f"deeper baseline {deep_mean:.2f} % ({counted(len(deep), 'seed')}); "
             f"shallower baseline {means.get(BASELINE, math.nan):.2f} %; "
             + (f"reaching it: {', '.join(reaching)}" if reaching else "no module reaches it")
+            + _best_over_deeper(shallow, deep)
         )
         out.append(Statement(claim, evidence, HOLDS if reaching else DOES_NOT_HOLD))
     return out
