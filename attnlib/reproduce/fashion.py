@@ -22,6 +22,7 @@ trains tiny networks on generated images, so the test book is the same on every 
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, replace
 from typing import Any
@@ -415,8 +416,7 @@ def execute(profile: str, key: str, runs_root: Any = None, commit: bool = False)
     from attnlib import build_model
     from attnlib.files import atomic_write
     from attnlib.models import retrofit
-    from attnlib.results import provenance, write_record
-    from attnlib.train import evaluate, train
+    from attnlib.train import evaluate, train, write_training_record
     from attnlib.train.distributed import DistributedContext
     from attnlib.train.loop import run_folder_lock
 
@@ -456,18 +456,18 @@ def execute(profile: str, key: str, runs_root: Any = None, commit: bool = False)
             "initialized": initialized,
             "epochs_trained": len(result.history),
         }
-        table = pd.DataFrame(result.history).assign(
-            dataset=config.dataset,
-            model=config.model,
-            block=config.block,
-            attention=run.module,
-            identity_init=run.identity_init,
-            seed=config.seed,
-            part=run.part,
+        path = write_training_record(
+            config,
+            result.history,
+            committed=commit,
+            kind=RECORD_KIND,
+            name=f"{profile}-{slug(key)}",
+            columns={"attention": run.module, "identity_init": run.identity_init, "part": run.part},
+            **result.dataset,
+            **extra,
         )
-        record = provenance(config.profile, config=config.as_dict(), **result.dataset, **extra)
-        write_record(RECORD_KIND, f"{profile}-{slug(key)}", table, record, committed=commit)
         if commit and keeps_weights(run, profile):
+            record = json.loads(path.with_suffix(".json").read_text())
             payload = {
                 "state_dict": {name: tensor.detach().clone() for name, tensor in result.model.state_dict().items()},
                 "key": key,

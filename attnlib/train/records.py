@@ -19,22 +19,33 @@ def record_kind(config: TrainConfig) -> str:
 
 
 def write_training_record(
-    config: TrainConfig, history: list[dict], root: Path | None = None, committed: bool = False, **extra: object
+    config: TrainConfig,
+    history: list[dict],
+    root: Path | None = None,
+    committed: bool = False,
+    *,
+    kind: str | None = None,
+    name: str | None = None,
+    columns: dict[str, object] | None = None,
+    **extra: object,
 ) -> Path:
     """One row per epoch, with the config and the machine's provenance in the JSON sidecar.
 
-    Written to ``data/runs/`` unless ``committed`` (``data/results/``, what the book shows).
+    Written to ``data/runs/`` unless ``committed`` (``data/results/``, what the book shows). ``kind`` and
+    ``name`` default to :func:`record_kind` and the config's run name; ``columns`` adds (or overrides)
+    per-row columns, as a campaign does to say which part and variant a run is.
     """
-    table = pd.DataFrame(history).assign(
-        dataset=config.dataset,
-        model=config.model,
-        block=config.block,
-        attention=config.attention or BASELINE,
-        seed=config.seed,
-    )
+    described = {
+        "dataset": config.dataset,
+        "model": config.model,
+        "block": config.block,
+        "attention": config.attention or BASELINE,
+        "seed": config.seed,
+    }
+    table = pd.DataFrame(history).assign(**{**described, **(columns or {})})
     return write_record(
-        record_kind(config),
-        config.run_name,
+        kind or record_kind(config),
+        name or config.run_name,
         table,
         provenance(config.profile, config=config.as_dict(), **extra),
         root,
