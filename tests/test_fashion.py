@@ -325,11 +325,11 @@ def test_the_cost_record_joins_the_campaigns_accuracy_into_fig4_and_its_verdicts
     rows += [{"part": "deeper", "network": "ResNet-14 (basic)", "model": "cifar_resnet14", "block": "basic",
               "attention": "baseline", "seed": s, "top1": 82.0 + s} for s in range(2)]  # fmt: skip
     points = fashion.tradeoff_points(pd.DataFrame(rows), latency, "eager", 1, "smoke")
-    assert list(points.variant) == ["Baseline", "ECA", "SE", "deeper: ResNet-14"]
+    assert list(points.variant) == ["Baseline", "ECA", "SE", "deeper ResNet-14"]
     assert points.set_index("variant").loc["SE", "top1"] == pytest.approx(83.5)
     statement = fashion.deeper_tradeoff_statements(points, "eager", 1)[0]
     se_time = points.set_index("variant").loc["SE", "overhead_pct"]
-    deep_time = points.set_index("variant").loc["deeper: ResNet-14", "overhead_pct"]
+    deep_time = points.set_index("variant").loc["deeper ResNet-14", "overhead_pct"]
     assert statement.verdict == (fashion.HOLDS if se_time < deep_time else fashion.DOES_NOT_HOLD)
     table = fashion.cost_table(latency, training, "smoke")
     assert ("ResNet-8 (basic)", "deeper baseline") in table.index and "training step (%)" in table.columns

@@ -1171,7 +1171,7 @@ def tradeoff_points(
             rows.append(_point(network, display_name(module), runs_of.top1, times.loc[module]))
         deep = finals[(finals.part == "deeper") & (finals.model == deep_model) & (finals.block == deep_block)]
         if not deep.empty and DEEPER_LABEL in times.index:
-            rows.append(_point(network, f"deeper: {network_name(deep_model)}", deep.top1, times.loc[DEEPER_LABEL]))
+            rows.append(_point(network, f"deeper {network_name(deep_model)}", deep.top1, times.loc[DEEPER_LABEL]))
     return pd.DataFrame(rows)
 
 
@@ -1204,7 +1204,8 @@ def deeper_tradeoff_statements(points: pd.DataFrame, engine: str, batch: int) ->
         target = deep.iloc[0]
         winners = modules[(modules.top1 >= target.top1) & (modules.overhead_pct < target.overhead_pct)]
         evidence = (
-            f"{target.variant}: {target.top1:.2f} % for {target.overhead_pct:+.1f} % time ({engine}, batch {batch}); "
+            f"the {target.variant} baseline: {target.top1:.2f} % for {target.overhead_pct:+.1f} % time "
+            f"({engine}, batch {batch}); "
             + (
                 "better on both: "
                 + ", ".join(f"{w.variant} ({w.top1:.2f} %, {w.overhead_pct:+.1f} %)" for w in winners.itertuples())
