@@ -189,6 +189,7 @@ if retrofits.empty:
     display(Markdown("*The retrofit runs are not committed yet (they follow the comparison in the campaign).*"))
 else:
     display(retrofits)
+    display(styled(fashion.statements_table(fashion.retrofit_statements(default_finals, "default"))))
 
 # %% [markdown]
 # ## This machine, now: a live run

@@ -443,11 +443,26 @@ def test_the_plateau_and_retrofit_statements_follow_the_numbers() -> None:
                 rows.append(
                     {**retro, "attention": module, "identity_init": True, "top1": 90.6, "initialized_top1": 90.0}
                 )
-    retrofit, identity = fashion.retrofit_statements(pd.DataFrame(rows), "default")
+    retrofit, identity, tuned = fashion.retrofit_statements(pd.DataFrame(rows), "default")
     assert retrofit.verdict == fashion.HOLDS and identity.verdict == fashion.HOLDS
     assert "SE 40.0 → 90.0 %" in identity.evidence
+    # after fine-tuning, identity-init is +0.1, 0.0, -0.1 over the plain module: no difference shown
+    assert tuned.verdict.startswith(fashion.DOES_NOT_HOLD) and "within the noise" in tuned.verdict
+    assert "ECA +0.00 (95 % interval" in tuned.evidence
+    partial = [row for row in rows if not (row["attention"] == "srm" and row["identity_init"])]
+    partial = [row for row in partial if row["attention"] != "ab" or row["seed"] == 0]
+    retrofit, _, tuned = fashion.retrofit_statements(pd.DataFrame(partial), "default")
+    assert "AB +0.50 (one seed: no interval)" in retrofit.evidence and retrofit.verdict == fashion.HOLDS
+    assert "SRM not run yet" in tuned.evidence and tuned.verdict.endswith("so far: 3 of 4 modules run")
+    assert "nan" not in retrofit.evidence + tuned.evidence
     table = fashion.retrofit_table(pd.DataFrame(rows), "default")
     assert table.loc["SE + identity-init", "inserted, not trained"] == "90.00"
+    assert list(table.index[:3]) == ["Baseline (fine-tuned alone)", "AB", "ECA"] and len(table) == 10
+    assert table.loc["ECA"].iloc[-1] == "90.60 ± 0.10 (3 seeds)"
+    partial = fashion.retrofit_table(pd.DataFrame(partial), "default")  # only the longest schedule ran here
+    assert partial.loc["SRM + identity-init"].tolist() == ["not run yet"] * 4
+    assert partial.loc["AB"].iloc[-1] == "90.50 (1 seed)" and partial.loc["AB"].iloc[1] == "not run yet"
+    assert "nan" not in partial.to_string()
 
 
 def test_a_failed_plateau_check_explains_the_kept_schedule() -> None:
