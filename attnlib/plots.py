@@ -538,6 +538,47 @@ def plot_gains(table: pd.DataFrame) -> Figure:
     return figure
 
 
+def plot_retrofit_gains(table: pd.DataFrame) -> Figure:
+    """The retrofit study: each module's top-1 over the baseline fine-tuned alone, inserted plainly (filled)
+    and with identity-init (open), with 95 % intervals paired by seed; one panel per fine-tuning schedule.
+
+    ``table``: :func:`attnlib.reproduce.fashion.retrofit_gains`. Modules are rows (labels on the y axis),
+    the two insertions sit just above and below a module's row, and zero is drawn.
+    """
+    schedules = list(dict.fromkeys(table.schedule))
+    figure, axes = plt.subplots(1, len(schedules), figsize=(3.6 * len(schedules), 3.4), sharey=True, squeeze=False)
+    palette = module_palette()
+    modules = [m for m in MODULE_ORDER if m != BASELINE and m in set(table.attention)]
+    for axis, schedule in zip(axes.flat, schedules, strict=True):
+        part = table[table.schedule == schedule]
+        for row in part.itertuples():
+            position = modules.index(row.attention) + (0.18 if row.identity_init else -0.18)
+            colour = palette[display_name(row.attention)]
+            if not math.isnan(row.low):
+                axis.plot([row.low, row.high], [position, position], color=colour, linewidth=2)
+            axis.scatter(
+                [row.gain],
+                [position],
+                color="white" if row.identity_init else colour,
+                edgecolor=colour if row.identity_init else "black",
+                linewidth=1.4 if row.identity_init else 0.5,
+                zorder=3,
+                s=34,
+            )
+        axis.axvline(0, color="black", linewidth=0.8)
+        axis.set_yticks(range(len(modules)), [display_name(m) for m in modules])
+        axis.set_ylim(len(modules) - 0.5, -0.5)
+        axis.set_xlabel("top-1 over fine-tuning alone (points)")
+        axis.set_title(schedule, fontsize=9)
+    handles = [
+        plt.Line2D([], [], marker="o", linestyle="", color="grey", markeredgecolor="black", label="inserted plainly"),
+        plt.Line2D([], [], marker="o", linestyle="", color="white", markeredgecolor="grey", label="with identity-init"),
+    ]
+    figure.legend(handles=handles, loc="lower center", ncol=2, fontsize=9, frameon=False)
+    figure.tight_layout(rect=(0, 0.08, 1, 1))
+    return figure
+
+
 def plot_learning_curves(curves: pd.DataFrame) -> Figure:
     """Top-1 against epoch for the campaign's schedule and the twice-as-long plateau check."""
     figure, axis = plt.subplots(figsize=(6.2, 3.4))

@@ -42,6 +42,7 @@ from attnlib.plots import (
     plot_fashion_tradeoff,
     plot_gains,
     plot_learning_curves,
+    plot_retrofit_gains,
     show_figure,
 )
 from attnlib.reproduce import campaign, fashion
@@ -189,6 +190,13 @@ if retrofits.empty:
     display(Markdown("*The retrofit runs are not committed yet (they follow the comparison in the campaign).*"))
 else:
     display(retrofits)
+    show_figure(
+        plot_retrofit_gains(fashion.retrofit_gains(default_finals, "default")),
+        "Top-1 of the trained basic baseline with each module inserted and fine-tuned, over the same network "
+        "fine-tuned alone on the same schedule (points; 95 % intervals paired by seed), inserted plainly and with "
+        "identity-init, for each of the paper's fine-tuning schedules scaled to this pretraining (committed records).",
+        "fashion-retrofit",
+    )
     display(styled(fashion.statements_table(fashion.retrofit_statements(default_finals, "default"))))
 
 # %% [markdown]

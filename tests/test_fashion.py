@@ -21,6 +21,7 @@ import torch
 
 from attnlib import build_model
 from attnlib.cli import main
+from attnlib.plots import plot_retrofit_gains
 from attnlib.reproduce import campaign, fashion
 from attnlib.train import fashion as fashion_data
 from attnlib.train.data import load_dataset
@@ -463,6 +464,11 @@ def test_the_plateau_and_retrofit_statements_follow_the_numbers() -> None:
     assert partial.loc["SRM + identity-init"].tolist() == ["not run yet"] * 4
     assert partial.loc["AB"].iloc[-1] == "90.50 (1 seed)" and partial.loc["AB"].iloc[1] == "not run yet"
     assert "nan" not in partial.to_string()
+    gains = fashion.retrofit_gains(pd.DataFrame(rows), "default").set_index(["attention", "identity_init"])
+    assert len(gains) == 9 and set(gains.seeds) == {3}  # five modules plainly, four with identity-init
+    assert gains.loc[("se", False), "gain"] == pytest.approx(0.5)  # 90.5 + 0.1·seed over 90.0 + 0.1·seed
+    assert gains.loc[("se", True), "gain"] == pytest.approx(0.5)
+    plot_retrofit_gains(fashion.retrofit_gains(pd.DataFrame(rows), "default"))  # one panel per schedule that ran
 
 
 def test_a_failed_plateau_check_explains_the_kept_schedule() -> None:

@@ -828,6 +828,34 @@ def retrofit_table(finals: pd.DataFrame, profile: str) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
+def retrofit_gains(finals: pd.DataFrame, profile: str) -> pd.DataFrame:
+    """Per fine-tuning schedule, each retrofitted module's top-1 over the baseline fine-tuned alone on the
+    same schedule, paired by seed, with its 95 % interval: the retrofit study's figure.
+
+    Columns: schedule (in words), attention, identity_init, gain, low, high, seeds.
+    """
+    columns = ["schedule", "attention", "identity_init", "gain", "low", "high", "seeds"]
+    data = finals[finals.part == "retrofit"] if len(finals) else finals
+    rows = []
+    for schedule in SETTINGS.get(profile).finetune:
+        ran = data[data.schedule == schedule.name] if len(data) else data
+        if ran.empty:
+            continue
+        plain = ran[~ran.identity_init.astype(bool)]
+        base = _by_seed(plain, BASELINE)
+        for module, identity_init in retrofit_rows():
+            if module == BASELINE:
+                continue
+            mine = ran[(ran.attention == module) & (ran.identity_init.astype(bool) == identity_init)]
+            paired = mine.set_index("seed").top1.sub(base).dropna()
+            if paired.empty:
+                continue
+            mean, low, high = mean_interval(paired)
+            label = f"{schedule.paper_name} → {counted(schedule.epochs, 'epoch')}"
+            rows.append([label, module, identity_init, mean, low, high, len(paired)])
+    return pd.DataFrame(rows, columns=columns)
+
+
 def _by_seed(runs_of: pd.DataFrame, module: str) -> pd.Series:
     return runs_of[runs_of.attention == module].set_index("seed").top1
 
