@@ -181,6 +181,16 @@ def test_cuda_without_a_gpu_is_one_clear_error(capsys) -> None:
     assert "no CUDA GPU" in capsys.readouterr().err
 
 
+def test_an_engine_that_cannot_run_or_would_spend_the_budget_preparing_is_left_out_and_named() -> None:
+    request = Request("cifar_resnet8", resolution=8, engines=("eager", "onnxruntime", "tensorrt"), budget_min=0.001)
+    logged: list[str] = []
+    measurement = advice_module.measure(request, progress=False, log=logged.append)
+    assert set(measurement.summary.engine) == {"eager"} and measurement.summary.rounds.min() >= 10
+    assert "more than half the 0.001-minute budget; raise --budget" in measurement.left_out["onnxruntime"]
+    assert "tensorrt" in measurement.left_out and len(logged) == 2
+    assert measurement.stopped["eager"].startswith("time budget spent after")
+
+
 def test_a_tiny_measurement_end_to_end(tmp_path, capsys, monkeypatch) -> None:
     plot = tmp_path / "advice.png"
     measured = []
