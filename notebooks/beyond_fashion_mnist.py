@@ -182,7 +182,9 @@ else:
 # The basic baseline of seed 0 is the pretrained network. Each module is inserted into every block
 # (`attnlib.retrofit`), plain and with identity-init (gate a·σ(·) + b with a = 0, b = 1, so the network
 # starts unchanged), and fine-tuned with the paper's three schedules scaled to this pretraining's length;
-# the baseline fine-tuned alone on the same schedules is the comparison.
+# the baseline fine-tuned alone on the same schedules is the comparison. Each fine-tuning runs with three
+# seeds: the pretrained network is the same for all, the seed sets the inserted modules' initial weights
+# and the order of the training images, so a difference paired by seed is the module's own.
 
 # %%
 retrofits = fashion.retrofit_table(default_finals, "default")
