@@ -332,6 +332,10 @@ def test_the_cost_record_joins_the_campaigns_accuracy_into_fig4_and_its_verdicts
     se_time = points.set_index("variant").loc["SE", "overhead_pct"]
     deep_time = points.set_index("variant").loc["deeper ResNet-14", "overhead_pct"]
     assert statement.verdict == (fashion.HOLDS if se_time < deep_time else fashion.DOES_NOT_HOLD)
+    behind = points.assign(top1=points.top1.where(~points.variant.str.startswith("deeper"), 79.0), overhead_pct=5.0)
+    behind.loc[behind.variant.str.startswith("deeper"), "overhead_pct"] = 50.0  # slower and less accurate
+    trivial = fashion.deeper_tradeoff_statements(behind, "eager", 1)[0]
+    assert trivial.verdict.startswith(f"{fashion.HOLDS} (trivially") and fashion.DEPTH_DOES_NOT_PAY in trivial.evidence
     table = fashion.cost_table(latency, training, "smoke")
     assert ("ResNet-8 (basic)", "deeper baseline") in table.index and "training step (%)" in table.columns
 
@@ -421,6 +425,10 @@ def test_the_deeper_baseline_statement_pairs_the_best_module_with_it_by_seed() -
     assert basic.evidence.endswith("paired over 3 seeds") and "(3 seeds)" in basic.evidence
     one_seed = fashion.deeper_statements(pd.DataFrame(shallow + deeper[:1]), "default")[0]  # the deeper one: seed 0
     assert "+0.10 points (one seed: no interval)" in one_seed.evidence and "(1 seed)" in one_seed.evidence
+    assert "no more accurate than the shallower" not in basic.evidence  # the deeper baseline is ahead: 87.3 > 86.5
+    weak = runs("deeper", "cifar_resnet20", "baseline", [85.0, 85.5, 86.0])  # behind the shallower baseline
+    trivial = fashion.deeper_statements(pd.DataFrame(shallow + weak), "default")[0]
+    assert trivial.verdict.startswith(f"{fashion.HOLDS} (trivially") and fashion.DEPTH_DOES_NOT_PAY in trivial.evidence
     slower = runs("compare", "cifar_resnet14", "eca", [86.0, 86.0, 86.0])
     missed = fashion.deeper_statements(pd.DataFrame(shallow[:3] + slower + deeper), "default")[0]
     assert missed.verdict == fashion.DOES_NOT_HOLD and "no module reaches it" in missed.evidence
