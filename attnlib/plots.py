@@ -624,6 +624,7 @@ def plot_fashion_tradeoff(points: pd.DataFrame, setting: str) -> Figure:
         axis.set_xlabel(f"inference time over the baseline (%, {setting})")
         axis.set_ylabel("Fashion-MNIST test top-1 (%)")
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=7, loc="best")
+        # below the panel, never over a point or an error bar
+        axis.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, frameon=False)
     figure.tight_layout()
     return figure
