@@ -530,7 +530,7 @@ def plot_gains(table: pd.DataFrame) -> Figure:
             axis.scatter([row.gain], [position], color=colour, edgecolor="black", linewidth=0.5, zorder=3, s=36)
         axis.axvline(0, color="black", linewidth=0.8)
         axis.set_yticks(range(len(modules)), [display_name(m) for m in modules])
-        axis.invert_yaxis()
+        axis.set_ylim(len(modules) - 0.5, -0.5)  # the book's order from the top (invert_yaxis on shared axes toggles)
         axis.set_xlabel("top-1 gain over the baseline (points)")
         seeds = int(part.seeds.max()) if len(part) else 0
         axis.set_title(f"{network}, {counted(seeds, 'seed')}", fontsize=9)

@@ -21,7 +21,7 @@ import torch
 
 from attnlib import build_model
 from attnlib.cli import main
-from attnlib.plots import plot_retrofit_gains
+from attnlib.plots import plot_gains, plot_retrofit_gains
 from attnlib.reproduce import campaign, fashion
 from attnlib.train import fashion as fashion_data
 from attnlib.train.data import load_dataset
@@ -477,6 +477,20 @@ def test_the_plateau_and_retrofit_statements_follow_the_numbers() -> None:
     assert gains.loc[("se", False), "gain"] == pytest.approx(0.5)  # 90.5 + 0.1·seed over 90.0 + 0.1·seed
     assert gains.loc[("se", True), "gain"] == pytest.approx(0.5)
     plot_retrofit_gains(fashion.retrofit_gains(pd.DataFrame(rows), "default"))  # one panel per schedule that ran
+
+
+@pytest.mark.parametrize("panels", [1, 2, 3])
+def test_gain_figures_list_modules_in_the_books_order_from_the_top(panels: int) -> None:
+    """Panels share their y axis: inverting each one toggled the shared axis back (AB ended at the bottom)."""
+    table = pd.DataFrame(
+        [{"network": f"net {n}", "schedule": f"schedule {n}", "attention": m, "identity_init": False, "gain": 0.5,
+          "low": 0.0, "high": 1.0, "seeds": 3} for n in range(panels) for m in ("ab", "eca", "se")]
+    )  # fmt: skip
+    for figure in (plot_gains(table), plot_retrofit_gains(table)):
+        assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == ["AB", "ECA", "SE"]
+        for axis in figure.axes:
+            bottom, top = axis.get_ylim()
+            assert bottom > top  # position 0 (AB) at the top
 
 
 def test_a_failed_plateau_check_explains_the_kept_schedule() -> None:
