@@ -871,24 +871,26 @@ def _by_seed(runs_of: pd.DataFrame, module: str) -> pd.Series:
     return runs_of[runs_of.attention == module].set_index("seed").top1
 
 
-def _paired_texts(pairs: list[tuple[str, pd.Series]]) -> tuple[list[str], list[bool], list[bool]]:
-    """Per module, its top-1 differences paired by seed: in words, and whether each is clearly above zero
-    (its 95 % interval; one seed: its sign) and clearly below."""
-    texts, above, below = [], [], []
+def _paired_texts(pairs: list[tuple[str, pd.Series]]) -> tuple[list[str], list[bool], list[bool], int]:
+    """Per module, its top-1 differences paired by seed: in words, whether each is clearly above zero and
+    clearly below (its 95 % interval; with one seed only its sign, provisionally), and how many modules
+    have one seed only."""
+    texts, above, below, single = [], [], [], 0
     for module, paired in pairs:
         if paired.empty:
             texts.append(f"{display_name(module)} not run yet")
             continue
         mean, low, high = mean_interval(paired)
         texts.append(f"{display_name(module)} {interval_text(mean, low, high, '')}")
+        single += math.isnan(low)
         above.append(low > 0 if not math.isnan(low) else mean > 0)
         below.append(high < 0 if not math.isnan(high) else mean < 0)
-    return texts, above, below
+    return texts, above, below, single
 
 
-def _some_verdict(above: list[bool], below: list[bool], modules: int) -> str:
+def _some_verdict(above: list[bool], below: list[bool], modules: int, single: int = 0) -> str:
     """A verdict over ``modules`` modules, of which ``len(above)`` have runs: all clearly better, some,
-    none (and whether that is only noise); said to be provisional while runs are missing."""
+    none (and whether that is only noise); provisional while runs are missing or a module has one seed."""
     if not above:
         return f"{NOT_TESTABLE} (runs missing)"
     if all(above):
@@ -899,7 +901,9 @@ def _some_verdict(above: list[bool], below: list[bool], modules: int) -> str:
         found = f"{DOES_NOT_HOLD} (it is worse for {sum(below)} of {len(below)} modules)"
     else:
         found = f"{DOES_NOT_HOLD} (not shown: every difference is within the noise of these runs)"
-    return found if len(above) == modules else f"{found}, so far: {len(above)} of {modules} modules run"
+    if single:
+        found += f"; provisional: {counted(single, 'module')} with one seed, no interval yet"
+    return found if len(above) == modules else f"{found}; so far {len(above)} of {modules} modules run"
 
 
 def retrofit_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
@@ -925,8 +929,9 @@ def retrofit_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
     after = f"after {longest.paper_name} (scaled to {counted(longest.epochs, 'epoch')}), paired by seed: "
     plain, identity = last[~last.identity_init.astype(bool)], last[last.identity_init.astype(bool)]
     base = _by_seed(plain, BASELINE)
-    texts, above, below = _paired_texts([(m, _by_seed(plain, m).sub(base).dropna()) for m in available()])
-    first = replace(claims[0], evidence=after + "; ".join(texts), verdict=_some_verdict(above, below, len(available())))
+    texts, above, below, single = _paired_texts([(m, _by_seed(plain, m).sub(base).dropna()) for m in available()])
+    verdict = _some_verdict(above, below, len(available()), single)
+    first = replace(claims[0], evidence=after + "; ".join(texts), verdict=verdict)
     sigmoid = [m for m, with_identity in retrofit_rows() if with_identity]  # the modules identity-init applies to
     inits = data.dropna(subset=["initialized_top1"]).groupby(["attention", "identity_init"]).initialized_top1.mean()
     words, better = [], []
@@ -940,11 +945,11 @@ def retrofit_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
         verdict=(HOLDS if better and all(better) else DOES_NOT_HOLD) if words else f"{NOT_TESTABLE} (runs missing)",
     )
     pairs = [(m, _by_seed(identity, m).sub(_by_seed(plain, m)).dropna()) for m in sigmoid]
-    texts, above, below = _paired_texts(pairs)
+    texts, above, below, single = _paired_texts(pairs)
     third = replace(
         claims[2],
         evidence=after + "identity-init minus plain: " + "; ".join(texts),
-        verdict=_some_verdict(above, below, len(sigmoid)),
+        verdict=_some_verdict(above, below, len(sigmoid), single),
     )
     return [first, second, third]
 
