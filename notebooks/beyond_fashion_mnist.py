@@ -83,7 +83,7 @@ display(fashion.throughput_table())
 # %%
 runs = campaign.campaign_runs("fashion", "default")
 plan = campaign.plan(runs)
-display(Markdown(fashion.progress_text(plan)))
+display(Markdown(fashion.progress_text(plan, fashion.run_hours("default"))))
 
 # %% [markdown]
 # ### Is the schedule long enough?

@@ -221,6 +221,19 @@ def test_the_default_plan_lists_every_run_with_cpu_hours(tmp_path: Path, monkeyp
     assert "CPU-hours (est.)" not in paper.columns and (paper["GPU-hours (est.)"] > 0).all()
 
 
+def test_the_progress_sentence_says_what_is_left_then_what_it_took() -> None:
+    plan = pd.DataFrame({"state": ["done", "missing", "in progress"], "CPU-hours (est.)": [1.0, 0.5, 0.25]})
+    text = fashion.progress_text(plan)
+    assert text.startswith("**1 of 3 runs are done**") and "about 0.8 CPU hours are left" in text
+    done = plan.assign(state="done")
+    assert fashion.progress_text(done, 3.0).endswith(
+        "add up to 3.0 hours of one-thread runs: 1.5 hours of the 2-core CPU at two runs at a time."
+    )  # as planned (1.75 hours)
+    slowed = fashion.progress_text(done, 5.0)
+    assert "2.5 hours of the 2-core CPU at two runs at a time, against the plan's 1.8 — many runs shared" in slowed
+    assert fashion.progress_text(done) == "**All 3 runs of the campaign are done** and their records committed."
+
+
 def test_the_plan_on_the_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

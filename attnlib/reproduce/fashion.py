@@ -1104,13 +1104,33 @@ def throughput_table() -> pd.DataFrame:
     )
 
 
-def progress_text(plan: pd.DataFrame) -> str:
-    """Where the committed campaign stands: runs done and the estimated CPU hours left."""
+def run_hours(profile: str, root: Any = None) -> float:
+    """Hours the committed runs of ``profile`` took, one run at a time: the sum of their records' epoch
+    times (training and evaluation, as measured while the run ran, beside whatever else ran then)."""
+    return sum(float(table.seconds.sum()) for table, _ in committed_records(profile, root).values()) / 3600
+
+
+def progress_text(plan: pd.DataFrame, hours_taken: float | None = None) -> str:
+    """Where the committed campaign stands: runs done and the estimated CPU hours left; once all are
+    done, how long they took (``hours_taken``: :func:`run_hours`)."""
     done = int((plan.state == "done").sum())
     left = plan[plan.state != "done"]
     hours = left["CPU-hours (est.)"].sum() if "CPU-hours (est.)" in left else math.nan
     if done == len(plan):
-        return f"**All {len(plan)} runs of the campaign are done** and their records committed."
+        taken = ""
+        if hours_taken:
+            planned = plan["CPU-hours (est.)"].sum() if "CPU-hours (est.)" in plan else math.nan
+            taken = (
+                f" Their records' epoch times add up to {hours_taken:.1f} hours of one-thread runs: "
+                f"{hours_taken / CPU_PROCESSES:.1f} hours of the 2-core CPU at two runs at a time"
+            )
+            if not math.isnan(planned) and hours_taken / CPU_PROCESSES > 1.1 * planned:
+                taken += (
+                    f", against the plan's {planned:.1f} — many runs shared the CPU with other work, which slowed "
+                    "them (each record keeps its images per second)"
+                )
+            taken += "."
+        return f"**All {len(plan)} runs of the campaign are done** and their records committed.{taken}"
     return (
         f"**{done} of {len(plan)} runs are done** (records committed, or finished on the machine that built this "
         "page); "
