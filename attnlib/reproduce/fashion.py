@@ -1058,8 +1058,8 @@ def run_live(config: TrainConfig, modules: tuple[str, ...] = LIVE_MODULES) -> pd
             rows.append(
                 {
                     "module": display_name(module),
-                    "top-1 (%)": round(last["top1"], 2),
-                    "top-5 (%)": round(last["top5"], 2),
+                    "top-1 (%)": f"{last['top1']:.2f}",  # text: a float column shows as 8.330000
+                    "top-5 (%)": f"{last['top5']:.2f}",
                     "training images/s": round(float(speed)),
                 }
             )
