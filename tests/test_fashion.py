@@ -471,6 +471,7 @@ def test_the_plateau_and_retrofit_statements_follow_the_numbers() -> None:
     # after fine-tuning, identity-init is +0.1, 0.0, -0.1 over the plain module: no difference shown
     assert tuned.verdict.startswith(fashion.DOES_NOT_HOLD) and "within the noise" in tuned.verdict
     assert "ECA +0.00 (95 % interval" in tuned.evidence
+    assert "Against the baseline fine-tuned alone, the modules with identity-init: ECA +0.50 (95 %" in tuned.evidence
     partial = [row for row in rows if not (row["attention"] == "srm" and row["identity_init"])]
     partial = [row for row in partial if row["attention"] != "ab" or row["seed"] == 0]
     retrofit, _, tuned = fashion.retrofit_statements(pd.DataFrame(partial), "default")
