@@ -857,8 +857,8 @@ def retrofit_gains(finals: pd.DataFrame, profile: str) -> pd.DataFrame:
         for module, identity_init in retrofit_rows():
             if module == BASELINE:
                 continue
-            mine = ran[(ran.attention == module) & (ran.identity_init.astype(bool) == identity_init)]
-            paired = mine.set_index("seed").top1.sub(base).dropna()
+            inserted = ran[ran.identity_init.astype(bool) == identity_init]
+            paired = _by_seed(inserted, module).sub(base).dropna()
             if paired.empty:
                 continue
             mean, low, high = mean_interval(paired)
