@@ -475,10 +475,11 @@ def _reproduce(args: argparse.Namespace) -> int:
     if args.dry_run:
         return 0
     runs = campaign.campaign_runs(args.table, args.profile, runs_root, args.only, args.seeds)
-    if all(campaign.run_state(run) == "done" for run in runs):
+    states = campaign.run_states(runs)
+    if all(state == "done" for state in states):
         print(campaign.aggregate(args.table, args.profile, runs, runs_root).to_string())
     else:
-        left = sum(campaign.run_state(run) != "done" for run in runs)
+        left = sum(state != "done" for state in states)
         print(f"attnlib: {left} run(s) not done yet; rerun this command to continue (finished runs are kept)")
     return 0
 

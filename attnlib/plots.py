@@ -1,4 +1,8 @@
-"""Plot helpers shared by the notebooks (seaborn/matplotlib), so notebook cells stay one-liners."""
+"""Plot helpers shared by the notebooks (seaborn/matplotlib), so notebook cells stay one-liners.
+
+seaborn (and the scipy it pulls in, ~1.5 s) is imported by the figures that draw with it, not here: most
+pages draw with matplotlib alone and start faster without it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import warnings
 
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -64,8 +68,24 @@ MODULE_STAGES: dict[str, list[tuple[str, str]]] = {
 
 def module_palette() -> dict[str, tuple[float, float, float]]:
     """One fixed colour per module (paper spelling), identical across all figures."""
-    colours = sns.color_palette("colorblind", len(MODULE_ORDER))
+    colours = [to_rgb(COLORBLIND[i % len(COLORBLIND)]) for i in range(len(MODULE_ORDER))]
     return {display_name(m): colours[i] for i, m in enumerate(MODULE_ORDER)}
+
+
+COLORBLIND = (
+    "#0173B2",
+    "#DE8F05",
+    "#029E73",
+    "#D55E00",
+    "#CC78BC",
+    "#CA9161",
+    "#FBAFE4",
+    "#949494",
+    "#ECE133",
+    "#56B4E9",
+)
+"""seaborn's "colorblind" palette (``sns.color_palette("colorblind")``), kept here so that a figure's
+colours need no seaborn import; tests/test_reader.py checks it against seaborn's."""
 
 
 def draw_attention_modules() -> Figure:
@@ -112,6 +132,8 @@ def plot_complexity_vs_depth(table: pd.DataFrame, convention: str, paper: pd.Dat
         convention: which convention's MACs to plot.
         paper: optional Table 2 rows (depth, module, flops_g, params_m) drawn as black crosses.
     """
+    import seaborn as sns
+
     data = table[table.convention == convention].assign(
         gmacs=lambda d: d.macs / 1e9, mparams=lambda d: d.params / 1e6, Module=lambda d: d.module.map(display_name)
     )
@@ -145,6 +167,8 @@ def plot_complexity_vs_depth(table: pd.DataFrame, convention: str, paper: pd.Dat
 
 def plot_overhead_bars(table: pd.DataFrame) -> Figure:
     """MAC overhead (%) of each module over the same-depth baseline, one panel per convention."""
+    import seaborn as sns
+
     data = table[table.module != BASELINE].assign(
         Module=lambda d: d.module.map(display_name), depth=lambda d: "ResNet-" + d.depth.astype(str)
     )
@@ -217,6 +241,8 @@ def _engine_words(label: str) -> str:
 
 def plot_latency_vs_depth(summary: pd.DataFrame, hardware: str) -> Figure:
     """Fig. 3: minimum single-image time vs ResNet depth, one panel per engine and precision."""
+    import seaborn as sns
+
     # The seaborn calls of the figures share keyword shapes (data, x, y, hue, col, palette), not logic.
     data = _with_module_labels(summary)
     grid = sns.relplot(
@@ -245,6 +271,8 @@ def plot_latency_vs_depth(summary: pd.DataFrame, hardware: str) -> Figure:
 
 def plot_overhead_vs(summary: pd.DataFrame, x: str, hardware: str, row: str | None = None) -> Figure:
     """Figs. 5 and 6: overhead over the baseline (%, min-based) vs ``x`` (resolution or batch_size)."""
+    import seaborn as sns
+
     data = _with_module_labels(summary[summary.variant != BASELINE])
     palette = {**module_palette(), **{v: (0.2, 0.2, 0.2) for v in data.Module.unique() if v not in module_palette()}}
     grid = sns.relplot(

@@ -134,3 +134,11 @@ def test_compact_part_table_states_shared_notes_once() -> None:
     assert "needs CIFAR at the paper profile" in scorecard.part_intro(card, "Table 1")
     headers = scorecard.part_table(card, "Table 1").data.columns
     assert list(headers) == ["item", "paper", "ours", "verdict"]
+
+
+def test_module_colours_are_seaborns_colorblind_palette() -> None:
+    import seaborn as sns
+
+    from attnlib.plots import MODULE_ORDER, module_palette
+
+    assert list(module_palette().values()) == sns.color_palette("colorblind", len(MODULE_ORDER))

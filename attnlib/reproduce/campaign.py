@@ -255,29 +255,52 @@ def completed_epochs(run: CampaignRun) -> int:
         return 0
 
 
-def committed_run(run: CampaignRun) -> bool:
-    """Whether the run's record is committed in ``data/results/`` (made here or on another machine):
-    a campaign split over sittings and machines counts it as done. Fashion-MNIST runs only."""
-    if run.table != "fashion":
-        return False
+def committed_keys(runs: Sequence[CampaignRun]) -> set[str]:
+    """The keys of the runs whose record is committed in ``data/results/`` (made here or on another
+    machine): a campaign split over sittings and machines counts them as done. Fashion-MNIST runs only.
+
+    The committed records are read once per profile, not once per run (a plan asks about every run).
+    """
     from attnlib.reproduce import fashion
 
-    found = fashion.committed_records(run.config.profile).get(run.key)
-    return found is not None and fashion.matches_record(fashion.find_run(run.config.profile, run.key), found[1])
+    keys: set[str] = set()
+    read: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for run in runs:
+        if run.table != "fashion":
+            continue
+        profile = run.config.profile
+        if profile not in read:
+            read[profile] = (fashion.committed_records(profile), {r.key: r for r in fashion.runs(profile)})
+        found, planned = read[profile]
+        if run.key in found and run.key in planned and fashion.matches_record(planned[run.key], found[run.key][1]):
+            keys.add(run.key)
+    return keys
 
 
-def run_state(run: CampaignRun, epochs_recorded: int | None = None) -> str:
+def committed_run(run: CampaignRun) -> bool:
+    """Whether the run's record is committed in ``data/results/`` (:func:`committed_keys`)."""
+    return run.key in committed_keys([run])
+
+
+def run_state(run: CampaignRun, epochs_recorded: int | None = None, committed: set[str] | None = None) -> str:
     """``done`` (every epoch recorded here, or its record committed), ``in progress`` (a checkpoint
     exists) or ``missing``.
 
-    ``epochs_recorded``: :func:`completed_epochs` when the caller has read it already.
+    ``epochs_recorded``: :func:`completed_epochs`, and ``committed``: :func:`committed_keys` of a list
+    holding the run, when the caller has read them already.
     """
     recorded = completed_epochs(run) if epochs_recorded is None else epochs_recorded
-    if recorded >= run.config.epochs or committed_run(run):
+    if recorded >= run.config.epochs or (run.key in committed if committed is not None else committed_run(run)):
         return "done"
     if (run.run_dir / "checkpoint.pt").is_file() or (run.run_dir / "checkpoint.prev.pt").is_file():
         return "in progress"
     return "missing"
+
+
+def run_states(runs: Sequence[CampaignRun]) -> list[str]:
+    """:func:`run_state` of every run, the committed records read once."""
+    committed = committed_keys(runs)
+    return [run_state(run, committed=committed) for run in runs]
 
 
 def gpu_hours(run: CampaignRun, tmacs: float = ASSUMED_TMACS) -> float:
@@ -288,13 +311,14 @@ def gpu_hours(run: CampaignRun, tmacs: float = ASSUMED_TMACS) -> float:
 def plan(runs: Sequence[CampaignRun], tmacs: float = ASSUMED_TMACS) -> pd.DataFrame:
     """One row per run: key, state, epochs recorded, device, GMACs per image, images, GPU-hour estimate."""
     rows = []
+    committed = committed_keys(runs)
     for run in runs:
         recorded = completed_epochs(run)  # one read of the run's record for both columns
         rows.append(
             {
                 "run": run.key,
                 "model": run.config.model,
-                "state": run_state(run, recorded),
+                "state": run_state(run, recorded, committed),
                 "epochs": f"{min(recorded, run.config.epochs)}/{run.config.epochs}",
                 "device": run.config.device,
                 "GMACs/image": round(run.macs_per_image / 1e9, 3),
@@ -398,7 +422,7 @@ def _is_main_process() -> bool:
 
 def pending(runs: Sequence[CampaignRun]) -> list[CampaignRun]:
     """The runs that are not done (missing first would reorder the table; the chapter's order is kept)."""
-    return [run for run in runs if run_state(run) != "done"]
+    return [run for run, state in zip(runs, run_states(runs), strict=True) if state != "done"]
 
 
 def job_keys(table: str, runs: Sequence[CampaignRun]) -> list[str]:
@@ -583,7 +607,7 @@ def aggregate(table: str, profile: str, runs: Sequence[CampaignRun], runs_root: 
 
         finals = pd.concat([fashion.committed_finals(profile), fashion.folder_finals(profile, runs_root)])
         return fashion.comparison_table(finals.drop_duplicates("key", keep="last") if len(finals) else finals)
-    missing = [run.key for run in runs if run_state(run) != "done"]
+    missing = [run.key for run, state in zip(runs, run_states(runs), strict=True) if state != "done"]
     if missing:
         raise ValueError(f"{len(missing)} run(s) of {table} are not done yet (first: {missing[0]}); launch them first")
     if table == "table3":

@@ -551,7 +551,11 @@ def committed_finals(profile: str, root: Any = None) -> pd.DataFrame:
     for run in runs(profile):
         if run.key in found and matches_record(run, found[run.key][1]):
             table, record = found[run.key]
-            rows.append(final_row(run, table.to_dict("records"), record))
+            # plain tuples: DataFrame.to_dict("records") takes ~10 ms a table, a second for the campaign
+            history = [
+                dict(zip(table.columns, values, strict=True)) for values in table.itertuples(index=False, name=None)
+            ]
+            rows.append(final_row(run, history, record))
     return pd.DataFrame(rows)
 
 
