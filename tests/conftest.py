@@ -113,6 +113,12 @@ GROUPS_BY_TEXT = {
     "mkdir -p book/notebooks": "jupytext-then-papermill",
     "fig2_complexity.ipynb": "jupytext-then-papermill",
 }
+# The tests that torch.compile in the worker's own process: inductor's first compile in a process costs
+# ~10 s of set-up (imports, its C++ toolchain checks) that one worker pays once, two workers twice.
+GROUPS_BY_ID_PARTS = (
+    ("tests/test_bench.py::test_engine_agrees_with_eager[", "-compile]", "inductor"),
+    ("tests/test_int8.py::test_int8_engines_are_checked_against_fp32_and_faithful[compile-", "", "inductor"),
+)
 
 
 def xdist_group(nodeid: str) -> str | None:
@@ -122,6 +128,9 @@ def xdist_group(nodeid: str) -> str | None:
             return group
     for text, group in GROUPS_BY_TEXT.items():
         if nodeid.startswith("tests/test_documented_commands.py::") and text in nodeid:
+            return group
+    for prefix, text, group in GROUPS_BY_ID_PARTS:
+        if nodeid.startswith(prefix) and text in nodeid:
             return group
     return None
 

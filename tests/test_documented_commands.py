@@ -237,3 +237,7 @@ def test_the_jupytext_and_papermill_pair_runs_in_one_worker(request):
     assert ".venv/bin/jupytext" in grouped[1] and ".venv/bin/papermill" in grouped[2]
     assert xdist_group("tests/test_book.py::test_notebook_executes_at_smoke[fig1_modules]") == "book"
     assert xdist_group("tests/test_bench.py::test_engine_agrees_with_eager[se-eager]") is None
+    assert xdist_group("tests/test_bench.py::test_engine_agrees_with_eager[se-compile]") == "inductor"
+    assert xdist_group("tests/test_int8.py::test_int8_engines_are_checked_against_fp32_and_faithful[compile-se]") == (
+        "inductor"
+    )

@@ -95,7 +95,7 @@ def _settings(profile: str) -> DetectionSettings:
         lr=0.01,
         lr_milestones=(),
         warmup_iterations=4,
-        image_size=64 if small else 96,  # smoke: the test book, at Table 5's size
+        image_size=64 if small else 96,  # smoke: the test book (Faster R-CNN's FPN and anchors want ≥ 64²)
         synthetic_size=(8, 4) if small else (12, 8),  # default: 11 detectors in ~1.5 minutes
         detector_options=LIGHT_FASTER_RCNN,
         # An epoch of pretraining leaves BatchNorm's running statistics unsettled; frozen, they blow up.

@@ -78,7 +78,7 @@ def _settings(profile: str) -> DetectionSettings:
         lr_milestones=(),
         weight_decay=5e-4,
         warmup_iterations=4,
-        image_size=64,
+        image_size=32 if small else 64,  # smoke: the test book, at the README's `detect --table 5 --image-size 32` size
         augmentation="flip",
         synthetic_size=(16, 12) if small else (16, 8),  # default: 16 detectors in ~1.5 minutes
         profile=profile,
