@@ -56,6 +56,25 @@ def test_engine_agrees_with_eager(engine, name):
     assert verify_against_eager(prepared, expected) <= 1e-3
 
 
+def test_only_the_reference_computation_skips_its_check_against_itself():
+    from attnlib.bench.engines import is_reference_computation, prepare_verified
+
+    assert is_reference_computation("eager", EngineOptions(threads=1))
+    for engine, options in (
+        ("eager", EngineOptions(channels_last=True)),
+        ("eager", EngineOptions(precision="bf16")),
+        ("eager", EngineOptions(device="cuda")),
+        ("onnxruntime", EngineOptions()),
+        ("compile", EngineOptions()),
+    ):
+        assert not is_reference_computation(engine, options), (engine, options)
+    model, example = tiny_model("se"), torch.randn(2, 3, 32, 32)
+    prepared, difference = prepare_verified("eager", model, example)
+    assert difference == 0.0 and torch.equal(prepared.run(example), reference_output(model, example))
+    _, difference = prepare_verified("eager", tiny_model("se"), example, EngineOptions(channels_last=True))
+    assert difference < 1e-3  # checked, whatever it found
+
+
 def test_channels_last_eager_agrees():
     model = tiny_model("srm")
     example = torch.randn(2, 3, 32, 32)

@@ -86,7 +86,8 @@ EXPECTED = (
     Expectation(r"attnlib bench int8-accuracy --commit", (("--commit", "--dry-run"),)),
     Expectation(
         r"attnlib bench train --model cifar_resnet56",
-        (("--batch-size 128", "--batch-size 4"), ("--trials 20", "--trials 2")),
+        # the baseline and SE: every further module only repeats the same training step
+        (("--batch-size 128", "--batch-size 4"), ("--trials 20", "--trials 2 --attention se")),
     ),
     Expectation(r"attnlib bench train --model resnet50 .*--device cuda", error=r"no CUDA GPU"),
     Expectation(
