@@ -432,10 +432,15 @@ def place_labels(axis: plt.Axes, points: list[tuple[float, float, str]], fontsiz
         placed.append(box_at(best))
 
 
-def label_overlaps(figure: Figure) -> list[tuple[str, str]]:
+def label_overlaps(figure: Figure, drawn: bool = False) -> list[tuple[str, str]]:
     """Pairs of texts drawn inside the same axes (labels, annotations) whose boxes overlap — what a
-    reader would see piled up. Empty when every label stands alone."""
-    figure.canvas.draw()
+    reader would see piled up. Empty when every label stands alone.
+
+    ``drawn``: the figure was just drawn (e.g. saved), so its layout and limits are final and the
+    texts are measured without drawing it once more.
+    """
+    if not drawn:
+        figure.canvas.draw()
     renderer = figure.canvas.get_renderer()
     found = []
     for axis in figure.axes:
@@ -455,12 +460,12 @@ def figure_markdown(figure: Figure, caption: str, name: str | None = None) -> st
     ``name`` (default: derived from the caption and the image, unique in the book), at full text
     width. The figure is closed, so the notebook does not show it a second time.
     """
-    overlaps = label_overlaps(figure) if any(axis.texts for axis in figure.axes) else []
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    overlaps = label_overlaps(figure, drawn=True) if any(axis.texts for axis in figure.axes) else []
     if overlaps:
         shown = "; ".join(f"{a!r} on {b!r}" for a, b in overlaps[:5])
         warnings.warn(f"overlapping labels in the figure {caption[:60]!r}: {shown}", LabelOverlapWarning, stacklevel=2)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(figure)
     png = buffer.getvalue()
     name = name or "fig-" + hashlib.sha1(caption.encode() + png).hexdigest()[:12]

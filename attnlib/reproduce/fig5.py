@@ -24,7 +24,7 @@ from attnlib.reproduce.latency import (
 EXPERIMENT = "fig5_resolution"
 
 SETTINGS: PerProfile[LatencySettings] = PerProfile(
-    smoke=LatencySettings(("eager",), trials=2, warmup=1, depths=(50,), resolutions=(32, 64)),
+    smoke=LatencySettings(("eager",), trials=2, warmup=1, depths=(18,), resolutions=(32, 64)),  # as default, smaller
     default=LatencySettings(("eager", "openvino"), trials=4, warmup=1, depths=(18,), resolutions=(64, 224)),
     paper=lambda: LatencySettings(
         paper_engines(),

@@ -277,9 +277,12 @@ def table5_entries() -> list[dict]:
 
 
 def _modules_in(model: str, block: str | None = None) -> int:
+    import torch
+
     from attnlib.models import build_model
 
-    network = build_model(model, attention="se", block=block)
+    with torch.device("meta"):  # the structure only: no weights to allocate or initialise
+        network = build_model(model, attention="se", block=block)
     return sum(1 for module in network.modules() if type(module).__name__ == "SqueezeExcitation")
 
 

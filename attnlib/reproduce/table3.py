@@ -22,7 +22,7 @@ import pandas as pd
 from torch import nn
 
 from attnlib.attention import BASELINE, available, display_name
-from attnlib.models import build_model, load_pretrained, retrofit
+from attnlib.models import build_model
 from attnlib.profiles import PerProfile
 from attnlib.reproduce.common import synthetic_data_warning
 from attnlib.reproduce.training import paper_config
@@ -143,6 +143,8 @@ def pretrained_network(settings: FinetuneSettings, cache: Path) -> nn.Module:
     if settings.pretrain.dataset == "imagenet":
         from torchvision.models import ResNet18_Weights
 
+        from attnlib.models import load_pretrained  # torchvision: imported where the paper's weights are used
+
         return load_pretrained(build_model("resnet18"), ResNet18_Weights.IMAGENET1K_V1)
     return train_cached(settings.pretrain, cache).model
 
@@ -165,6 +167,7 @@ def run_table3(
     go to a temporary folder, or to ``output`` (one folder per cell, see :func:`finetune_folder`),
     where an interrupted grid resumes and finished cells are reused.
     """
+    from attnlib.models import retrofit  # its module subclasses torchvision's blocks: imported when used
     from attnlib.paper import data_root
 
     settings = SETTINGS.get(profile)
