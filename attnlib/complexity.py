@@ -28,12 +28,13 @@ Two conventions, because the paper's "FLOPs" are not what the modules compute:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -125,7 +126,9 @@ def _paper_layer_ops(module: nn.Module, inputs: tuple[torch.Tensor, ...], output
     return 0
 
 
-def _count_paper(model: nn.Module, example: torch.Tensor, roots: dict[str, nn.Module]) -> tuple[int, int]:
+def _paper_hooks(model: nn.Module, roots: dict[str, nn.Module]) -> tuple[list[Any], dict[str, int]]:
+    """thop-style forward hooks that add the paper convention's ops of a forward pass into the returned
+    totals (``all``, ``attention``); the caller removes the returned handles."""
     total = {"all": 0, "attention": 0}
     handles = []
 
@@ -139,7 +142,7 @@ def _count_paper(model: nn.Module, example: torch.Tensor, roots: dict[str, nn.Mo
                 f"no paper-convention rule for attention module {type(module).__name__}; use convention='exact'"
             )
         batch, channels = output.shape[:2]
-        ops = batch * rule(output[0].numel(), channels)
+        ops = batch * rule(math.prod(output.shape[1:]), channels)  # shapes only: no op for the exact counter
         total["all"] += ops
         total["attention"] += ops
 
@@ -150,12 +153,7 @@ def _count_paper(model: nn.Module, example: torch.Tensor, roots: dict[str, nn.Mo
             handles.append(module.register_forward_hook(attention_hook))
         elif id(module) not in inside_attention and not list(module.children()):
             handles.append(module.register_forward_hook(layer_hook))
-    try:
-        model(example)
-    finally:
-        for handle in handles:
-            handle.remove()
-    return total["all"], total["attention"]
+    return handles, total
 
 
 # --- exact convention ----------------------------------------------------------------------
@@ -230,10 +228,8 @@ non-view operator a counted module runs must be in :data:`MATMUL_OPS` or :data:`
 (``tests/test_zoo.py`` checks the zoo's layers against this)."""
 
 
-def _count_exact(model: nn.Module, example: torch.Tensor, roots: dict[str, nn.Module]) -> tuple[int, int, int, int]:
-    counter = FlopCounterMode(display=False, custom_mapping=ELEMENTWISE_FORMULAS)
-    with counter:
-        model(example)
+def _exact_split(counter: FlopCounterMode, model: nn.Module, roots: dict[str, nn.Module]) -> tuple[int, int, int, int]:
+    """(MACs, attention MACs, elementwise ops, attention elementwise ops) from a counter that saw a forward pass."""
     counts = counter.get_flop_counts()
     prefix = type(model).__name__
 
@@ -251,6 +247,28 @@ def _count_exact(model: nn.Module, example: torch.Tensor, roots: dict[str, nn.Mo
     return macs, attention_macs, elementwise, attention_elementwise
 
 
+def _forward_counts(
+    model: nn.Module, example: torch.Tensor, roots: dict[str, nn.Module], conventions: Sequence[str]
+) -> dict[str, tuple[int, int, int, int]]:
+    """Each convention's (MACs, attention MACs, elementwise, attention elementwise) from **one** forward
+    pass: the paper's hooks and the exact counter watch the same pass (a network on the meta device
+    still costs ~1 ms of Python per operator, so a second pass would double a count's time)."""
+    handles, paper = _paper_hooks(model, roots) if "paper" in conventions else ([], {})
+    counter = FlopCounterMode(display=False, custom_mapping=ELEMENTWISE_FORMULAS) if "exact" in conventions else None
+    try:
+        with counter if counter is not None else contextlib.nullcontext():
+            model(example)
+    finally:
+        for handle in handles:
+            handle.remove()
+    found = {}
+    if "paper" in conventions:
+        found["paper"] = (paper["all"], paper["attention"], 0, 0)
+    if counter is not None:
+        found["exact"] = _exact_split(counter, model, roots)
+    return found
+
+
 def count(
     model: nn.Module,
     input_size: Sequence[int] = (1, 3, 224, 224),
@@ -264,6 +282,16 @@ def count(
     """
     if convention not in CONVENTIONS:
         raise ValueError(f"unknown convention {convention!r}; valid conventions are {', '.join(CONVENTIONS)}")
+    return count_conventions(model, input_size, (convention,))[convention]
+
+
+def count_conventions(
+    model: nn.Module, input_size: Sequence[int] = (1, 3, 224, 224), conventions: Sequence[str] = CONVENTIONS
+) -> dict[str, Complexity]:
+    """:func:`count` in each of ``conventions``, from one forward pass."""
+    unknown = [c for c in conventions if c not in CONVENTIONS]
+    if unknown:
+        raise ValueError(f"unknown convention {unknown[0]!r}; valid conventions are {', '.join(CONVENTIONS)}")
     if len(input_size) != 4 or not all(isinstance(size, int) and size > 0 for size in input_size):
         raise ValueError(f"input_size must be (N, C, H, W) of positive ints, got {tuple(input_size)}")
     roots = attention_roots(model)
@@ -276,23 +304,21 @@ def count(
     model.eval()
     try:
         with torch.no_grad():
-            if convention == "paper":
-                macs, attention_macs = _count_paper(model, example, roots)
-                elementwise = attention_elementwise = 0
-            else:
-                macs, attention_macs, elementwise, attention_elementwise = _count_exact(model, example, roots)
+            found = _forward_counts(model, example, roots, conventions)
     finally:
         model.train(was_training)
-    return Complexity(
-        convention,
-        params,
-        macs,
-        attention_params,
-        attention_macs,
-        elementwise,
-        attention_elementwise,
-        tuple(input_size),
-    )
+    shared = {"params": params, "attention_params": attention_params, "input_size": tuple(input_size)}
+    return {
+        convention: Complexity(
+            convention=convention,
+            macs=macs,
+            attention_macs=attention_macs,
+            elementwise=elementwise,
+            attention_elementwise=attention_elementwise,
+            **shared,
+        )
+        for convention, (macs, attention_macs, elementwise, attention_elementwise) in found.items()
+    }
 
 
 def count_model(
@@ -307,12 +333,16 @@ def count_model(
 
     Counts are a pure function of the arguments, so they are kept for the process: the scorecard, the
     complexity chapter and the zoo ask for the same networks many times (ResNet-152 takes seconds).
+    One forward pass counts both conventions; with the disk cache (:func:`_disk_cache`) the other
+    convention is kept too, so asking for it later costs no pass.
     """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"unknown convention {convention!r}; valid conventions are {', '.join(CONVENTIONS)}")
     try:
         options = tuple(sorted(model_options.items()))
         hash(options)
     except TypeError:  # an unhashable option (e.g. a dict of module options): count afresh
-        return _count_model(name, attention, tuple(input_size), convention, model_options)
+        return _count_model(name, attention, tuple(input_size), (convention,), model_options)[convention]
     return _count_model_cached(name, attention, tuple(input_size), convention, options)
 
 
@@ -322,23 +352,31 @@ def _count_model_cached(
 ) -> Complexity:
     folder = _disk_cache()
     if folder is None:
-        return _count_model(name, attention, input_size, convention, dict(options))
-    import hashlib
+        return _count_model(name, attention, input_size, (convention,), dict(options))[convention]
     import json
 
-    key = repr((name, attention, input_size, convention, options, torch.__version__, _counting_code()))
-    path = folder / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+    def path(of: str) -> Path:
+        import hashlib
+
+        key = repr((name, attention, input_size, of, options, torch.__version__, _counting_code()))
+        return folder / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+
     try:
-        stored = json.loads(path.read_text())
+        stored = json.loads(path(convention).read_text())
         return Complexity(**{**stored, "input_size": tuple(stored["input_size"])})
     except (OSError, ValueError, TypeError):
         pass
-    result = _count_model(name, attention, input_size, convention, dict(options))
+    # one forward pass counts every convention; each is kept, so asking for the other one reads it
     try:
-        atomic_write_text(path, json.dumps(result.as_dict()))
-    except OSError:  # a read-only cache is only slower
-        pass
-    return result
+        results = _count_model(name, attention, input_size, CONVENTIONS, dict(options))
+    except ValueError:  # a module without a paper-convention rule: the asked convention alone
+        results = _count_model(name, attention, input_size, (convention,), dict(options))
+    for each, result in results.items():
+        try:
+            atomic_write_text(path(each), json.dumps(result.as_dict()))
+        except OSError:  # a read-only cache is only slower
+            pass
+    return results[convention]
 
 
 def _disk_cache() -> Path | None:
@@ -371,11 +409,11 @@ def _counting_code() -> str:
 
 
 def _count_model(
-    name: str, attention: str | None, input_size: tuple[int, ...], convention: str, options: dict
-) -> Complexity:
+    name: str, attention: str | None, input_size: tuple[int, ...], conventions: Sequence[str], options: dict
+) -> dict[str, Complexity]:
     with torch.device("meta"):
         model = build_model(name, attention=attention, **options)
-    return count(model, input_size, convention)
+    return count_conventions(model, input_size, conventions)
 
 
 def complexity_table(

@@ -186,14 +186,32 @@ def test_counts_are_kept_between_processes_keyed_by_the_counting_code(tmp_path, 
     complexity._count_model_cached.cache_clear()
     first = count_model("cifar_resnet8", "se", input_size=(1, 3, 32, 32), convention="exact")
     stored = list((tmp_path / "complexity").glob("*.json"))
-    assert len(stored) == 1
+    assert len(stored) == 2  # one forward pass counted both conventions; both are kept
     complexity._count_model_cached.cache_clear()
-    assert count_model("cifar_resnet8", "se", input_size=(1, 3, 32, 32), convention="exact") == first
+    with monkeypatch.context() as no_counting:  # read back, never counted again
+        no_counting.setattr(complexity, "count_conventions", lambda *a, **k: pytest.fail("counted again"))
+        assert count_model("cifar_resnet8", "se", input_size=(1, 3, 32, 32), convention="exact") == first
+        paper_count = count_model("cifar_resnet8", "se", input_size=(1, 3, 32, 32), convention="paper")
+    complexity._count_model_cached.cache_clear()
+    with monkeypatch.context() as uncached:
+        uncached.setenv("ATTNLIB_CACHE", "off")
+        assert count_model("cifar_resnet8", "se", input_size=(1, 3, 32, 32), convention="paper") == paper_count
+    complexity._count_model_cached.cache_clear()
     monkeypatch.setattr(complexity, "_counting_code", lambda: "edited")
     complexity._count_model_cached.cache_clear()
     count_model("cifar_resnet8", "se", input_size=(1, 3, 32, 32), convention="exact")
-    assert len(list((tmp_path / "complexity").glob("*.json"))) == 2
+    assert len(list((tmp_path / "complexity").glob("*.json"))) == 4
     monkeypatch.setenv("ATTNLIB_CACHE", "off")
     complexity._count_model_cached.cache_clear()
     assert complexity._disk_cache() is None
     complexity._count_model_cached.cache_clear()
+
+
+@pytest.mark.parametrize("module", [None, *attention.available()])
+def test_one_pass_counts_both_conventions_as_two_passes_do(module):
+    from attnlib.complexity import count_conventions
+
+    with torch.device("meta"):
+        model = build_model("resnet50", attention=module)
+    both = count_conventions(model, (1, 3, 64, 64))
+    assert both == {convention: count(model, (1, 3, 64, 64), convention) for convention in ("paper", "exact")}
