@@ -280,18 +280,21 @@ def count(
     model's device (a model built under ``torch.device("meta")`` costs no compute at all); its
     training mode is restored afterwards.
     """
-    if convention not in CONVENTIONS:
-        raise ValueError(f"unknown convention {convention!r}; valid conventions are {', '.join(CONVENTIONS)}")
     return count_conventions(model, input_size, (convention,))[convention]
+
+
+def _check_conventions(conventions: Sequence[str]) -> None:
+    """One clear error for a convention that does not exist, naming the valid ones."""
+    unknown = [c for c in conventions if c not in CONVENTIONS]
+    if unknown:
+        raise ValueError(f"unknown convention {unknown[0]!r}; valid conventions are {', '.join(CONVENTIONS)}")
 
 
 def count_conventions(
     model: nn.Module, input_size: Sequence[int] = (1, 3, 224, 224), conventions: Sequence[str] = CONVENTIONS
 ) -> dict[str, Complexity]:
     """:func:`count` in each of ``conventions``, from one forward pass."""
-    unknown = [c for c in conventions if c not in CONVENTIONS]
-    if unknown:
-        raise ValueError(f"unknown convention {unknown[0]!r}; valid conventions are {', '.join(CONVENTIONS)}")
+    _check_conventions(conventions)
     if len(input_size) != 4 or not all(isinstance(size, int) and size > 0 for size in input_size):
         raise ValueError(f"input_size must be (N, C, H, W) of positive ints, got {tuple(input_size)}")
     roots = attention_roots(model)
@@ -336,8 +339,7 @@ def count_model(
     One forward pass counts both conventions; with the disk cache (:func:`_disk_cache`) the other
     convention is kept too, so asking for it later costs no pass.
     """
-    if convention not in CONVENTIONS:
-        raise ValueError(f"unknown convention {convention!r}; valid conventions are {', '.join(CONVENTIONS)}")
+    _check_conventions((convention,))
     try:
         options = tuple(sorted(model_options.items()))
         hash(options)

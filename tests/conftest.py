@@ -104,32 +104,22 @@ def smoke_site(smoke_book) -> Path:
 # path, execute it into that folder), in order. The groups are read from the test ids by the scheduler
 # below: pytest 9 ignores the ``@group`` suffix that pytest-xdist 3.8 adds to ids for ``xdist_group``
 # marks, so marks would not do.
-GROUPS_BY_FILE = {
-    "tests/test_book.py": "book",
-    "tests/test_browser.py": "book",
-    "tests/test_packaging.py::test_the_book_has_an_api_reference": "book",
-}
-GROUPS_BY_TEXT = {
-    "mkdir -p book/notebooks": "jupytext-then-papermill",
-    "fig2_complexity.ipynb": "jupytext-then-papermill",
-}
-# The tests that torch.compile in the worker's own process: inductor's first compile in a process costs
-# ~10 s of set-up (imports, its C++ toolchain checks) that one worker pays once, two workers twice.
-GROUPS_BY_ID_PARTS = (
+GROUPS = (  # (test id prefix, text the id must also hold, group)
+    ("tests/test_book.py", "", "book"),
+    ("tests/test_browser.py", "", "book"),
+    ("tests/test_packaging.py::test_the_book_has_an_api_reference", "", "book"),
+    ("tests/test_documented_commands.py::", "mkdir -p book/notebooks", "jupytext-then-papermill"),
+    ("tests/test_documented_commands.py::", "fig2_complexity.ipynb", "jupytext-then-papermill"),
+    # The tests that torch.compile in the worker's own process: inductor's first compile in a process
+    # costs ~10 s of set-up (imports, its C++ toolchain checks) that one worker pays once, two twice.
     ("tests/test_bench.py::test_engine_agrees_with_eager[", "-compile]", "inductor"),
     ("tests/test_int8.py::test_int8_engines_are_checked_against_fp32_and_faithful[compile-", "", "inductor"),
 )
 
 
 def xdist_group(nodeid: str) -> str | None:
-    """The group of the test ``nodeid`` (see :data:`GROUPS_BY_FILE`), or None: any worker."""
-    for prefix, group in GROUPS_BY_FILE.items():
-        if nodeid.startswith(prefix):
-            return group
-    for text, group in GROUPS_BY_TEXT.items():
-        if nodeid.startswith("tests/test_documented_commands.py::") and text in nodeid:
-            return group
-    for prefix, text, group in GROUPS_BY_ID_PARTS:
+    """The group of the test ``nodeid`` (see :data:`GROUPS`), or None: any worker."""
+    for prefix, text, group in GROUPS:
         if nodeid.startswith(prefix) and text in nodeid:
             return group
     return None

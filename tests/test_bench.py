@@ -56,7 +56,7 @@ def test_engine_agrees_with_eager(engine, name):
     assert verify_against_eager(prepared, expected) <= 1e-3
 
 
-def test_only_the_reference_computation_skips_its_check_against_itself():
+def test_only_the_reference_computation_skips_its_check_against_itself(one_thread):
     from attnlib.bench.engines import is_reference_computation, prepare_verified
 
     assert is_reference_computation("eager", EngineOptions(threads=1))

@@ -277,11 +277,6 @@ def committed_keys(runs: Sequence[CampaignRun]) -> set[str]:
     return keys
 
 
-def committed_run(run: CampaignRun) -> bool:
-    """Whether the run's record is committed in ``data/results/`` (:func:`committed_keys`)."""
-    return run.key in committed_keys([run])
-
-
 def run_state(run: CampaignRun, epochs_recorded: int | None = None, committed: set[str] | None = None) -> str:
     """``done`` (every epoch recorded here, or its record committed), ``in progress`` (a checkpoint
     exists) or ``missing``.
@@ -290,7 +285,7 @@ def run_state(run: CampaignRun, epochs_recorded: int | None = None, committed: s
     holding the run, when the caller has read them already.
     """
     recorded = completed_epochs(run) if epochs_recorded is None else epochs_recorded
-    if recorded >= run.config.epochs or (run.key in committed if committed is not None else committed_run(run)):
+    if recorded >= run.config.epochs or run.key in (committed_keys([run]) if committed is None else committed):
         return "done"
     if (run.run_dir / "checkpoint.pt").is_file() or (run.run_dir / "checkpoint.prev.pt").is_file():
         return "in progress"
