@@ -1,19 +1,28 @@
-"""Run ``attnlib`` commands in fresh processes forked from one that has imported torch once.
+"""Start ``attnlib`` commands and Jupyter kernels as forks of a process that has imported torch once.
 
-Why: importing torch, torchvision, pandas and matplotlib costs ~5 s of CPU on the test machines, and
-the README and the book document ~35 ``.venv/bin/attnlib`` commands that the suite runs
-(``tests/test_documented_commands.py``): run one by one with ``bash -c`` they spent about a fifth of
-the suite's CPU time importing the same modules again.
+Why: importing torch, torchvision, pandas and IPython costs ~4–5 s of CPU on the test machines. The
+suite runs ~35 documented ``.venv/bin/attnlib`` commands (``tests/test_documented_commands.py``) and
+executes 16 notebooks, each in a kernel of its own (``tests/conftest.py``); started the usual way,
+each process paid those imports again — about a fifth of the suite's CPU time.
 
-What stays the same: each command still runs in a process of its own — a fork of the server, made
-for that command alone — with the argv, environment and working folder that ``bash -c`` gives it,
-and it ends with the exit status, stdout and stderr that the console script gives (the script is
-``sys.exit(attnlib.cli.main())``; ``tests/test_documented_commands.py`` runs the real script too).
-The server imports only modules that start no thread (onnxruntime and OpenVINO start threads on
+What stays the same: each command and each kernel still runs in a process of its own — a fork of the
+server, made for it alone — with the argv, environment and working folder it would have had. A
+command ends with the exit status, stdout and stderr of the console script (which is
+``sys.exit(attnlib.cli.main())``; the script itself is run by ``tests/test_documented_commands.py``);
+a kernel is ipykernel's own ``IPKernelApp`` on the connection file Jupyter wrote for it.
+The servers import only modules that start no thread (onnxruntime and OpenVINO start threads on
 import, so each command imports them itself, as it would anyway): a fork of a process with threads
-could inherit a lock held by one. Nothing runs in the server but imports, so no OpenMP pool exists to
-be inherited either. A command with shell syntax, an environment prefix or another program runs
-through ``bash -c`` as before (:func:`forkable`).
+could inherit a lock held by one. Nothing runs in a server but imports, so no OpenMP pool exists to be
+inherited either (the servers are started with the ``OMP_NUM_THREADS`` of their children).
+
+Two servers:
+- :class:`ForkServer` (commands): one request at a time over a pipe; the server waits for the command
+  and answers with its exit status. A command with shell syntax, an environment prefix or another
+  program runs through ``bash -c`` instead (:func:`forkable`).
+- :class:`KernelServer` (kernels): a kernel spec named ``python3`` whose command is this file's
+  ``relay``, a small stdlib-only process that asks the server (over a Unix socket) to fork a kernel,
+  then stands in for it towards Jupyter: it passes on interrupt and terminate signals and exits when
+  the kernel does. A kernel whose relay is killed ends itself (it watches the relay).
 """
 
 from __future__ import annotations
@@ -23,43 +32,128 @@ import os
 import select
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 SCRIPT = ".venv/bin/attnlib"  # the documented console script whose commands the server runs
-
-SERVER = r"""
-import json, os, sys
-import torch, torchvision, pandas, matplotlib.pyplot, timm  # none of these starts a thread
-import attnlib.cli
+HERE = Path(__file__).resolve()
 
 
-def serve():
+def _preload(names: list[str]) -> None:
+    """Import ``names`` and check that no thread was started (a fork must not copy a held lock)."""
+    import importlib
+
+    for name in names:
+        importlib.import_module(name)
+    threads = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else threading.active_count()
+    assert threads == 1, f"preloading {names} started threads: forks of this process would not be safe"
+
+
+def _become(request: dict, log: str) -> None:
+    """In a fresh fork: the request's folder and environment; stdin empty, stdout/stderr to files."""
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    for descriptor, path in ((1, request.get("stdout", log)), (2, request.get("stderr", log))):
+        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644), descriptor)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+
+
+def serve_commands() -> None:
+    """The command server: one JSON request per line on stdin, two JSON answers (pid, status) on stdout."""
+    _preload(["torch", "torchvision", "pandas", "matplotlib.pyplot", "timm", "attnlib.cli"])
     for line in sys.stdin:
         request = json.loads(line)
         sys.stdout.flush()
         pid = os.fork()
         if pid == 0:
-            return request  # the child leaves the loop and runs the command
+            _become(request, os.devnull)
+            sys.argv = request["argv"]
+            import attnlib.cli
+
+            sys.exit(attnlib.cli.main(request["argv"][1:]))
         print(json.dumps({"pid": pid}), flush=True)
         _, status = os.waitpid(pid, 0)
         print(json.dumps({"status": os.waitstatus_to_exitcode(status)}), flush=True)
-    return None
 
 
-request = serve()
-if request is not None:
-    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-    for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
-        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
-    os.chdir(request["cwd"])
-    os.environ.clear()
-    os.environ.update(request["env"])
-    sys.argv = request["argv"]
-    sys.exit(attnlib.cli.main(request["argv"][1:]))
-"""
+def serve_kernels(address: str, log: str) -> None:
+    """The kernel server: forks one kernel per connection to the Unix socket ``address``."""
+    _preload(["torch", "torchvision", "pandas", "IPython", "ipykernel.kernelapp", "attnlib.attention"])
+    assert "matplotlib" not in sys.modules  # the kernel chooses its backend (inline) when it starts
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # ended kernels are reaped at once: their relays poll the pid
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    listener.listen()
+    while True:
+        connection, _ = listener.accept()
+        with connection, connection.makefile("rw") as stream:
+            request = json.loads(stream.readline())
+            pid = os.fork()
+            if pid == 0:
+                listener.close()
+                _kernel(request, log)
+            stream.write(json.dumps({"pid": pid}) + "\n")
+
+
+def _kernel(request: dict, log: str) -> None:
+    """In a fork of the kernel server: become the kernel Jupyter asked for, and end with its relay."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the kernel's own subprocesses are waited for
+    os.setsid()  # a session of its own, like a kernel Jupyter starts
+    _become(request, log)
+    relay = request["relay"]
+
+    def end_with_relay() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(relay, 0)
+            except ProcessLookupError:
+                os._exit(1)
+
+    threading.Thread(target=end_with_relay, daemon=True).start()
+    from ipykernel.kernelapp import IPKernelApp
+
+    # read from the environment when ipykernel was imported (in the server, before Jupyter set it)
+    parent = (
+        [f"--IPKernelApp.parent_handle={request['env']['JPY_PARENT_PID']}"]
+        if "JPY_PARENT_PID" in request["env"]
+        else []
+    )
+    sys.argv = [sys.executable, "-f", request["connection_file"], *parent, *request["arguments"]]
+    IPKernelApp.launch_instance(argv=sys.argv[1:])
+    sys.exit(0)
+
+
+def relay(address: str, connection_file: str, *arguments: str) -> None:
+    """The kernel command Jupyter starts: ask the server for a kernel, stand in for it until it ends.
+
+    ``arguments``: the kernel's further options (nbclient adds ``--HistoryManager.hist_file=:memory:``).
+    """
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.connect(address)
+        request = {
+            "connection_file": os.path.abspath(connection_file),
+            "arguments": arguments,
+            "env": dict(os.environ),
+            "cwd": os.getcwd(),
+            "relay": os.getpid(),
+        }
+        connection.sendall((json.dumps(request) + "\n").encode())
+        pid = json.loads(connection.makefile().readline())["pid"]
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, lambda received, _frame: os.kill(pid, received))
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 def forkable(command: str) -> list[str] | None:
@@ -79,11 +173,11 @@ def forkable(command: str) -> list[str] | None:
 
 
 class ForkServer:
-    """A server process (see the module's docstring); :meth:`run` runs one command in a fork of it."""
+    """The command server (see the module's docstring); :meth:`run` runs one command in a fork of it."""
 
     def __init__(self, cwd: Path, env: dict[str, str]) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd, env=env
+            [sys.executable, str(HERE), "commands"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd, env=env
         )
         self._pending = b""
 
@@ -124,3 +218,40 @@ class ForkServer:
         if self._process.stdin is not None:
             self._process.stdin.close()
         self._process.wait(timeout=60)
+
+
+class KernelServer:
+    """The kernel server (see the module's docstring) and a Jupyter path whose ``python3`` kernel uses it.
+
+    Put :attr:`jupyter_path` first on ``JUPYTER_PATH`` while notebooks execute: Jupyter then starts
+    each ``python3`` kernel through the server. The server's own environment (``env``) must carry the
+    kernels' ``OMP_NUM_THREADS``: OpenMP reads it once, when torch is imported.
+    """
+
+    def __init__(self, folder: Path, cwd: Path, env: dict[str, str]) -> None:
+        self.jupyter_path = folder / "jupyter"
+        address, self.log = folder / "kernels.sock", folder / "kernels.log"
+        spec = self.jupyter_path / "kernels" / "python3"
+        spec.mkdir(parents=True)
+        command = [sys.executable, "-S", str(HERE), "relay", str(address), "{connection_file}"]
+        kernel = {"argv": command, "display_name": "Python 3 (ipykernel)", "language": "python"}
+        (spec / "kernel.json").write_text(json.dumps({**kernel, "metadata": {"debugger": False}}))
+        self._process = subprocess.Popen(
+            [sys.executable, str(HERE), "kernels", str(address), str(self.log)], cwd=cwd, env=env
+        )
+        deadline = time.monotonic() + 300  # the server imports torch before it listens
+        while not address.exists():
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the kernel server did not start (exit status {self._process.poll()})")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        """Stop the server (kernels already started end with their relays)."""
+        self._process.terminate()
+        self._process.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    if sys.path and Path(sys.path[0]).resolve() == HERE.parent:
+        del sys.path[0]  # this file's folder: the commands and kernels must not import the tests' modules
+    {"commands": serve_commands, "kernels": serve_kernels, "relay": relay}[sys.argv[1]](*sys.argv[2:])
