@@ -59,35 +59,42 @@ def _environment(**values: str) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def smoke_book(tmp_path_factory) -> Path:
+def forked_kernels(tmp_path_factory) -> Iterator[None]:
+    """From its first use to the end of the session, this process's ``python3`` kernels — the smoke
+    book's, and those of any later test or documented command that executes a notebook — are forks
+    of one process that imported torch, pandas and IPython once (``tests/forkserver.py``). The
+    server's ``OMP_NUM_THREADS=1`` is every forked kernel's (OpenMP reads it once, at import)."""
+    from tests.forkserver import KernelServer
+
+    server = KernelServer(tmp_path_factory.mktemp("kernels"), cwd=ROOT, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    with _environment(**server.variables):
+        yield
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def smoke_book(tmp_path_factory, forked_kernels) -> Path:
     """A scratch copy of the book whose notebooks were executed at the smoke profile.
 
     Two notebooks run at a time (each in its own kernel), the execution report last, as it reads the
     others: the smoke pages' timings mean nothing, and the suite is ~1 minute shorter. ``make book``
     runs them one by one, so that no page's measurement shares the machine with another's. Each
-    kernel is a fork of one process that imported torch, pandas and IPython once
-    (``tests/forkserver.py``): ~4 s of imports less per notebook.
+    kernel is a fork (:func:`forked_kernels`): ~4 s of imports less per notebook.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     from attnlib.notebooks import NOTEBOOKS, REPORT, execute_all
-    from tests.forkserver import KernelServer
 
     scratch = tmp_path_factory.mktemp("book")
     shutil.copy(ROOT / "_config.yml", scratch / "_config.yml")
     shutil.copytree(ROOT / "book", scratch / "book", ignore=shutil.ignore_patterns("_build", "notebooks"))
     pages = scratch / "book" / "notebooks"
     # one thread per kernel: two kernels whose OpenMP pools spin on the same two cores run 2x slower
-    kernels = KernelServer(tmp_path_factory.mktemp("kernels"), cwd=ROOT, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    paths = os.pathsep.join(filter(None, [str(kernels.jupyter_path), os.environ.get("JUPYTER_PATH")]))
-    try:
-        with ThreadPoolExecutor(max_workers=2) as pool, _environment(OMP_NUM_THREADS="1", JUPYTER_PATH=paths):
-            names = [n for n in NOTEBOOKS if n != REPORT]
-            parts = pool.map(lambda name: execute_all("smoke", pages, names=[name]), names)
-            report = {name: outcome for part in parts for name, outcome in part.items()}
-            report |= execute_all("smoke", pages, names=[REPORT])
-    finally:
-        kernels.close()
+    with ThreadPoolExecutor(max_workers=2) as pool, _environment(OMP_NUM_THREADS="1"):
+        names = [n for n in NOTEBOOKS if n != REPORT]
+        parts = pool.map(lambda name: execute_all("smoke", pages, names=[name]), names)
+        report = {name: outcome for part in parts for name, outcome in part.items()}
+    report |= execute_all("smoke", pages, names=[REPORT])
     failures = {name: outcome for name, outcome in report.items() if not outcome.startswith("ok")}
     assert not failures, failures
     return scratch
@@ -157,4 +164,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ["OMP_NUM_THREADS"] = "1"
+        # inductor compiles in the process, not in a pool of helper processes that each import torch
+        os.environ["TORCHINDUCTOR_COMPILE_THREADS"] = "1"
+        import torch._inductor.config  # read the variable when torchvision imported it: set it here too
+
+        torch._inductor.config.compile_threads = 1
         torch.set_num_threads(1)

@@ -17,8 +17,8 @@ inherited either (the servers are started with the ``OMP_NUM_THREADS`` of their 
 
 Two servers:
 - :class:`ForkServer` (commands): one request at a time over a pipe; the server waits for the command
-  and answers with its exit status. A command with shell syntax, an environment prefix or another
-  program runs through ``bash -c`` instead (:func:`forkable`).
+  and answers with its exit status. A command with shell syntax or another program runs through
+  ``bash -c`` instead (:func:`forkable`).
 - :class:`KernelServer` (kernels): a kernel spec named ``python3`` whose command is this file's
   ``relay``, a small stdlib-only process that asks the server (over a Unix socket) to fork a kernel,
   then stands in for it towards Jupyter: it passes on interrupt and terminate signals and exits when
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import shlex
 import signal
@@ -38,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
 
 SCRIPT = ".venv/bin/attnlib"  # the documented console script whose commands the server runs
@@ -60,13 +62,24 @@ def _become(request: dict, log: str) -> None:
     for descriptor, path in ((1, request.get("stdout", log)), (2, request.get("stderr", log))):
         os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644), descriptor)
     os.chdir(request["cwd"])
+    _python_path(os.environ.get("PYTHONPATH", ""), request["env"].get("PYTHONPATH", ""))
     os.environ.clear()
     os.environ.update(request["env"])
+
+
+def _python_path(before: str, after: str) -> None:
+    """``sys.path`` as a process started with ``PYTHONPATH=after`` has it, in a fork of one started with
+    ``before``: the process imports its own copy of a package that the server has not imported."""
+    for entry in filter(None, before.split(os.pathsep)):
+        while os.path.abspath(entry) in sys.path:
+            sys.path.remove(os.path.abspath(entry))
+    sys.path[0:0] = [os.path.abspath(entry) for entry in filter(None, after.split(os.pathsep))]
 
 
 def serve_commands() -> None:
     """The command server: one JSON request per line on stdin, two JSON answers (pid, status) on stdout."""
     _preload(["torch", "torchvision", "pandas", "matplotlib.pyplot", "timm", "attnlib.cli"])
+    print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
         sys.stdout.flush()
@@ -84,7 +97,8 @@ def serve_commands() -> None:
 
 def serve_kernels(address: str, log: str) -> None:
     """The kernel server: forks one kernel per connection to the Unix socket ``address``."""
-    _preload(["torch", "torchvision", "pandas", "IPython", "ipykernel.kernelapp", "attnlib.attention"])
+    # not attnlib: a kernel imports the attnlib of its own PYTHONPATH (a documented command's is a copy)
+    _preload(["torch", "torchvision", "pandas", "IPython", "ipykernel.kernelapp"])
     assert "matplotlib" not in sys.modules  # the kernel chooses its backend (inline) when it starts
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # ended kernels are reaped at once: their relays poll the pid
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -156,20 +170,26 @@ def relay(address: str, connection_file: str, *arguments: str) -> None:
         time.sleep(0.05)
 
 
-def forkable(command: str) -> list[str] | None:
-    """The argv of ``command`` if it is a plain ``.venv/bin/attnlib`` command, else None (run it with bash).
+def forkable(command: str) -> tuple[dict[str, str], list[str]] | None:
+    """(variables, argv) of ``command`` if it is a plain ``.venv/bin/attnlib`` command, else None (bash).
 
-    Plain: no shell operator, redirection, variable, substitution or glob — the words are all bash
-    would do with it is split them as :func:`shlex.split` does.
+    Plain: the script and its words, after any ``NAME=value`` assignments (bash's environment prefix:
+    the command runs with those variables added); no shell operator, redirection, variable,
+    substitution or glob — the words are all bash would do with it is split them as
+    :func:`shlex.split` does.
     """
     if any(character in command for character in "$`*?[]{}~!"):
         return None
     lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
     words = list(lexer)
+    variables = {}
+    while words and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[0]):
+        name, value = words.pop(0).split("=", 1)
+        variables[name] = value
     if not words or words[0] != SCRIPT or any(word and set(word) <= set("();<>|&") for word in words):
         return None
-    return words
+    return variables, words
 
 
 class ForkServer:
@@ -180,6 +200,22 @@ class ForkServer:
             [sys.executable, str(HERE), "commands"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd, env=env
         )
         self._pending = b""
+        self._ready: bool | None = None
+
+    def available(self) -> bool:
+        """Whether the server started (it waits for its imports the first time); if not, say so once.
+
+        A server that cannot start (say, a machine where importing torch starts a thread) leaves the
+        commands to ``bash -c``: slower, the same checks.
+        """
+        if self._ready is None:
+            try:
+                self._ready = bool(self._reply(timeout=300).get("ready"))
+            except (RuntimeError, TimeoutError):
+                self._ready = False
+            if not self._ready:
+                warnings.warn("the command fork server did not start: commands run through bash", stacklevel=2)
+        return self._ready
 
     def _reply(self, timeout: float | None) -> dict[str, int]:
         """The server's next line, as JSON; TimeoutError after ``timeout`` seconds without one."""
@@ -197,14 +233,17 @@ class ForkServer:
         return json.loads(line)
 
     def run(self, argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
-        """Run ``argv`` (``.venv/bin/attnlib …``) like ``subprocess.run(..., capture_output=True, text=True)``."""
-        assert self._process.stdin is not None
+        """Run ``argv`` (``.venv/bin/attnlib …``) like ``subprocess.run(..., capture_output=True, text=True)``.
+
+        Call only when :meth:`available`.
+        """
+        assert self._process.stdin is not None and self._ready
         with tempfile.TemporaryDirectory() as folder:
             out, err = Path(folder, "stdout"), Path(folder, "stderr")
             request = {"argv": argv, "cwd": str(cwd), "env": env, "stdout": str(out), "stderr": str(err)}
             self._process.stdin.write((json.dumps(request) + "\n").encode())
             self._process.stdin.flush()
-            pid = self._reply(timeout=300)["pid"]  # the first waits for the imports
+            pid = self._reply(timeout=60)["pid"]
             try:
                 status = self._reply(timeout)["status"]
             except TimeoutError:
@@ -240,14 +279,22 @@ class KernelServer:
             [sys.executable, str(HERE), "kernels", str(address), str(self.log)], cwd=cwd, env=env
         )
         deadline = time.monotonic() + 300  # the server imports torch before it listens
-        while not address.exists():
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the kernel server did not start (exit status {self._process.poll()})")
+        while not address.exists() and self._process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
+        self.available = address.exists()
+        self.variables = (
+            {"JUPYTER_PATH": os.pathsep.join(filter(None, [str(self.jupyter_path), os.environ.get("JUPYTER_PATH")]))}
+            if self.available
+            else {}
+        )
+        if not self.available:  # the kernels start the usual way: slower, the same notebooks
+            self.close()
+            warnings.warn(f"the kernel fork server did not start; see {self.log}", stacklevel=2)
 
     def close(self) -> None:
         """Stop the server (kernels already started end with their relays)."""
-        self._process.terminate()
+        if self._process.poll() is None:
+            self._process.terminate()
         self._process.wait(timeout=60)
 
 
