@@ -27,7 +27,7 @@ pages = None
 from attnlib.notebooks import execution_report
 
 report = execution_report(pages)
-report.style.hide(axis="index")
+report.style.hide(axis="index").format(precision=1, na_rep="—")
 
 # %% [markdown]
 # The committed run records that the chapters lead with carry their own hardware, date and commit,

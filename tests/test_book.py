@@ -116,12 +116,15 @@ def test_every_executed_page_records_the_inputs_a_rebuild_compares(smoke_book: P
 
 # What a reader must never see in a page's prose or tables: internal claim keys, Python booleans, nan.
 UNREADABLE = re.compile(r"\b(True|False|nan|NaN|None)\b")
+# a float in pandas' default six decimals ("4.100000"): a table shown without its precision
+UNROUNDED = re.compile(r"(?<![\w.])\d+\.\d{6}(?![\w.])")
 
 
 @pytest.mark.book
 def test_pages_speak_in_words_not_keys_booleans_or_nan(smoke_site):
     """Every chapter's text and tables (folded code cells excluded: they are code) are free of claim
-    keys, booleans and nan, and no figure was drawn with overlapping labels."""
+    keys, booleans, nan and floats in pandas' default six decimals, and no figure was drawn with
+    overlapping labels."""
     import nbformat
     from bs4 import BeautifulSoup
 
@@ -136,6 +139,7 @@ def test_pages_speak_in_words_not_keys_booleans_or_nan(smoke_site):
             code.decompose()
         text = article.get_text(" ")
         bad = sorted(set(UNREADABLE.findall(text)) | {key for key in keys if re.search(rf"\b{key}\b", text)})
+        bad += sorted(set(UNROUNDED.findall(text)))[:3]
         if bad:
             found[name] = bad
         notebook = nbformat.read(smoke_site.parents[1] / "book" / "notebooks" / f"{name}.ipynb", as_version=4)

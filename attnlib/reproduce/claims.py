@@ -66,10 +66,11 @@ def claims_table(conclusions: pd.DataFrame, hardware: str) -> pd.DataFrame:
 
 
 def styled(table: pd.DataFrame) -> Any:
-    """A claim table (or any table of sentences) as the book shows it: no index, text left-aligned."""
+    """A claim table (or any table of sentences) as the book shows it: no index, text left-aligned,
+    numbers as their producer rounded them (not pandas' six decimals), nothing for a missing value."""
     return (
         table.style.hide(axis="index")
-        .format(na_rep="")
+        .format(lambda value: f"{value:.10g}" if isinstance(value, float) else value, na_rep="")
         .set_properties(**{"text-align": "left", "vertical-align": "top"})
         .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}])
     )
