@@ -530,3 +530,24 @@ def test_a_failed_plateau_check_explains_the_kept_schedule() -> None:
     assert fashion.campaign_hours("default", 2) > 1.9 * fashion.campaign_hours("default")
     assert decision(finals(86.2)) == ""  # the check holds: nothing to explain
     assert decision(finals(86.2).iloc[:1]) == ""  # not run yet
+
+
+def test_the_top1_table_tells_cells_outside_the_study_from_runs_still_missing():
+    """Modules are never trained on a deeper baseline's network, nor the deeper row on a compared one:
+    those cells read "—"; a planned cell whose runs are missing reads "not run yet"."""
+    from attnlib.reproduce.fashion import DEEPER_ROW, comparison_table
+
+    rows = [
+        ("ResNet-14 (basic)", "baseline", "compare", 86.0),
+        ("ResNet-14 (basic)", "baseline", "compare", 87.0),
+        ("ResNet-14 (basic)", "se", "compare", 87.5),
+        ("ResNet-20 (bottleneck)", "baseline", "compare", 84.0),  # its SE runs are still missing
+        ("ResNet-20 (basic)", "baseline", "deeper", 86.5),
+    ]
+    finals = pd.DataFrame(rows, columns=["network", "attention", "part", "top1"])
+    table = comparison_table(finals)
+    assert table.loc["Baseline", "ResNet-14 (basic)"] == "86.50 ± 0.71 (2 seeds)"
+    assert table.loc["SE", "ResNet-20 (basic)"] == "—" and table.loc["Baseline", "ResNet-20 (basic)"] == "—"
+    assert table.loc[DEEPER_ROW, "ResNet-20 (basic)"] == "86.50 (1 seed)"
+    assert table.loc[DEEPER_ROW, "ResNet-14 (basic)"] == "—"
+    assert table.loc["SE", "ResNet-20 (bottleneck)"] == "not run yet"

@@ -575,8 +575,16 @@ def folder_finals(profile: str, runs_root: Any = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+DEEPER_ROW = "Baseline (deeper network)"
+
+
 def comparison_table(finals: pd.DataFrame) -> pd.DataFrame:
-    """Table 1's layout on Fashion-MNIST: top-1 mean ± std over seeds per module (rows) and network (columns)."""
+    """Table 1's layout on Fashion-MNIST: top-1 mean ± std over seeds per module (rows) and network (columns).
+
+    A cell the study has no run for reads "—": the modules in a deeper baseline's column (those networks
+    are trained as baselines only) and the deeper-baseline row in a compared network's column. A cell it
+    has runs for elsewhere but not here yet reads "not run yet".
+    """
     data = finals[finals.part.isin(("compare", "deeper"))]
     if data.empty:
         return pd.DataFrame()
@@ -585,9 +593,14 @@ def comparison_table(finals: pd.DataFrame) -> pd.DataFrame:
     for (network, module, part), group in data.groupby(["network", "attention", "part"], sort=False):
         std = group.top1.std(ddof=1) if len(group) > 1 else math.nan
         text = f"{group.top1.mean():.2f} ± {std:.2f}" if len(group) > 1 else f"{group.top1.mean():.2f}"
-        row = display_name(module) if part == "compare" else "Baseline (deeper network)"
+        row = display_name(module) if part == "compare" else DEEPER_ROW
         cells[(row, network)] = f"{text} ({counted(len(group), 'seed')})"
-    table = pd.Series(cells).unstack().fillna("not run yet")
+    table = pd.Series(cells).unstack()
+    deeper_only = set(data.network[data.part == "deeper"]) - set(data.network[data.part == "compare"])
+    for network in table.columns:
+        outside = [row for row in table.index if (row == DEEPER_ROW) != (network in deeper_only)]
+        table.loc[outside, network] = table.loc[outside, network].fillna("—")
+    table = table.fillna("not run yet")
     rows = sorted(table.index, key=lambda r: order.get(next((m for m in compared() if display_name(m) == r), ""), 99))
     return table.reindex(rows)
 
