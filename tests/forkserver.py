@@ -281,15 +281,18 @@ class KernelServer:
         deadline = time.monotonic() + 300  # the server imports torch before it listens
         while not address.exists() and self._process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
-        self.available = address.exists()
-        self.variables = (
-            {"JUPYTER_PATH": os.pathsep.join(filter(None, [str(self.jupyter_path), os.environ.get("JUPYTER_PATH")]))}
-            if self.available
-            else {}
-        )
-        if not self.available:  # the kernels start the usual way: slower, the same notebooks
+        # the environment that sends kernels to the server: none when it did not start (the kernels then
+        # start the usual way: slower, the same notebooks)
+        paths = [str(self.jupyter_path), os.environ.get("JUPYTER_PATH")]
+        self.variables = {"JUPYTER_PATH": os.pathsep.join(filter(None, paths))} if address.exists() else {}
+        if not self.available:
             self.close()
             warnings.warn(f"the kernel fork server did not start; see {self.log}", stacklevel=2)
+
+    @property
+    def available(self) -> bool:
+        """Whether the server started (its kernels are forks)."""
+        return bool(self.variables)
 
     def close(self) -> None:
         """Stop the server (kernels already started end with their relays)."""
