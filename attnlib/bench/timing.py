@@ -23,6 +23,8 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
+from attnlib.stats import bootstrap_ratio_interval
+
 
 def _cuda_timer(call: Callable[[], object]) -> float:
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -102,7 +104,7 @@ def summarize(samples: pd.DataFrame, baseline: str | None = None, bootstrap: int
             base = wide[baseline].to_numpy()
             row["overhead_min_pct"] = 100 * (row["min_ms"] / float(np.min(base)) - 1)
             row["overhead_median_pct"] = 100 * (row["median_ms"] / float(np.median(base)) - 1)
-            ratios = np.median(values[resamples], axis=1) / np.median(base[resamples], axis=1)
-            row["ci_low_pct"], row["ci_high_pct"] = (100 * (np.percentile(ratios, [2.5, 97.5]) - 1)).tolist()
+            low, high = bootstrap_ratio_interval(values, base, resamples)
+            row["ci_low_pct"], row["ci_high_pct"] = 100 * (low - 1), 100 * (high - 1)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -1,0 +1,185 @@
+"""Fig. 4 for real: what each trained network of the campaign costs on this machine (inference
+and a training step, timed interleaved with its baseline), and the trade-off against its accuracy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from attnlib.attention import BASELINE, compared, display_name
+from attnlib.reproduce.claims import DOES_NOT_HOLD, HOLDS, NOT_TESTABLE
+from attnlib.reproduce.fashion.settings import DEEPER_LABEL, SETTINGS, _in_channels, network_name
+from attnlib.reproduce.fashion.statements import DEPTH_DOES_NOT_PAY, Statement
+
+LATENCY_EXPERIMENT = "fashion_latency"
+
+
+TRAIN_STEP_EXPERIMENT = "fashion_train_step"
+
+
+COST_ENGINES = ("eager", "openvino")  # eager PyTorch and the fastest CPU engine of the committed Fig. 3 records
+
+
+COST_BATCHES = (1, 16)
+
+
+def cost_variants(profile: str) -> list[list[Any]]:
+    """One timing group per compared network: its baseline, the five modules and its deeper baseline,
+    all grayscale at the campaign's input size, so every cost is measured interleaved with its baseline."""
+    from attnlib.bench.latency import Variant
+
+    settings = SETTINGS.get(profile)
+    channels = _in_channels(settings.base)
+    groups = []
+    for (model, block), (deep_model, deep_block) in zip(settings.compared, settings.deeper, strict=True):
+        variants = [Variant(model, module, block=block, in_channels=channels) for module in compared()]
+        variants.append(Variant(deep_model, BASELINE, DEEPER_LABEL, block=deep_block, in_channels=channels))
+        groups.append(variants)
+    return groups
+
+
+def latency_experiment(
+    profile: str, engines: tuple[str, ...] = COST_ENGINES, trials: int = 200, threads: int | None = None
+) -> Any:
+    """The inference timing of :func:`cost_variants` at batch 1 and 16 on ``engines`` (CPU)."""
+    from attnlib.bench.engines import EngineOptions
+    from attnlib.bench.experiment import Experiment
+
+    side = SETTINGS.get(profile).base.input_size or 32
+    groups = [(variants, side, batch) for variants in cost_variants(profile) for batch in COST_BATCHES]
+    options = EngineOptions(threads=threads)
+    return Experiment(LATENCY_EXPERIMENT, groups, engines, options, trials, warmup=10, keep_going=True)
+
+
+def measure_training_costs(profile: str, options: Any, trials: int = 20, warmup: int = 3) -> pd.DataFrame:
+    """A training step (the campaign's batch) of every network of :func:`cost_variants`, interleaved."""
+    from attnlib.bench.training import measure_train_steps
+
+    settings = SETTINGS.get(profile)
+    side = settings.base.input_size or 32
+    frames = [
+        measure_train_steps(
+            variants,
+            settings.base.batch_size,
+            side,
+            options,
+            trials=trials,
+            warmup=warmup,
+            in_channels=variants[0].in_channels,
+        )
+        for variants in cost_variants(profile)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def cost_records() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The newest committed inference (``bench fashion``) and training-step records of the campaign's networks."""
+    from attnlib.bench.experiment import load_latency_records
+
+    latency = load_latency_records(LATENCY_EXPERIMENT)
+    training = load_latency_records(TRAIN_STEP_EXPERIMENT)
+    newest = []
+    for frame in (latency, training):
+        if not frame.empty:
+            frame = frame[frame.session == frame.session.iloc[-1]]
+        newest.append(frame)
+    return newest[0], newest[1]
+
+
+def _variant_name(row: Any) -> str:
+    return "deeper baseline" if row.variant == DEEPER_LABEL else display_name(row.attention)
+
+
+def cost_table(latency: pd.DataFrame, training: pd.DataFrame, profile: str = "default") -> pd.DataFrame:
+    """Per network and variant: time over the network's baseline (median, %) for inference on each engine and
+    batch, and for a training step — the x axis of the trade-off, all measured interleaved."""
+    columns = {}
+    for (engine, batch), part in latency.groupby(["engine", "batch_size"], sort=False):
+        for row in part.itertuples():
+            key = (network_name(row.group, _block_of(row, profile)), _variant_name(row))
+            columns.setdefault(f"inference, {engine}, batch {batch} (%)", {})[key] = round(row.overhead_median_pct, 1)
+    for row in training.itertuples():
+        key = (network_name(row.group, _block_of(row, profile)), _variant_name(row))
+        columns.setdefault("training step (%)", {})[key] = round(row.overhead_median_pct, 1)
+    table = pd.DataFrame(columns)
+    table.index.names = ["network", "variant"]
+    return table
+
+
+def _block_of(row: Any, profile: str) -> str:
+    for model, block in SETTINGS.get(profile).compared:
+        if row.group == model:
+            return block
+    return ""
+
+
+def tradeoff_points(
+    finals: pd.DataFrame, latency: pd.DataFrame, engine: str, batch: int, profile: str = "default"
+) -> pd.DataFrame:
+    """Fig. 4's points on real data: per network, each module's and the deeper baseline's top-1 (mean, std
+    over seeds) against their inference time over the network's baseline on ``engine`` at ``batch``."""
+    if finals.empty or latency.empty:
+        return pd.DataFrame()
+    timing = latency[(latency.engine == engine) & (latency.batch_size == batch)]
+    settings = SETTINGS.get(profile)
+    rows = []
+    for (model, block), (deep_model, deep_block) in zip(settings.compared, settings.deeper, strict=True):
+        network = network_name(model, block)
+        times = timing[timing.group == model].set_index("variant")
+        for module in compared():
+            runs_of = finals[(finals.part == "compare") & (finals.network == network) & (finals.attention == module)]
+            if runs_of.empty or module not in times.index:
+                continue
+            rows.append(_point(network, display_name(module), runs_of.top1, times.loc[module]))
+        deep = finals[(finals.part == "deeper") & (finals.model == deep_model) & (finals.block == deep_block)]
+        if not deep.empty and DEEPER_LABEL in times.index:
+            rows.append(_point(network, f"deeper {network_name(deep_model)}", deep.top1, times.loc[DEEPER_LABEL]))
+    return pd.DataFrame(rows)
+
+
+def _point(network: str, label: str, top1: pd.Series, timing: Any) -> dict[str, Any]:
+    return {
+        "network": network,
+        "variant": label,
+        "top1": float(top1.mean()),
+        "top1_std": float(top1.std(ddof=1)) if len(top1) > 1 else 0.0,
+        "seeds": len(top1),
+        "overhead_pct": float(timing.overhead_median_pct),
+        "ci_low_pct": float(timing.ci_low_pct),
+        "ci_high_pct": float(timing.ci_high_pct),
+    }
+
+
+def deeper_tradeoff_statements(points: pd.DataFrame, engine: str, batch: int) -> list[Statement]:
+    """Sect. 4.3.1 with both axes: a module that is at least as accurate as the deeper baseline *and* faster."""
+    out = []
+    for network, part in points.groupby("network", sort=False):
+        claim = (
+            f"On {network}, a module beats simply using a deeper ResNet (more accurate and faster; paper: yes for "
+            "bottleneck networks, no for basic ones)"
+        )
+        deep = part[part.variant.str.startswith("deeper")]
+        modules = part[~part.variant.str.startswith("deeper") & (part.variant != display_name(BASELINE))]
+        if deep.empty or modules.empty:
+            out.append(Statement(claim, "runs or timings missing", f"{NOT_TESTABLE} (runs missing)"))
+            continue
+        target = deep.iloc[0]
+        winners = modules[(modules.top1 >= target.top1) & (modules.overhead_pct < target.overhead_pct)]
+        evidence = (
+            f"the {target.variant} baseline: {target.top1:.2f} % for {target.overhead_pct:+.1f} % time "
+            f"({engine}, batch {batch}); "
+            + (
+                "better on both: "
+                + ", ".join(f"{w.variant} ({w.top1:.2f} %, {w.overhead_pct:+.1f} %)" for w in winners.itertuples())
+                if len(winners)
+                else "no module is both as accurate and faster"
+            )
+        )
+        verdict = HOLDS if len(winners) else DOES_NOT_HOLD
+        base = part[part.variant == display_name(BASELINE)]
+        if len(winners) and len(base) and base.top1.iloc[0] >= target.top1:
+            evidence += f". {DEPTH_DOES_NOT_PAY}"
+            verdict = f"{HOLDS} (trivially: the deeper baseline is no more accurate than the shallower one here)"
+        out.append(Statement(claim, evidence, verdict))
+    return out

@@ -1,0 +1,186 @@
+"""Running the campaign: where each run trains, training it (resumably, once), its record and
+the committed weights of the networks the book evaluates again."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+
+from attnlib.attention import BASELINE
+from attnlib.reproduce.fashion.settings import (
+    EXPERIMENT,
+    RECORD_KIND,
+    FashionRun,
+    _in_channels,
+    find_run,
+    keeps_weights,
+    pretrained_key,
+)
+
+
+class PretrainedMissing(FileNotFoundError):
+    """A retrofit run needs the pretrained baseline, which is neither trained here nor committed."""
+
+
+def slug(key: str) -> str:
+    """A run key as one file or folder name (``compare/cifar_resnet14-basic/se/seed0`` → ``compare__…``)."""
+    return key.replace("/", "__")
+
+
+def run_folder(profile: str, key: str, runs_root: Any = None) -> Any:
+    """Where a run trains: ``<runs_root or data/checkpoints>/fashion-<profile>/<slug>``."""
+    from pathlib import Path
+
+    from attnlib.paper import data_root
+
+    return Path(runs_root or data_root() / "checkpoints") / f"fashion-{profile}" / slug(key)
+
+
+def weights_path(profile: str, key: str) -> Any:
+    """Where a run's committed final weights go: ``data/models/fashion/<profile>-<slug>.pt`` (≈ 1 MB)."""
+    from attnlib.paper import data_root
+
+    return data_root() / "models" / "fashion" / f"{profile}-{slug(key)}.pt"
+
+
+def committed_records(profile: str, root: Any = None) -> dict[str, tuple[pd.DataFrame, dict[str, Any]]]:
+    """The newest committed record of every campaign run at ``profile``, by key."""
+    from attnlib.results import read_records
+
+    found: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
+    for table, record in read_records(RECORD_KIND, root):
+        campaign = record.get("campaign") or {}
+        if campaign.get("experiment") == EXPERIMENT and record.get("profile") == profile:
+            found[campaign["key"]] = (table, record)
+    return found
+
+
+def matches_record(run: FashionRun, record: dict[str, Any]) -> bool:
+    """Whether a committed record is of this run with every setting that changes the result equal."""
+    from attnlib.train.loop import config_defaults, config_differences
+
+    saved = dict(record.get("config") or {})
+    complete = len(record.get("history", [])) >= run.config.epochs or record.get("epochs_trained") == run.config.epochs
+    return complete and not config_differences(saved, run.config.as_dict(), config_defaults(run.config))
+
+
+def pretrained_state(profile: str, runs_root: Any = None) -> dict[str, Any]:
+    """The retrofit study's pretrained weights: from the pretraining's run folder when it finished
+    here, else from the committed weights (so a clean clone can run the retrofit study)."""
+    import torch
+
+    key = pretrained_key(profile)
+    run = find_run(profile, key)
+    checkpoint = run_folder(profile, key, runs_root) / "checkpoint.pt"
+    if checkpoint.is_file():
+        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        if state.get("epoch", -1) + 1 >= run.config.epochs:
+            return state["model"]
+    committed = weights_path(profile, key)
+    if committed.is_file():
+        return torch.load(committed, map_location="cpu", weights_only=False)["state_dict"]
+    raise PretrainedMissing(
+        f"the retrofit runs start from {key}, which has not finished here ({checkpoint}) and has no committed "
+        f"weights ({committed}); run it first: attnlib reproduce fashion --profile {profile} --only {key}"
+    )
+
+
+def execute(profile: str, key: str, runs_root: Any = None, commit: bool = False) -> dict[str, Any]:
+    """Train one run of the campaign to its end (resuming its folder), write its record, keep its weights.
+
+    The run folder's ``.campaign.lock`` is held throughout, so two launchers never train or record one
+    run twice; a run already done (here, or committed) is not trained again.
+    """
+    import copy
+
+    import torch
+
+    from attnlib import build_model
+    from attnlib.files import atomic_write
+    from attnlib.models import retrofit
+    from attnlib.train import evaluate, train, write_training_record
+    from attnlib.train.distributed import DistributedContext
+    from attnlib.train.loop import run_folder_lock
+
+    run = find_run(profile, key)
+    folder = run_folder(profile, key, runs_root)
+    config = replace(run.config, output=str(folder))
+    with run_folder_lock(folder, name=".campaign.lock"):
+        existing = committed_records(profile).get(key)
+        if existing is not None and matches_record(run, existing[1]):
+            return existing[0].iloc[-1].to_dict()
+        network, initialized = None, None
+        if run.part == "retrofit":
+            network = build_model(config.model, block=config.block, in_channels=_in_channels(config))
+            network.load_state_dict(pretrained_state(profile, runs_root))
+            if run.module != BASELINE:
+                torch.manual_seed(config.seed)  # the inserted modules' initial weights: one per seed, repeatable
+                retrofit(network, run.module, identity_init=run.identity_init)
+            if not (folder / "checkpoint.pt").is_file():
+                initialized = evaluate(copy.deepcopy(network), config.task().splits().val, config, DistributedContext())
+                (folder / "initialized.json").write_text(pd.Series(initialized).to_json())
+            else:
+                initialized_file = folder / "initialized.json"
+                initialized = (
+                    pd.read_json(initialized_file, typ="series").to_dict() if initialized_file.is_file() else None
+                )
+        result = train(config, resume=True, progress=False, model=network)
+        extra = {
+            "campaign": {
+                "experiment": EXPERIMENT,
+                "key": key,
+                "part": run.part,
+                "module": run.module,
+                "identity_init": run.identity_init,
+                "schedule": run.schedule.name if run.schedule else None,
+                "pretrained": pretrained_key(profile) if run.part == "retrofit" else None,
+            },
+            "initialized": initialized,
+            "epochs_trained": len(result.history),
+        }
+        path = write_training_record(
+            config,
+            result.history,
+            committed=commit,
+            kind=RECORD_KIND,
+            name=f"{profile}-{slug(key)}",
+            columns={"attention": run.module, "identity_init": run.identity_init, "part": run.part},
+            **result.dataset,
+            **extra,
+        )
+        if commit and keeps_weights(run, profile):
+            record = json.loads(path.with_suffix(".json").read_text())
+            payload = {
+                "state_dict": {name: tensor.detach().clone() for name, tensor in result.model.state_dict().items()},
+                "key": key,
+                "config": config.as_dict(),
+                "in_channels": _in_channels(config),
+                "top1": result.final.get("top1"),
+                "record_provenance": {k: record[k] for k in ("date", "git_commit", "cpu", "torch") if k in record},
+            }
+            path = weights_path(profile, key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, lambda stream: torch.save(payload, stream))
+        return result.final
+
+
+def load_trained(profile: str, key: str) -> Any:
+    """A committed trained network of the campaign (seed 0 of each network), ready for evaluation."""
+    import torch
+
+    from attnlib import build_model
+
+    path = weights_path(profile, key)
+    if not path.is_file():
+        raise FileNotFoundError(f"no committed weights for {key} at {path}; run attnlib reproduce fashion --commit")
+    payload = torch.load(path, map_location="cpu", weights_only=False)
+    config = payload["config"]
+    attention = config["attention"]
+    network = build_model(
+        config["model"], attention=attention, block=config["block"], in_channels=payload["in_channels"]
+    )
+    network.load_state_dict(payload["state_dict"])
+    return network.eval()

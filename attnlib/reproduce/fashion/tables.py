@@ -1,0 +1,206 @@
+"""The chapter's tables and sentences: the campaign's layout of Table 1 and Table 3, the gains in
+words, how the schedule was sized, where the campaign stands, and the data's source."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from attnlib.attention import BASELINE, compared, display_name
+from attnlib.names import counted
+from attnlib.reproduce.claims import DOES_NOT_HOLD
+from attnlib.reproduce.fashion.live import fashion_available
+from attnlib.reproduce.fashion.settings import (
+    CPU_IMAGES_PER_S,
+    CPU_PROCESSES,
+    PARTS,
+    SETTINGS,
+    campaign_hours,
+    module_label,
+    network_name,
+    retrofit_rows,
+    runs,
+)
+from attnlib.reproduce.fashion.statements import Statement
+from attnlib.stats import interval_text
+
+DEEPER_ROW = "Baseline (deeper network)"
+
+
+def comparison_table(finals: pd.DataFrame) -> pd.DataFrame:
+    """Table 1's layout on Fashion-MNIST: top-1 mean ± std over seeds per module (rows) and network (columns).
+
+    A cell the study has no run for reads "—": the modules in a deeper baseline's column (those networks
+    are trained as baselines only) and the deeper-baseline row in a compared network's column. A cell it
+    has runs for elsewhere but not here yet reads "not run yet".
+    """
+    data = finals[finals.part.isin(("compare", "deeper"))]
+    if data.empty:
+        return pd.DataFrame()
+    order = {name: index for index, name in enumerate(compared())}
+    cells = {}
+    for (network, module, part), group in data.groupby(["network", "attention", "part"], sort=False):
+        std = group.top1.std(ddof=1) if len(group) > 1 else math.nan
+        text = f"{group.top1.mean():.2f} ± {std:.2f}" if len(group) > 1 else f"{group.top1.mean():.2f}"
+        row = display_name(module) if part == "compare" else DEEPER_ROW
+        cells[(row, network)] = f"{text} ({counted(len(group), 'seed')})"
+    table = pd.Series(cells).unstack()
+    deeper_only = set(data.network[data.part == "deeper"]) - set(data.network[data.part == "compare"])
+    for network in table.columns:
+        outside = [row for row in table.index if (row == DEEPER_ROW) != (network in deeper_only)]
+        table.loc[outside, network] = table.loc[outside, network].fillna("—")
+    table = table.fillna("not run yet")
+    rows = sorted(table.index, key=lambda r: order.get(next((m for m in compared() if display_name(m) == r), ""), 99))
+    return table.reindex(rows)
+
+
+def gains_display(table: pd.DataFrame) -> pd.DataFrame:
+    """Gains with their intervals in words: one row per module, one column per network."""
+    if table.empty:
+        return table
+    cells = table.assign(
+        Module=table.attention.map(display_name),
+        text=[interval_text(r.gain, r.low, r.high, "") for r in table.itertuples()],
+    )
+    table = cells.pivot_table(index="Module", columns="network", values="text", aggfunc="first", sort=False)
+    return table.fillna("not run yet")
+
+
+def retrofit_table(finals: pd.DataFrame, profile: str) -> pd.DataFrame:
+    """Table 3's layout on real images: top-1 right after insertion and after each fine-tuning schedule
+    (mean ± std over seeds), one row per variant in the book's order; a cell without runs says so."""
+    data = finals[finals.part == "retrofit"] if len(finals) else finals
+    if data.empty:
+        return pd.DataFrame()
+    settings = SETTINGS.get(profile)
+    columns = {s.name: f"{s.paper_name} → {counted(s.epochs, 'epoch')}" for s in settings.finetune}
+    missing = "not run yet"
+    rows = {}
+    for module, identity_init in retrofit_rows():
+        group = data[(data.attention == module) & (data.identity_init.astype(bool) == identity_init)]
+        label = "Baseline (fine-tuned alone)" if module == BASELINE else module_label(module, identity_init)
+        inserted = group.initialized_top1.dropna() if "initialized_top1" in group else pd.Series(dtype=float)
+        row = {"inserted, not trained": f"{inserted.mean():.2f}" if len(inserted) else missing}
+        for name, text in columns.items():
+            cell = group[group.schedule == name].top1
+            spread = f" ± {cell.std(ddof=1):.2f}" if len(cell) > 1 else ""
+            row[text] = f"{cell.mean():.2f}{spread} ({counted(len(cell), 'seed')})" if len(cell) else missing
+        rows[label] = row
+    return pd.DataFrame(rows).T
+
+
+def plateau_decision(statement: Statement, profile: str) -> str:
+    """What a failed plateau check (:func:`plateau_statement`'s ``statement``) means for the comparison,
+    and why the schedule was kept (empty when the check holds or has not run)."""
+    if statement.verdict != DOES_NOT_HOLD:
+        return ""
+    base = SETTINGS.get(profile).base
+    now, doubled = campaign_hours(profile), campaign_hours(profile, 2)
+    return (
+        f"**The schedule stops short of the plateau, and the campaign keeps it.** A schedule that passes "
+        f"this check is at least twice as long, and twice as long would cost about {doubled:.1f} CPU hours instead "
+        f"of {now:.1f}, past the six hours this study was given (fewer images for more epochs would plateau at the "
+        "same cost, but on a training set small enough to be memorised: a different question). What it still "
+        "measures, and what it does not: every module and its baseline train on the same images with the same "
+        f"seeds and the same {base.epochs}-epoch schedule, so each gain below is paired and fair at *equal "
+        'training budget* — it answers "which module helps most when training stops here". It does not '
+        "answer the paper's question of what each module reaches when trained to convergence: a module that "
+        "learns faster early is favoured here, and the gains may shrink (or change order) with longer training. "
+        "The `paper` profile (the paper's 164 epochs on all 60 000 images, for a GPU) answers that."
+    )
+
+
+def schedule_text(profile: str) -> str:
+    """How the campaign's schedule was chosen, in sentences with its numbers."""
+    settings = SETTINGS.get(profile)
+    base = settings.base
+    every = runs(profile)
+    counts = {part: sum(run.part == part for run in every) for part in PARTS}
+    networks = ", ".join(network_name(m, b) for m, b in settings.compared)
+    deeper = ", ".join(network_name(m, b) for m, b in settings.deeper)
+    finetune = ", ".join(f"{s.paper_name} → {s.epochs} epoch{'s' if s.epochs > 1 else ''}" for s in settings.finetune)
+    return (
+        f"**The `{profile}` campaign**: {networks}, each with the baseline and the five modules, seeds "
+        f"{list(settings.seeds)} ({counts['compare']} runs); the deeper baselines {deeper} ({counts['deeper']} runs); "
+        f"the plateau check ({counts['schedule']} run); and the retrofit study ({counts['retrofit']} fine-tunings). "
+        f"Every run trains on a fixed, class-balanced **{base.train_subset or 60_000} of the 60 000** training images "
+        f"at **{base.input_size}²** (the photos unpadded: 23 % cheaper than padding them to CIFAR's 32²) for "
+        f"**{base.epochs} epochs** with the paper's CIFAR recipe — SGD, momentum {base.momentum}, weight decay "
+        f"{base.weight_decay}, batch {base.batch_size}, lr {base.lr}, ×0.1 at epochs "
+        f"{', '.join(str(m) for m in base.lr_milestones)} (the paper's 81 and 122 of 164, scaled) — and is evaluated "
+        f"on all 10 000 test images every {base.eval_every} epochs and after the last. The fine-tuning schedules are "
+        f"the paper's, scaled by this pretraining's length against ImageNet's 90 epochs: {finetune}. Fewer images and "
+        "epochs was the trade: at the measured throughput below, the whole campaign fits in about six hours of this "
+        "CPU running two runs at a time, one thread each."
+    )
+
+
+def throughput_table() -> pd.DataFrame:
+    """The measured training throughput the schedule was sized with."""
+    return pd.DataFrame(
+        [
+            {"network": network_name(model, block), "training images/s (one thread)": rate}
+            for (model, block), rate in CPU_IMAGES_PER_S.items()
+        ]
+    )
+
+
+def progress_text(plan: pd.DataFrame, hours_taken: float | None = None) -> str:
+    """Where the committed campaign stands: runs done and the estimated CPU hours left; once all are
+    done, how long they took (``hours_taken``: :func:`run_hours`)."""
+    done = int((plan.state == "done").sum())
+    left = plan[plan.state != "done"]
+    hours = left["CPU-hours (est.)"].sum() if "CPU-hours (est.)" in left else math.nan
+    if done == len(plan):
+        taken = ""
+        if hours_taken:
+            planned = plan["CPU-hours (est.)"].sum() if "CPU-hours (est.)" in plan else math.nan
+            taken = (
+                f" Their records' epoch times add up to {hours_taken:.1f} hours of one-thread runs: "
+                f"{hours_taken / CPU_PROCESSES:.1f} hours of the 2-core CPU at two runs at a time"
+            )
+            if not math.isnan(planned) and hours_taken / CPU_PROCESSES > 1.1 * planned:
+                taken += (
+                    f", against the plan's {planned:.1f} — many runs shared the CPU with other work, which slowed "
+                    "them (each record keeps its images per second)"
+                )
+            taken += "."
+        return f"**All {len(plan)} runs of the campaign are done** and their records committed.{taken}"
+    return (
+        f"**{done} of {len(plan)} runs are done** (records committed, or finished on the machine that built this "
+        "page); "
+        f"about {hours:.1f} CPU hours are left. The verdicts below use what is done and say when runs are missing. "
+        "Continue with `attnlib reproduce fashion --commit` (it skips every run whose record is committed)."
+    )
+
+
+def data_text() -> str:
+    """The dataset's source, Debian version and licence, and whether this machine has a checked copy."""
+    from attnlib.train import fashion as fashion_data
+
+    here = (
+        "A checked copy is on the machine that built this page."
+        if fashion_available()
+        else "**The dataset is not on the machine that built this page** (`make data` fetches it); the committed "
+        "records below were made where it was."
+    )
+    return (
+        f"**Source**: {fashion_data.SOURCE} ({fashion_data.CITATION}); **package**: Debian "
+        f"`{fashion_data.DEBIAN_PACKAGE}` {fashion_data.DEBIAN_VERSION}; **licence**: {fashion_data.LICENCE}. {here}"
+    )
+
+
+def checksum_table() -> pd.DataFrame:
+    """The four files with their SHA-256 as shipped and of their content (checked before every use)."""
+    from attnlib.train import fashion as fashion_data
+
+    return fashion_data.checksum_table()
+
+
+def checksum_display() -> Any:
+    """:func:`checksum_table` for the page: no index, the 64-digit checksums in small monospace that may
+    break anywhere, so the table stays within the text width instead of widening the whole page."""
+    wrap = "word-break: break-all; font-family: monospace; font-size: 0.8em"
+    return checksum_table().style.hide(axis="index").set_table_styles([{"selector": "td", "props": wrap}])

@@ -1,0 +1,79 @@
+"""The statistics every chapter that compares seeds or timings uses: Student-t intervals of a mean,
+gains paired by seed, a paired bootstrap of a ratio of medians, and the verdict an interval allows.
+
+One place, so that "holds", "does not hold" and "cannot tell" mean the same on every page: a verdict
+is decided by a 95 % interval, never by a mean alone (CONVENTIONS: a verdict follows its interval).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from attnlib.attention import BASELINE
+
+# Two-sided 95 % quantiles of Student's t for 1–30 degrees of freedom (then the normal's 1.96).
+_T975 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)  # fmt: skip
+
+
+def t_quantile(degrees_of_freedom: int) -> float:
+    """Student's t at 0.975 (a 95 % two-sided interval) for ``degrees_of_freedom`` ≥ 1."""
+    if degrees_of_freedom < 1:
+        raise ValueError("an interval needs at least two paired values (one degree of freedom)")
+    return _T975[degrees_of_freedom - 1] if degrees_of_freedom <= len(_T975) else 1.96
+
+
+def mean_interval(values: pd.Series) -> tuple[float, float, float]:
+    """Mean and its 95 % t-interval (nan bounds for a single value)."""
+    values = values.dropna()
+    mean = float(values.mean())
+    if len(values) < 2:
+        return mean, math.nan, math.nan
+    half = t_quantile(len(values) - 1) * float(values.std(ddof=1)) / math.sqrt(len(values))
+    return mean, mean - half, mean + half
+
+
+def paired_gains(finals: pd.DataFrame, reference: str = BASELINE) -> pd.DataFrame:
+    """Each module's top-1 gain over ``reference`` on the same network, paired by seed, with a 95 % interval.
+
+    ``finals``: one row per run with ``network``, ``attention``, ``seed``, ``top1``.
+    """
+    rows = []
+    for network, group in finals.groupby("network", sort=False):
+        base = group[group.attention == reference].set_index("seed").top1
+        for module, runs_of_module in group[group.attention != reference].groupby("attention", sort=False):
+            paired = runs_of_module.set_index("seed").top1.sub(base).dropna()
+            mean, low, high = mean_interval(paired)
+            rows.append(
+                {"network": network, "attention": module, "gain": mean, "low": low, "high": high, "seeds": len(paired)}
+            )
+    return pd.DataFrame(rows)
+
+
+def interval_text(mean: float, low: float, high: float, unit: str = " points") -> str:
+    """``+0.31 points (95 % interval −0.10 to +0.72)``, or the mean alone when no interval exists."""
+    mean, low, high = (round(value, 2) + 0.0 for value in (mean, low, high))  # never "-0.00"
+    if math.isnan(low):
+        return f"{mean:+.2f}{unit} (one seed: no interval)"
+    return f"{mean:+.2f}{unit} (95 % interval {low:+.2f} to {high:+.2f})"
+
+
+def bootstrap_ratio_interval(
+    values: np.ndarray, reference: np.ndarray, resamples: np.ndarray, level: float = 95.0
+) -> tuple[float, float]:
+    """A paired bootstrap interval of ``median(values) / median(reference)``.
+
+    ``values`` and ``reference`` are paired trial by trial (trial t of both ran in the same round);
+    ``resamples`` holds one row of trial indices per bootstrap draw, drawn once and shared by every
+    variant of a run, so that all their intervals rest on the same draws.
+    """
+    ratios = np.median(values[resamples], axis=1) / np.median(reference[resamples], axis=1)
+    tail = (100 - level) / 2
+    low, high = np.percentile(ratios, [tail, 100 - tail])
+    return float(low), float(high)
