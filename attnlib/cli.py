@@ -129,6 +129,8 @@ def _bench(args: argparse.Namespace) -> int:
     model = args.model or "resnet50"
     attentions = [a for a in (args.attention or available()) if a != BASELINE]
     engines = tuple(args.engine or ("eager",))
+    if args.what == "train" and args.settings:
+        return _bench_train_settings(args, [BASELINE, *attentions], options, root)
     if args.what == "train":
         return _bench_train(args, [Variant(model, a) for a in [BASELINE, *attentions]], options, root)
     if args.preset:
@@ -256,6 +258,39 @@ def _bench_train(args: argparse.Namespace, variants: list[Any], options: Any, ro
     return 0 if not summary.empty else 1
 
 
+def _bench_train_settings(args: argparse.Namespace, attentions: list[str], options: Any, root: Path | None) -> int:
+    """``attnlib bench train --settings``: training steps in each setting (precision, layout, compile), interleaved."""
+    from attnlib.bench.latency import Variant
+    from attnlib.bench.training import (
+        CPU_SETTINGS,
+        SETTINGS_EXPERIMENT,
+        TrainingSetting,
+        measure_training_settings,
+        record_train_steps,
+    )
+
+    trials = args.trials or 20
+    if args.settings == ["campaign"]:
+        from attnlib.reproduce import fashion
+
+        variants, settings = fashion.settings_variants("default"), CPU_SETTINGS
+        batch, side, experiment = fashion.settings_of("default").base.batch_size, 28, fashion.TRAIN_SETTINGS_EXPERIMENT
+    else:
+        model = args.model or "resnet50"
+        variants = [Variant(model, a, block=args.block, in_channels=args.in_channels) for a in attentions]
+        settings = tuple(TrainingSetting.parse(text) for text in args.settings)
+        batch, side, experiment = args.batch_size, args.resolution, SETTINGS_EXPERIMENT
+    summary = measure_training_settings(variants, settings, batch, side, options, trials, args.warmup)
+    if not args.no_save:
+        path = record_train_steps(
+            summary, args.profile, options, trials, args.warmup, root, args.commit, args.session, experiment
+        )
+        print(f"wrote {path}", file=sys.stderr)
+    columns = ["network", "attention", "setting", "min_ms", "median_ms", "images_per_s", "speedup_median"]
+    print(summary.to_json(orient="records") if args.json else summary[columns].round(2).to_string(index=False))
+    return 0 if not summary.empty else 1
+
+
 def _run_steps(
     experiments: Sequence[Any], args: argparse.Namespace, protocol: str, root: Path | None
 ) -> tuple[list[Any], list[dict[str, Any]], list[str]]:
@@ -356,7 +391,12 @@ def _train(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="attnlib: %(message)s")
     overrides = _overrides(
-        args, (*_RUN_OVERRIDES, "block", "download", "amp", "channels_last", "input_size", "train_subset", "eval_every")
+        args,
+        (
+            *_RUN_OVERRIDES,
+            *("block", "download", "amp", "channels_last", "input_size", "train_subset", "eval_every"),
+            *("precision", "compile"),
+        ),
     )
     overrides.pop("seed", None)
     config = profile_config(args.profile, args.dataset, args.model, args.attention, args.seed, **overrides)
@@ -627,6 +667,16 @@ def _add_bench(commands: Any) -> None:
     parser.add_argument("--precision", default="fp32", choices=tuple(PRECISIONS))
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--amp", action="store_true", help="train: fp16 autocast and a gradient scaler (CUDA)")
+    parser.add_argument(
+        "--settings",
+        nargs="+",
+        metavar="SETTING",
+        help="train: compare training settings instead of modules — each a precision (fp32, bf16) optionally with "
+        "+channels_last and +compile, e.g. fp32 bf16 bf16+channels_last bf16+channels_last+compile; "
+        "'campaign' times the Fashion-MNIST campaign's networks (28², one channel, batch 128) in those four",
+    )
+    parser.add_argument("--block", choices=("basic", "bottleneck"), help="train: the CIFAR ResNet's block type")
+    parser.add_argument("--in-channels", type=positive_int, default=3, help="train: input channels (1: grayscale)")
     parser.add_argument("--cuda-graphs", action="store_true", help="replay eager or compiled models as CUDA graphs")
     parser.add_argument(
         "--compile-mode", default="default", choices=COMPILE_MODES, help="torch.compile's mode (engine 'compile')"
@@ -671,6 +721,18 @@ def _add_bench(commands: Any) -> None:
 def _check_bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.amp and (args.what != "train" or args.device != "cuda"):
         parser.error("--amp is for 'bench train' on --device cuda (inference precision: --precision)")
+    if args.settings and args.what != "train":
+        parser.error("--settings compares training settings: use it with 'bench train'")
+    if args.settings and args.settings != ["campaign"]:
+        from attnlib.names import TrainingSetting
+
+        for text in args.settings:
+            try:
+                TrainingSetting.parse(text)
+            except ValueError as error:
+                parser.error(str(error))
+        if args.amp:
+            parser.error("--settings chooses each step's precision; drop --amp")
     if args.what == "train":
         fixed = [
             f"--{name.replace('_', '-')}"
@@ -724,7 +786,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_train(commands: Any) -> None:
-    from attnlib.names import BASELINE, COMPARED
+    from attnlib.names import BASELINE, COMPARED, TRAIN_PRECISIONS
     from attnlib.names import TRAIN_DATASETS as DATASETS
 
     parser = commands.add_parser("train", help="train one model (one seed); torchrun for several processes", **_FORMAT)
@@ -739,6 +801,13 @@ def _add_train(commands: Any) -> None:
     parser.add_argument("--attention", default=BASELINE, choices=COMPARED)
     _add_run_options(parser)
     parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument(
+        "--precision",
+        choices=TRAIN_PRECISIONS,
+        help="training arithmetic: fp32 (default) or bf16 autocast over fp32 weights (fast on CPUs with AVX-512 "
+        "BF16 or AMX; evaluation stays fp32)",
+    )
+    parser.add_argument("--compile", action="store_true", help="train through torch.compile of the network")
     parser.add_argument(
         "--data-root",
         help="dataset folder (CIFAR: data/datasets; ImageNet: $ATTNLIB_IMAGENET; Fashion-MNIST: "

@@ -8,6 +8,8 @@ matches its list.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 BASELINE = "baseline"
 MODULES = ("ab", "eca", "se", "srm", "multise")  # the paper's five, in the book's order
 COMPARED = (BASELINE, *MODULES)
@@ -89,3 +91,43 @@ def network_words(model: str, block: str | None = None, cifar: bool = True) -> s
 def counted(number: int, noun: str) -> str:
     """A count with its noun in the right number: ``counted(1, "seed")`` → "1 seed", 3 → "3 seeds"."""
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+TRAIN_PRECISIONS = ("fp32", "bf16")
+"""Training arithmetic: fp32 throughout, or bf16 autocast over fp32 weights."""
+
+
+@dataclass(frozen=True)
+class TrainingSetting:
+    """How a training step runs: its precision (``fp32``; ``bf16`` autocast over fp32 weights), the
+    memory layout (channels_last) and whether the network is trained through ``torch.compile``.
+
+    The same three choices as :class:`attnlib.train.TrainConfig`'s ``precision``, ``channels_last`` and
+    ``compile``, so a measured setting is one a training can be given.
+    """
+
+    precision: str = "fp32"
+    channels_last: bool = False
+    compile: bool = False
+
+    @property
+    def name(self) -> str:
+        """``bf16 + channels_last + compile``: the words :meth:`parse` reads."""
+        return " + ".join([self.precision] + ["channels_last"] * self.channels_last + ["compile"] * self.compile)
+
+    @classmethod
+    def parse(cls, text: str) -> TrainingSetting:
+        """``fp32``, ``bf16``, ``bf16+channels_last``, ``bf16+channels_last+compile`` … (spaces ignored)."""
+        parts = [part.strip() for part in text.split("+")]
+        precision, extras = parts[0], set(parts[1:])
+        unknown = extras - {"channels_last", "compile"}
+        if precision not in TRAIN_PRECISIONS or unknown or len(extras) != len(parts) - 1:
+            raise ValueError(
+                f"unknown training setting {text!r}; a setting is a precision ({', '.join(TRAIN_PRECISIONS)}) "
+                "optionally followed by +channels_last and/or +compile, e.g. bf16+channels_last+compile"
+            )
+        return cls(precision, "channels_last" in extras, "compile" in extras)
+
+    def train_config(self) -> dict[str, object]:
+        """This setting as :class:`~attnlib.train.TrainConfig` fields."""
+        return {"precision": self.precision, "channels_last": self.channels_last, "compile": self.compile}

@@ -25,6 +25,7 @@ import functools
 import json
 import os
 import platform
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -37,6 +38,9 @@ import torch
 
 from attnlib.files import atomic_write_text
 from attnlib.paper import data_root
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+"""The checkout attnlib runs from (records name paths relative to it)."""
 
 RECORD_SCHEMA = 2
 """Version of the record format written now. 1: no ``record_schema`` field and no latency ``group``
@@ -78,6 +82,36 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+DECISIVE_CPU_FEATURES = (
+    "avx2",
+    "avx512f",
+    "avx512_bf16",
+    "avx512_vnni",
+    "avx_vnni",
+    "amx_bf16",
+    "amx_int8",
+    "amx_tile",
+)
+"""The instruction-set extensions that decide how fast a CPU trains and infers in bf16 and int8."""
+
+
+def cpu_features() -> list[str]:
+    """Which of :data:`DECISIVE_CPU_FEATURES` this CPU has (its /proc/cpuinfo flags; empty elsewhere).
+
+    bf16 autocast is fast only with AVX-512 BF16 or AMX, int8 with VNNI or AMX: a record's speed
+    means little without them.
+    """
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return []
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            return [feature for feature in DECISIVE_CPU_FEATURES if feature in flags]
+    return []
 
 
 def gpu_details() -> dict[str, Any]:
@@ -157,6 +191,7 @@ def provenance(profile: str, **extra: Any) -> dict[str, Any]:
         "git_commit": commit,
         "git_dirty": bool(dirty) if dirty is not None else None,
         "cpu": cpu_model(),
+        "cpu_features": cpu_features(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
@@ -169,6 +204,33 @@ def provenance(profile: str, **extra: Any) -> dict[str, Any]:
     }
     record.update(extra)
     return record
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~-])/(?:[\w.+-]+/)*[\w.+-]+/?")
+"""An absolute path inside a text: a slash that no word, URL scheme, path or ``~`` precedes."""
+
+
+def portable(value: Any) -> Any:
+    """``value`` (a record's provenance, nested dicts and lists) with no path of this machine in it.
+
+    A record travels (committed, read on other machines): the data root becomes ``data`` and the
+    repository's own folder is dropped, so ``/home/me/attnlib/data/datasets/fashion-mnist`` reads
+    ``data/datasets/fashion-mnist``; the home folder becomes ``~``; any other absolute path keeps its
+    last part only, as ``…/fashion-mnist``.
+    """
+    if isinstance(value, dict):
+        return {key: portable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [portable(item) for item in value]
+    if not isinstance(value, str) or "/" not in value:
+        return value
+    text = value
+    replacements = [(str(data_root().resolve()), "data"), (str(data_root()), "data")]
+    replacements += [(str(REPOSITORY) + "/", ""), (str(REPOSITORY), "."), (str(Path.home()), "~")]
+    for prefix, replacement in replacements:
+        if prefix not in ("/", ".", ""):
+            text = text.replace(prefix, replacement)
+    return _ABSOLUTE_PATH.sub(lambda match: "…/" + match.group(0).rstrip("/").rsplit("/", 1)[-1], text)
 
 
 def write_record(
@@ -191,7 +253,8 @@ def write_record(
     json_path = csv_path.with_suffix(".json")
     if csv_path.exists() or json_path.exists():
         raise FileExistsError(f"refusing to overwrite the run record {csv_path}")
-    atomic_write_text(json_path, json.dumps(record_provenance, indent=2, sort_keys=True, default=str) + "\n")
+    text = json.dumps(portable(json.loads(json.dumps(record_provenance, default=str))), indent=2, sort_keys=True)
+    atomic_write_text(json_path, text + "\n")
     atomic_write_text(csv_path, table.to_csv(index=False))
     return csv_path
 

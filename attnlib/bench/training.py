@@ -24,19 +24,36 @@ from attnlib.attention import attention_or_none
 from attnlib.bench.engines import EngineOptions, cuda_math, thread_limit
 from attnlib.bench.latency import BuiltModels, Variant, check_sizes, options_record
 from attnlib.bench.timing import summarize, time_interleaved
+from attnlib.names import TrainingSetting
 
 EXPERIMENT = "train_step"
+SETTINGS_EXPERIMENT = "train_settings"
+
+
+CPU_SETTINGS = tuple(
+    TrainingSetting.parse(text) for text in ("fp32", "bf16", "bf16+channels_last", "bf16+channels_last+compile")
+)
+"""What ``attnlib bench train --settings`` compares by default on a CPU."""
 
 
 def train_step(
-    model: nn.Module, batch_size: int, resolution: int, options: EngineOptions, amp: bool
+    model: nn.Module,
+    batch_size: int,
+    resolution: int,
+    options: EngineOptions,
+    amp: bool,
+    setting: TrainingSetting | None = None,
 ) -> Callable[[], None]:
     """One SGD step of ``model`` (momentum 0.9, weight decay 1e-4, as the paper trains) on a fixed
-    random batch placed as ``options`` say; with ``amp``, fp16 autocast and a gradient scaler (CUDA)."""
+    random batch placed as ``options`` say; with ``amp``, fp16 autocast and a gradient scaler (CUDA);
+    with ``setting``, its precision, memory layout and compilation (``options.channels_last`` ignored)."""
     if amp and options.device != "cuda":
         raise ValueError("--amp (fp16 autocast) is measured on CUDA only")
-    memory_format = torch.channels_last if options.channels_last else torch.contiguous_format
+    channels_last = setting.channels_last if setting is not None else options.channels_last
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = model.train().to(device=options.device, memory_format=memory_format)
+    network = torch.compile(model) if setting is not None and setting.compile else model
+    bf16 = setting is not None and setting.precision == "bf16"
     channels = getattr(model, "in_channels", 3)  # grayscale networks (Fashion-MNIST) take one channel
     images = torch.randn(batch_size, channels, resolution, resolution, device=options.device)
     images = images.contiguous(memory_format=memory_format)
@@ -47,9 +64,14 @@ def train_step(
 
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)
-        autocast = torch.autocast("cuda", dtype=torch.float16) if amp else contextlib.nullcontext()
+        if amp:
+            autocast = torch.autocast("cuda", dtype=torch.float16)
+        elif bf16:
+            autocast = torch.autocast(options.device, dtype=torch.bfloat16)
+        else:
+            autocast = contextlib.nullcontext()
         with autocast:
-            loss = loss_function(model(images), labels)
+            loss = loss_function(network(images), labels)
         scaler.scale(loss).backward()
         scaler.step(optimizer)
         scaler.update()
@@ -119,6 +141,72 @@ def measure_train_steps(
         "baseline": variants[0].name,
     }
     return with_load(summary.assign(**context), load)  # how busy the machine was while timing: the record keeps it
+
+
+def measure_training_settings(
+    variants: Sequence[Variant],
+    settings: Sequence[TrainingSetting] = CPU_SETTINGS,
+    batch_size: int = 128,
+    resolution: int = 28,
+    options: EngineOptions | None = None,
+    trials: int = 20,
+    warmup: int = 3,
+) -> pd.DataFrame:
+    """Time a training step of every variant in every setting, all interleaved in one run.
+
+    Each network's rate in each setting is set against the same network in ``settings[0]`` (fp32):
+    ``speedup_min`` and ``speedup_median`` are that setting's images per second over fp32's. The
+    compiled steps are compiled (and warmed up) before any timing starts.
+
+    Returns one row per variant and setting: ``network``, ``attention``, ``setting``, ``min_ms``,
+    ``median_ms``, ``images_per_s`` (batch / median step), ``speedup_min``, ``speedup_median``, and
+    the machine's load while timing (:func:`~attnlib.results.with_load`).
+    """
+    from attnlib.names import network_words
+    from attnlib.results import watching_load, with_load
+
+    options = (options or EngineOptions()).with_fixed_threads()
+    check_sizes(resolution, batch_size, trials, warmup)
+    if not settings:
+        raise ValueError("measure at least one training setting")
+    torch.manual_seed(0)
+    keys = {}
+    with thread_limit(options.threads):
+        steps = {}
+        for variant in variants:
+            for setting in settings:
+                key = f"{variant.model}/{variant.block}/{variant.name} · {setting.name}"
+                keys[key] = (variant, setting)
+                steps[key] = train_step(variant.build(), batch_size, resolution, options, False, setting)
+        with watching_load() as load:
+            samples = time_interleaved(steps, trials, max(warmup, 1), options.device, description="train settings")
+    summary = summarize(samples)
+    rows = []
+    for row in summary.itertuples():
+        variant, setting = keys[row.variant]
+        rows.append(
+            {
+                "network": network_words(variant.model, variant.block, cifar=False),
+                "model": variant.model,
+                "block": variant.block,
+                "attention": variant.attention,
+                "setting": setting.name,
+                "precision": setting.precision,
+                "channels_last": setting.channels_last,
+                "compile": setting.compile,
+                "min_ms": row.min_ms,
+                "median_ms": row.median_ms,
+                "images_per_s": batch_size / (row.median_ms / 1000),
+                "images_per_s_best": batch_size / (row.min_ms / 1000),
+            }
+        )
+    table = pd.DataFrame(rows)
+    first = table[table.setting == settings[0].name].set_index(["model", "block", "attention"])
+    index = pd.MultiIndex.from_frame(table[["model", "block", "attention"]])
+    table["speedup_median"] = table.images_per_s.to_numpy() / first.images_per_s.reindex(index).to_numpy()
+    table["speedup_min"] = table.images_per_s_best.to_numpy() / first.images_per_s_best.reindex(index).to_numpy()
+    context = {"device": options.device, "resolution": resolution, "batch_size": batch_size, "threads": options.threads}
+    return with_load(table.assign(**context), load)
 
 
 def measured_rates(records: pd.DataFrame) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from attnlib.attention import BASELINE, attention_or_none, resolve
 from attnlib.checks import require_non_negative, require_positive
+from attnlib.names import TRAIN_PRECISIONS
 from attnlib.profiles import require_profile
 
 if TYPE_CHECKING:
@@ -31,6 +32,12 @@ class TrainConfig:
     class-balanced share of its training or test images — the book's small live runs).
     ``eval_every`` evaluates every that many epochs (and always after the last): evaluating 10 000
     test images costs a third of a small epoch on a CPU.
+
+    ``precision`` is the arithmetic of the training steps: ``fp32``, or ``bf16`` — bfloat16 autocast
+    with fp32 weights and optimiser (the CPU's counterpart of a GPU's mixed precision; fast only on a
+    CPU with native bf16 instructions, AVX-512 BF16 or AMX). ``amp`` is CUDA's fp16 autocast with a
+    gradient scaler. Evaluation always runs in fp32. ``compile`` trains through ``torch.compile`` of
+    the network (the checkpoint holds the plain network's weights).
     """
 
     dataset: str = "synthetic-cifar"
@@ -59,6 +66,8 @@ class TrainConfig:
     train_subset: int | None = None
     test_subset: int | None = None
     eval_every: int = 1
+    precision: str = "fp32"
+    compile: bool = False
     profile: str = "default"
     output: str | None = None
 
@@ -78,6 +87,12 @@ class TrainConfig:
         for size in self.synthetic_size:
             require_positive("synthetic_size", size)
         require_positive("eval_every", self.eval_every)
+        if self.precision not in TRAIN_PRECISIONS:
+            raise ValueError(
+                f"unknown training precision {self.precision!r}; valid precisions are {', '.join(TRAIN_PRECISIONS)}"
+            )
+        if self.amp and self.precision != "fp32":
+            raise ValueError("amp is CUDA's fp16 autocast; it cannot be combined with precision bf16 (choose one)")
         fashion_only = (self.input_size, self.train_subset, self.test_subset)
         if self.dataset != "fashion-mnist" and any(value is not None for value in fashion_only):
             raise ValueError(

@@ -135,7 +135,7 @@ class CheckpointDamaged(OSError):
 
 
 # Settings that may change when a run is resumed: where and how fast it runs, not what it computes.
-RESUMABLE_CHANGES = frozenset({"workers", "data_root", "download", "output", "device"})
+RESUMABLE_CHANGES = frozenset({"workers", "data_root", "download", "output", "device", "compile"})
 
 
 def previous_checkpoint(path: Path) -> Path:
@@ -382,7 +382,7 @@ def _set_up(
         task=task,
         splits=splits,
         model=model,
-        network=nn.parallel.DistributedDataParallel(model) if context.enabled else model,
+        network=_training_network(model, config, context),
         optimizer=optimizer,
         scheduler=torch.optim.lr_scheduler.MultiStepLR(optimizer, list(config.lr_milestones), config.lr_gamma),
         scaler=torch.amp.GradScaler(enabled=config.amp and config.device == "cuda"),
@@ -391,6 +391,21 @@ def _set_up(
         ),
         streams=streams,
     )
+
+
+def _training_network(model: nn.Module, config: TrainConfig, context: DistributedContext) -> nn.Module:
+    """What the training steps call: the network, wrapped for DDP, compiled when ``config.compile``."""
+    network = nn.parallel.DistributedDataParallel(model) if context.enabled else model
+    return torch.compile(network) if config.compile else network
+
+
+def training_autocast(config: TrainConfig) -> Any:
+    """The autocast of a training step: CUDA fp16 with ``amp``, bf16 with ``precision="bf16"``, else none."""
+    if config.amp and config.device == "cuda":
+        return torch.autocast("cuda", dtype=torch.float16)
+    if config.precision == "bf16":
+        return torch.autocast(config.device, dtype=torch.bfloat16)
+    return nullcontext()
 
 
 def _restore(session: _Session, state: dict[str, Any], result: TrainResult) -> int:
@@ -428,8 +443,7 @@ def _run_epoch(session: _Session, epoch: int, progress: bool) -> dict[str, Any]:
     for step, micro_batches in enumerate(bar):
         optimizer.zero_grad(set_to_none=True)
         for batch in micro_batches:
-            autocast = torch.autocast("cuda", dtype=torch.float16) if scaler.is_enabled() else nullcontext()
-            with autocast:
+            with training_autocast(config):
                 loss, count = task.loss(session.network, batch)
             scaler.scale(loss / len(micro_batches)).backward()
             running_loss += loss.item() * count

@@ -9,13 +9,15 @@ import pandas as pd
 
 from attnlib.attention import BASELINE, compared, display_name
 from attnlib.reproduce.claims import DOES_NOT_HOLD, HOLDS, NOT_TESTABLE
-from attnlib.reproduce.fashion.settings import DEEPER_LABEL, SETTINGS, _in_channels, network_name
+from attnlib.reproduce.fashion.settings import CONVERGED, DEEPER_LABEL, _in_channels, network_name, settings_of
 from attnlib.reproduce.fashion.statements import DEPTH_DOES_NOT_PAY, Statement
 
 LATENCY_EXPERIMENT = "fashion_latency"
 
 
 TRAIN_STEP_EXPERIMENT = "fashion_train_step"
+TRAIN_SETTINGS_EXPERIMENT = "fashion_train_settings"
+"""``attnlib bench train --settings campaign``: the campaign's networks in fp32, bf16, + channels_last, + compile."""
 
 
 COST_ENGINES = ("eager", "openvino")  # eager PyTorch and the fastest CPU engine of the committed Fig. 3 records
@@ -24,12 +26,12 @@ COST_ENGINES = ("eager", "openvino")  # eager PyTorch and the fastest CPU engine
 COST_BATCHES = (1, 16)
 
 
-def cost_variants(profile: str) -> list[list[Any]]:
+def cost_variants(profile: str, campaign: str = CONVERGED) -> list[list[Any]]:
     """One timing group per compared network: its baseline, the five modules and its deeper baseline,
     all grayscale at the campaign's input size, so every cost is measured interleaved with its baseline."""
     from attnlib.bench.latency import Variant
 
-    settings = SETTINGS.get(profile)
+    settings = settings_of(profile, campaign)
     channels = _in_channels(settings.base)
     groups = []
     for (model, block), (deep_model, deep_block) in zip(settings.compared, settings.deeper, strict=True):
@@ -39,24 +41,47 @@ def cost_variants(profile: str) -> list[list[Any]]:
     return groups
 
 
+def settings_variants(profile: str, campaign: str = CONVERGED) -> list[Any]:
+    """The networks whose training speed sized the campaign: each compared network's baseline and SE (the
+    costliest common module), and each deeper baseline, grayscale."""
+    from attnlib.bench.latency import Variant
+
+    settings = settings_of(profile, campaign)
+    channels = _in_channels(settings.base)
+    variants = [
+        Variant(model, module, block=block, in_channels=channels)
+        for model, block in settings.compared
+        for module in (BASELINE, "se")
+    ]
+    return variants + [Variant(model, BASELINE, block=block, in_channels=channels) for model, block in settings.deeper]
+
+
 def latency_experiment(
-    profile: str, engines: tuple[str, ...] = COST_ENGINES, trials: int = 200, threads: int | None = None
+    profile: str,
+    engines: tuple[str, ...] = COST_ENGINES,
+    trials: int = 200,
+    threads: int | None = None,
+    campaign: str = CONVERGED,
 ) -> Any:
     """The inference timing of :func:`cost_variants` at batch 1 and 16 on ``engines`` (CPU)."""
     from attnlib.bench.engines import EngineOptions
     from attnlib.bench.experiment import Experiment
 
-    side = SETTINGS.get(profile).base.input_size or 32
-    groups = [(variants, side, batch) for variants in cost_variants(profile) for batch in COST_BATCHES]
+    side = settings_of(profile, campaign).base.input_size or 32
+    groups = [
+        (variants, side, batch) for variants in cost_variants(profile, campaign=campaign) for batch in COST_BATCHES
+    ]
     options = EngineOptions(threads=threads)
     return Experiment(LATENCY_EXPERIMENT, groups, engines, options, trials, warmup=10, keep_going=True)
 
 
-def measure_training_costs(profile: str, options: Any, trials: int = 20, warmup: int = 3) -> pd.DataFrame:
+def measure_training_costs(
+    profile: str, options: Any, trials: int = 20, warmup: int = 3, campaign: str = CONVERGED
+) -> pd.DataFrame:
     """A training step (the campaign's batch) of every network of :func:`cost_variants`, interleaved."""
     from attnlib.bench.training import measure_train_steps
 
-    settings = SETTINGS.get(profile)
+    settings = settings_of(profile, campaign)
     side = settings.base.input_size or 32
     frames = [
         measure_train_steps(
@@ -68,7 +93,7 @@ def measure_training_costs(profile: str, options: Any, trials: int = 20, warmup:
             warmup=warmup,
             in_channels=variants[0].in_channels,
         )
-        for variants in cost_variants(profile)
+        for variants in cost_variants(profile, campaign=campaign)
     ]
     return pd.concat(frames, ignore_index=True)
 
@@ -91,38 +116,45 @@ def _variant_name(row: Any) -> str:
     return "deeper baseline" if row.variant == DEEPER_LABEL else display_name(row.attention)
 
 
-def cost_table(latency: pd.DataFrame, training: pd.DataFrame, profile: str = "default") -> pd.DataFrame:
+def cost_table(
+    latency: pd.DataFrame, training: pd.DataFrame, profile: str = "default", campaign: str = CONVERGED
+) -> pd.DataFrame:
     """Per network and variant: time over the network's baseline (median, %) for inference on each engine and
     batch, and for a training step — the x axis of the trade-off, all measured interleaved."""
     columns = {}
     for (engine, batch), part in latency.groupby(["engine", "batch_size"], sort=False):
         for row in part.itertuples():
-            key = (network_name(row.group, _block_of(row, profile)), _variant_name(row))
+            key = (network_name(row.group, _block_of(row, profile, campaign=campaign)), _variant_name(row))
             columns.setdefault(f"inference, {engine}, batch {batch} (%)", {})[key] = round(row.overhead_median_pct, 1)
     for row in training.itertuples():
-        key = (network_name(row.group, _block_of(row, profile)), _variant_name(row))
+        key = (network_name(row.group, _block_of(row, profile, campaign=campaign)), _variant_name(row))
         columns.setdefault("training step (%)", {})[key] = round(row.overhead_median_pct, 1)
     table = pd.DataFrame(columns)
     table.index.names = ["network", "variant"]
     return table
 
 
-def _block_of(row: Any, profile: str) -> str:
-    for model, block in SETTINGS.get(profile).compared:
+def _block_of(row: Any, profile: str, campaign: str = CONVERGED) -> str:
+    for model, block in settings_of(profile, campaign).compared:
         if row.group == model:
             return block
     return ""
 
 
 def tradeoff_points(
-    finals: pd.DataFrame, latency: pd.DataFrame, engine: str, batch: int, profile: str = "default"
+    finals: pd.DataFrame,
+    latency: pd.DataFrame,
+    engine: str,
+    batch: int,
+    profile: str = "default",
+    campaign: str = CONVERGED,
 ) -> pd.DataFrame:
     """Fig. 4's points on real data: per network, each module's and the deeper baseline's top-1 (mean, std
     over seeds) against their inference time over the network's baseline on ``engine`` at ``batch``."""
     if finals.empty or latency.empty:
         return pd.DataFrame()
     timing = latency[(latency.engine == engine) & (latency.batch_size == batch)]
-    settings = SETTINGS.get(profile)
+    settings = settings_of(profile, campaign)
     rows = []
     for (model, block), (deep_model, deep_block) in zip(settings.compared, settings.deeper, strict=True):
         network = network_name(model, block)

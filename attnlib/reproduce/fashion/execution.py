@@ -11,13 +11,15 @@ import pandas as pd
 
 from attnlib.attention import BASELINE
 from attnlib.reproduce.fashion.settings import (
-    EXPERIMENT,
+    CONVERGED,
     RECORD_KIND,
     FashionRun,
     _in_channels,
+    file_prefix,
     find_run,
     keeps_weights,
     pretrained_key,
+    settings_of,
 )
 
 
@@ -30,31 +32,37 @@ def slug(key: str) -> str:
     return key.replace("/", "__")
 
 
-def run_folder(profile: str, key: str, runs_root: Any = None) -> Any:
-    """Where a run trains: ``<runs_root or data/checkpoints>/fashion-<profile>/<slug>``."""
+def run_folder(profile: str, key: str, runs_root: Any = None, campaign: str = CONVERGED) -> Any:
+    """Where a run trains: ``<runs_root or data/checkpoints>/<experiment>-<profile>/<slug>`` (the short
+    campaign's ``fashion-default/…``, the converged one's ``fashion_converged-default/…``)."""
     from pathlib import Path
 
     from attnlib.paper import data_root
 
-    return Path(runs_root or data_root() / "checkpoints") / f"fashion-{profile}" / slug(key)
+    experiment = settings_of(profile, campaign).experiment
+    return Path(runs_root or data_root() / "checkpoints") / f"{experiment}-{profile}" / slug(key)
 
 
-def weights_path(profile: str, key: str) -> Any:
-    """Where a run's committed final weights go: ``data/models/fashion/<profile>-<slug>.pt`` (≈ 1 MB)."""
+def weights_path(profile: str, key: str, campaign: str = CONVERGED) -> Any:
+    """Where a run's committed final weights go: ``data/models/fashion/<prefix><slug>.pt`` (≈ 1 MB;
+    :func:`~attnlib.reproduce.fashion.settings.file_prefix`)."""
     from attnlib.paper import data_root
 
-    return data_root() / "models" / "fashion" / f"{profile}-{slug(key)}.pt"
+    return data_root() / "models" / "fashion" / f"{file_prefix(profile, campaign)}{slug(key)}.pt"
 
 
-def committed_records(profile: str, root: Any = None) -> dict[str, tuple[pd.DataFrame, dict[str, Any]]]:
-    """The newest committed record of every campaign run at ``profile``, by key."""
+def committed_records(
+    profile: str, root: Any = None, campaign: str = CONVERGED
+) -> dict[str, tuple[pd.DataFrame, dict[str, Any]]]:
+    """The newest committed record of every run of ``campaign`` at ``profile``, by key."""
     from attnlib.results import read_records
 
+    experiment = settings_of(profile, campaign).experiment
     found: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
     for table, record in read_records(RECORD_KIND, root):
-        campaign = record.get("campaign") or {}
-        if campaign.get("experiment") == EXPERIMENT and record.get("profile") == profile:
-            found[campaign["key"]] = (table, record)
+        entry = record.get("campaign") or {}
+        if entry.get("experiment") == experiment and record.get("profile") == profile:
+            found[entry["key"]] = (table, record)
     return found
 
 
@@ -67,19 +75,19 @@ def matches_record(run: FashionRun, record: dict[str, Any]) -> bool:
     return complete and not config_differences(saved, run.config.as_dict(), config_defaults(run.config))
 
 
-def pretrained_state(profile: str, runs_root: Any = None) -> dict[str, Any]:
+def pretrained_state(profile: str, runs_root: Any = None, campaign: str = CONVERGED) -> dict[str, Any]:
     """The retrofit study's pretrained weights: from the pretraining's run folder when it finished
     here, else from the committed weights (so a clean clone can run the retrofit study)."""
     import torch
 
-    key = pretrained_key(profile)
-    run = find_run(profile, key)
-    checkpoint = run_folder(profile, key, runs_root) / "checkpoint.pt"
+    key = pretrained_key(profile, campaign=campaign)
+    run = find_run(profile, key, campaign=campaign)
+    checkpoint = run_folder(profile, key, runs_root, campaign=campaign) / "checkpoint.pt"
     if checkpoint.is_file():
         state = torch.load(checkpoint, map_location="cpu", weights_only=False)
         if state.get("epoch", -1) + 1 >= run.config.epochs:
             return state["model"]
-    committed = weights_path(profile, key)
+    committed = weights_path(profile, key, campaign=campaign)
     if committed.is_file():
         return torch.load(committed, map_location="cpu", weights_only=False)["state_dict"]
     raise PretrainedMissing(
@@ -88,7 +96,9 @@ def pretrained_state(profile: str, runs_root: Any = None) -> dict[str, Any]:
     )
 
 
-def execute(profile: str, key: str, runs_root: Any = None, commit: bool = False) -> dict[str, Any]:
+def execute(
+    profile: str, key: str, runs_root: Any = None, commit: bool = False, campaign: str = CONVERGED
+) -> dict[str, Any]:
     """Train one run of the campaign to its end (resuming its folder), write its record, keep its weights.
 
     The run folder's ``.campaign.lock`` is held throughout, so two launchers never train or record one
@@ -105,17 +115,17 @@ def execute(profile: str, key: str, runs_root: Any = None, commit: bool = False)
     from attnlib.train.distributed import DistributedContext
     from attnlib.train.loop import run_folder_lock
 
-    run = find_run(profile, key)
-    folder = run_folder(profile, key, runs_root)
+    run = find_run(profile, key, campaign=campaign)
+    folder = run_folder(profile, key, runs_root, campaign=campaign)
     config = replace(run.config, output=str(folder))
     with run_folder_lock(folder, name=".campaign.lock"):
-        existing = committed_records(profile).get(key)
+        existing = committed_records(profile, campaign=campaign).get(key)
         if existing is not None and matches_record(run, existing[1]):
             return existing[0].iloc[-1].to_dict()
         network, initialized = None, None
         if run.part == "retrofit":
             network = build_model(config.model, block=config.block, in_channels=_in_channels(config))
-            network.load_state_dict(pretrained_state(profile, runs_root))
+            network.load_state_dict(pretrained_state(profile, runs_root, campaign=campaign))
             if run.module != BASELINE:
                 torch.manual_seed(config.seed)  # the inserted modules' initial weights: one per seed, repeatable
                 retrofit(network, run.module, identity_init=run.identity_init)
@@ -130,13 +140,13 @@ def execute(profile: str, key: str, runs_root: Any = None, commit: bool = False)
         result = train(config, resume=True, progress=False, model=network)
         extra = {
             "campaign": {
-                "experiment": EXPERIMENT,
+                "experiment": settings_of(profile, campaign).experiment,
                 "key": key,
                 "part": run.part,
                 "module": run.module,
                 "identity_init": run.identity_init,
                 "schedule": run.schedule.name if run.schedule else None,
-                "pretrained": pretrained_key(profile) if run.part == "retrofit" else None,
+                "pretrained": pretrained_key(profile, campaign=campaign) if run.part == "retrofit" else None,
             },
             "initialized": initialized,
             "epochs_trained": len(result.history),
@@ -146,12 +156,12 @@ def execute(profile: str, key: str, runs_root: Any = None, commit: bool = False)
             result.history,
             committed=commit,
             kind=RECORD_KIND,
-            name=f"{profile}-{slug(key)}",
+            name=f"{file_prefix(profile, campaign)}{slug(key)}",
             columns={"attention": run.module, "identity_init": run.identity_init, "part": run.part},
             **result.dataset,
             **extra,
         )
-        if commit and keeps_weights(run, profile):
+        if commit and keeps_weights(run, profile, campaign=campaign):
             record = json.loads(path.with_suffix(".json").read_text())
             payload = {
                 "state_dict": {name: tensor.detach().clone() for name, tensor in result.model.state_dict().items()},
@@ -159,21 +169,23 @@ def execute(profile: str, key: str, runs_root: Any = None, commit: bool = False)
                 "config": config.as_dict(),
                 "in_channels": _in_channels(config),
                 "top1": result.final.get("top1"),
-                "record_provenance": {k: record[k] for k in ("date", "git_commit", "cpu", "torch") if k in record},
+                "record_provenance": {
+                    k: record[k] for k in ("date", "git_commit", "cpu", "cpu_features", "torch") if k in record
+                },
             }
-            path = weights_path(profile, key)
+            path = weights_path(profile, key, campaign=campaign)
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, lambda stream: torch.save(payload, stream))
         return result.final
 
 
-def load_trained(profile: str, key: str) -> Any:
+def load_trained(profile: str, key: str, campaign: str = CONVERGED) -> Any:
     """A committed trained network of the campaign (seed 0 of each network), ready for evaluation."""
     import torch
 
     from attnlib import build_model
 
-    path = weights_path(profile, key)
+    path = weights_path(profile, key, campaign=campaign)
     if not path.is_file():
         raise FileNotFoundError(f"no committed weights for {key} at {path}; run attnlib reproduce fashion --commit")
     payload = torch.load(path, map_location="cpu", weights_only=False)

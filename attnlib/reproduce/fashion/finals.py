@@ -9,7 +9,7 @@ import pandas as pd
 
 from attnlib.attention import BASELINE
 from attnlib.reproduce.fashion.execution import committed_records, matches_record, run_folder
-from attnlib.reproduce.fashion.settings import SETTINGS, FashionRun, _network_key, network_name, runs
+from attnlib.reproduce.fashion.settings import CONVERGED, FashionRun, _network_key, network_name, runs, settings_of
 
 
 def final_row(run: FashionRun, history: list[dict[str, Any]], record: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -41,11 +41,11 @@ def final_row(run: FashionRun, history: list[dict[str, Any]], record: dict[str, 
     return row
 
 
-def committed_finals(profile: str, root: Any = None) -> pd.DataFrame:
+def committed_finals(profile: str, root: Any = None, campaign: str = CONVERGED) -> pd.DataFrame:
     """The last epoch of every committed campaign record at ``profile`` that matches today's settings."""
-    found = committed_records(profile, root)
+    found = committed_records(profile, root, campaign=campaign)
     rows = []
-    for run in runs(profile):
+    for run in runs(profile, campaign=campaign):
         if run.key in found and matches_record(run, found[run.key][1]):
             table, record = found[run.key]
             # plain tuples: DataFrame.to_dict("records") takes ~10 ms a table, a second for the campaign
@@ -56,13 +56,13 @@ def committed_finals(profile: str, root: Any = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def folder_finals(profile: str, runs_root: Any = None) -> pd.DataFrame:
+def folder_finals(profile: str, runs_root: Any = None, campaign: str = CONVERGED) -> pd.DataFrame:
     """The last epoch of every finished run in this machine's run folders (``attnlib reproduce fashion``)."""
     import json
 
     rows = []
-    for run in runs(profile):
-        path = run_folder(profile, run.key, runs_root) / "record.json"
+    for run in runs(profile, campaign=campaign):
+        path = run_folder(profile, run.key, runs_root, campaign=campaign) / "record.json"
         if not path.is_file():
             continue
         record = json.loads(path.read_text())
@@ -79,13 +79,13 @@ def all_committed_finals(profiles: Any = ("default", "paper"), root: Any = None)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["campaign", "part"])
 
 
-def learning_curves(profile: str, root: Any = None) -> pd.DataFrame:
+def learning_curves(profile: str, root: Any = None, campaign: str = CONVERGED) -> pd.DataFrame:
     """Top-1 per evaluated epoch of the basic baseline (seed 0) and of its twice-as-long plateau check."""
-    found = committed_records(profile, root)
-    model, block = SETTINGS.get(profile).compared[0]
+    found = committed_records(profile, root, campaign=campaign)
+    model, block = settings_of(profile, campaign).compared[0]
     rows = []
     for part in ("compare", "schedule"):
-        key = f"{part}/{_network_key(model, block)}/{BASELINE}/seed{SETTINGS.get(profile).seeds[0]}"
+        key = f"{part}/{_network_key(model, block)}/{BASELINE}/seed{settings_of(profile, campaign).seeds[0]}"
         if key not in found:
             continue
         table, _ = found[key]
@@ -95,7 +95,10 @@ def learning_curves(profile: str, root: Any = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_hours(profile: str, root: Any = None) -> float:
+def run_hours(profile: str, root: Any = None, campaign: str = CONVERGED) -> float:
     """Hours the committed runs of ``profile`` took, one run at a time: the sum of their records' epoch
     times (training and evaluation, as measured while the run ran, beside whatever else ran then)."""
-    return sum(float(table.seconds.sum()) for table, _ in committed_records(profile, root).values()) / 3600
+    return (
+        sum(float(table.seconds.sum()) for table, _ in committed_records(profile, root, campaign=campaign).values())
+        / 3600
+    )

@@ -15,13 +15,20 @@ from attnlib.profiles import PerProfile
 from attnlib.reproduce.training import on_gpu
 from attnlib.train.config import TrainConfig
 
-EXPERIMENT = "fashion"
+CONVERGED = "converged"
+SHORT = "short"
+CAMPAIGNS = (CONVERGED, SHORT)
+"""The two campaigns of the chapter. ``converged``: all 60 000 training images, a schedule long enough
+that twice as long adds less than half a point (checked), the campaign ``attnlib reproduce fashion``
+runs. ``short``: the first campaign, 7 000 images and 15 epochs, kept and shown as what it is — few
+images and a short schedule — beside the converged one (its records are committed, its runs done)."""
 
+EXPERIMENT = "fashion"
+"""The ``short`` campaign's experiment name in its records (the first campaign's, kept)."""
 
 RECORD_KIND = "fashion"
 
-
-PARTS = ("compare", "schedule", "deeper", "retrofit")
+PARTS = ("compare", "schedule", "precision", "deeper", "retrofit")
 
 
 @dataclass(frozen=True)
@@ -37,13 +44,17 @@ class FinetuneSchedule:
 
 @dataclass(frozen=True)
 class FashionSettings:
-    """One profile's campaign.
+    """One campaign at one profile.
 
     ``base`` holds every training setting shared by the runs (dataset, schedule, input size, training
-    subset); ``compared`` the (model, block) pairs of the module comparison and ``deeper`` their
-    deeper baselines, in the same order; ``schedule_factor`` the length of the plateau check in
-    multiples of ``base.epochs`` (0: none); ``retrofit_from`` the compared network whose seed-0
-    baseline is the pretrained network of the retrofit study.
+    subset, precision); ``compared`` the (model, block) pairs of the module comparison and ``deeper``
+    their deeper baselines, in the same order; ``schedule_factor`` the length of the plateau check in
+    multiples of ``base.epochs`` (0: none), trained for the baselines of ``schedule_networks`` of the
+    compared networks with ``schedule_seeds``; ``precision_seeds`` the seeds of the paired precision
+    check (the first compared network's baseline trained in fp32 beside the campaign's precision;
+    empty: none); ``retrofit_from`` the compared network whose seed-0 baseline is the pretrained
+    network of the retrofit study. ``experiment`` names the campaign in its records, run folders and
+    weights.
     """
 
     base: TrainConfig
@@ -54,6 +65,10 @@ class FashionSettings:
     finetune: tuple[FinetuneSchedule, ...]
     retrofit_seeds: tuple[int, ...]
     retrofit_from: tuple[str, str]
+    experiment: str = EXPERIMENT
+    schedule_networks: int = 1
+    schedule_seeds: tuple[int, ...] = (0,)
+    precision_seeds: tuple[int, ...] = ()
 
 
 def scaled_milestones(epochs: int, paper_epochs: int = 164, paper_milestones: tuple[int, ...] = (81, 122)) -> tuple:
@@ -61,14 +76,40 @@ def scaled_milestones(epochs: int, paper_epochs: int = 164, paper_milestones: tu
     return tuple(max(1, round(m * epochs / paper_epochs)) for m in paper_milestones)
 
 
+def scaled_finetune(pretraining_epochs: int) -> tuple[FinetuneSchedule, ...]:
+    """The paper's three fine-tuning schedules (2, 30 and 20+20 epochs after a 90-epoch ImageNet
+    pretraining), scaled by ``pretraining_epochs`` / 90 (at least one epoch each)."""
+    scale = pretraining_epochs / 90
+
+    def epochs(paper: int) -> int:
+        return max(1, round(paper * scale))
+
+    return (
+        FinetuneSchedule("2ep_lr0.001", "2 epochs lr=0.001", epochs(2), 0.001),
+        FinetuneSchedule("30ep_lr0.001", "30 epochs lr=0.001", epochs(30), 0.001),
+        FinetuneSchedule("20ep_lr0.01+20ep_lr0.001", "20+20 epochs lr=0.01→0.001", 2 * epochs(20), 0.01, (epochs(20),)),
+    )
+
+
 DEFAULT_EPOCHS = 15
-
-
 DEFAULT_SUBSET = 7_000
+CONVERGED_EPOCHS = 30
+
+SMOKE_BASE = TrainConfig(
+    dataset="synthetic-cifar",
+    model="cifar_resnet8",
+    epochs=1,
+    batch_size=32,
+    lr=0.1,
+    lr_milestones=(1,),
+    synthetic_size=(96, 48),
+    profile="smoke",
+)
 
 
-SETTINGS: PerProfile[FashionSettings] = PerProfile(
-    paper=lambda: FashionSettings(
+def paper_settings() -> FashionSettings:
+    """The paper's recipe on all 60 000 images at 32², for a GPU (built when asked: it looks for CUDA)."""
+    return FashionSettings(
         TrainConfig(
             dataset="fashion-mnist",
             model="cifar_resnet56",
@@ -91,7 +132,64 @@ SETTINGS: PerProfile[FashionSettings] = PerProfile(
         ),
         (0, 1, 2),
         ("cifar_resnet56", "basic"),
+        experiment="fashion_converged",
+        schedule_networks=2,
+        schedule_seeds=(0, 1),
+    )
+
+
+SETTINGS: PerProfile[FashionSettings] = PerProfile(
+    paper=paper_settings,
+    # All 60 000 images, one block per stage (ResNet-8 basic, ResNet-11 bottleneck: the paper's question
+    # at the depth a 2-core CPU can train to convergence in a day), 30 epochs of the paper's CIFAR recipe
+    # in bf16 autocast with channels_last and torch.compile (measured: `attnlib bench train --settings
+    # campaign`). Sized in the chapter from the measured throughput.
+    default=FashionSettings(
+        TrainConfig(
+            dataset="fashion-mnist",
+            model="cifar_resnet8",
+            input_size=28,
+            epochs=CONVERGED_EPOCHS,
+            batch_size=128,
+            lr=0.2,
+            lr_milestones=scaled_milestones(CONVERGED_EPOCHS),
+            eval_every=3,
+            precision="bf16",
+            channels_last=True,
+            compile=True,
+            profile="default",
+        ),
+        (("cifar_resnet8", "basic"), ("cifar_resnet11", "bottleneck")),
+        (("cifar_resnet14", "basic"), ("cifar_resnet20", "bottleneck")),
+        (0, 1, 2),
+        2,
+        scaled_finetune(CONVERGED_EPOCHS),
+        (0, 1, 2),
+        ("cifar_resnet8", "basic"),
+        experiment="fashion_converged",
+        schedule_networks=2,
+        schedule_seeds=(0, 1),
+        precision_seeds=(0, 1),
     ),
+    smoke=FashionSettings(
+        replace(SMOKE_BASE, precision="bf16", channels_last=True),
+        (("cifar_resnet8", "basic"), ("cifar_resnet11", "bottleneck")),
+        (("cifar_resnet14", "basic"), ("cifar_resnet20", "bottleneck")),
+        (0, 1),
+        2,
+        (FinetuneSchedule("2ep_lr0.001", "2 epochs lr=0.001", 1, 0.001),),
+        (0,),
+        ("cifar_resnet8", "basic"),
+        experiment="fashion_converged",
+        schedule_networks=2,
+        schedule_seeds=(0, 1),
+        precision_seeds=(0, 1),
+    ),
+)
+"""The converged campaign, per profile."""
+
+SHORT_SETTINGS: PerProfile[FashionSettings] = PerProfile(
+    paper=paper_settings,
     default=FashionSettings(
         TrainConfig(
             dataset="fashion-mnist",
@@ -119,16 +217,7 @@ SETTINGS: PerProfile[FashionSettings] = PerProfile(
         ("cifar_resnet14", "basic"),
     ),
     smoke=FashionSettings(
-        TrainConfig(
-            dataset="synthetic-cifar",
-            model="cifar_resnet8",
-            epochs=1,
-            batch_size=32,
-            lr=0.1,
-            lr_milestones=(1,),
-            synthetic_size=(96, 48),
-            profile="smoke",
-        ),
+        SMOKE_BASE,
         (("cifar_resnet8", "basic"), ("cifar_resnet11", "bottleneck")),
         (("cifar_resnet14", "basic"), ("cifar_resnet20", "bottleneck")),
         (0, 1),
@@ -138,18 +227,45 @@ SETTINGS: PerProfile[FashionSettings] = PerProfile(
         ("cifar_resnet8", "basic"),
     ),
 )
+"""The short campaign (7 000 images, 15 epochs), per profile: the first campaign, its records kept."""
 
 
-# Training images per second on one thread, measured 2026-12-02 on the 2-core AMD EPYC that made the
-# committed records (batch 128, 28², Fashion-MNIST, a whole training step with augmentation; median
-# of 8 steps, baseline and SE averaged). Two campaign processes run at once, one thread each.
+def settings_of(profile: str, campaign: str = CONVERGED) -> FashionSettings:
+    """The settings of ``campaign`` at ``profile`` (an unknown campaign names the valid ones)."""
+    if campaign == CONVERGED:
+        return SETTINGS.get(profile)
+    if campaign == SHORT:
+        return SHORT_SETTINGS.get(profile)
+    raise ValueError(f"unknown Fashion-MNIST campaign {campaign!r}; valid campaigns are {', '.join(CAMPAIGNS)}")
+
+
+def file_prefix(profile: str, campaign: str = CONVERGED) -> str:
+    """How a campaign's record and weight files begin: ``default-`` for the short campaign (its names
+    as committed), ``converged-default-`` for the converged one."""
+    return f"{profile}-" if campaign == SHORT else f"{campaign}-{profile}-"
+
+
+# Training images per second on one thread (batch 128, 28², a whole training step; median of
+# interleaved steps, baseline and SE averaged), per campaign: the ``short`` campaign's measured
+# 2026-12-02 in fp32 on the 2-core AMD EPYC that made its records; the ``converged`` campaign's
+# measured 2026-12-05 in bf16 + channels_last + compile on the 2-core Intel Xeon with AMX that starts
+# it (``attnlib bench train --settings campaign``; data loading and evaluation not included).
 CPU_IMAGES_PER_S = {
-    ("cifar_resnet14", "basic"): 310,
-    ("cifar_resnet20", "basic"): 228,
-    ("cifar_resnet20", "bottleneck"): 119,
-    ("cifar_resnet29", "bottleneck"): 86,
+    SHORT: {
+        ("cifar_resnet14", "basic"): 310,
+        ("cifar_resnet20", "basic"): 228,
+        ("cifar_resnet20", "bottleneck"): 119,
+        ("cifar_resnet29", "bottleneck"): 86,
+    },
+    CONVERGED: {
+        ("cifar_resnet8", "basic"): 2000,
+        ("cifar_resnet11", "bottleneck"): 570,
+        ("cifar_resnet14", "basic"): 1300,
+        ("cifar_resnet20", "bottleneck"): 400,
+    },
 }
-
+FP32_SLOWDOWN = 2.0
+"""How much slower the converged campaign's fp32 precision-check runs train than its bf16 runs (measured ~1.9–2.3×)."""
 
 CPU_PROCESSES = 2
 
@@ -170,13 +286,14 @@ def _network_key(model: str, block: str) -> str:
     return f"{model}-{block}"
 
 
-def runs(profile: str) -> list[FashionRun]:
+def runs(profile: str, campaign: str = CONVERGED) -> list[FashionRun]:
     """Every run of the campaign at ``profile``, in the order the launcher takes them.
 
-    Seed 0 of every compared network first (its weights are committed, and the retrofit study starts
-    from its baseline), then the plateau check, the other seeds, the deeper baselines, the retrofits.
+    Seed by seed, every compared network with each module (seed 0 first: its weights are committed,
+    and the retrofit study starts from its baseline), each seed's plateau checks and fp32 precision
+    check after it; then the deeper baselines; then the retrofits.
     """
-    settings = SETTINGS.get(profile)
+    settings = settings_of(profile, campaign)
     base = settings.base
     done: list[FashionRun] = []
 
@@ -193,9 +310,13 @@ def runs(profile: str) -> list[FashionRun]:
         for model, block in settings.compared:
             for module in compared():
                 done.append(trained("compare", model, block, module, seed))
-        if seed == settings.seeds[0] and settings.schedule_factor > 1:
+        if seed in settings.schedule_seeds and settings.schedule_factor > 1:
+            for model, block in settings.compared[: settings.schedule_networks]:
+                done.append(trained("schedule", model, block, BASELINE, seed, settings.schedule_factor))
+        if seed in settings.precision_seeds:
             model, block = settings.compared[0]
-            done.append(trained("schedule", model, block, BASELINE, seed, settings.schedule_factor))
+            check = trained("precision", model, block, BASELINE, seed)
+            done.append(replace(check, config=replace(check.config, precision="fp32")))
     for seed in settings.seeds:
         for model, block in settings.deeper:
             done.append(trained("deeper", model, block, BASELINE, seed))
@@ -224,52 +345,55 @@ def retrofit_rows() -> list[tuple[str, bool]]:
     return [(BASELINE, False)] + [(m, False) for m in available()] + [(m, True) for m in available() if m != "ab"]
 
 
-def pretrained_key(profile: str) -> str:
+def pretrained_key(profile: str, campaign: str = CONVERGED) -> str:
     """The compare run whose final weights the retrofit study starts from."""
-    settings = SETTINGS.get(profile)
+    settings = settings_of(profile, campaign)
     model, block = settings.retrofit_from
     return f"compare/{_network_key(model, block)}/{BASELINE}/seed{settings.seeds[0]}"
 
 
-def keeps_weights(run: FashionRun, profile: str) -> bool:
+def keeps_weights(run: FashionRun, profile: str, campaign: str = CONVERGED) -> bool:
     """Whether a finished run's final weights are committed: seed 0 of every trained network."""
-    return run.part in ("compare", "deeper") and run.config.seed == SETTINGS.get(profile).seeds[0]
+    return run.part in ("compare", "deeper") and run.config.seed == settings_of(profile, campaign).seeds[0]
 
 
-def cpu_hours(run: FashionRun, train_images: int, eval_images: int = 10_000) -> float:
+def cpu_hours(run: FashionRun, train_images: int, eval_images: int = 10_000, campaign: str = CONVERGED) -> float:
     """Estimated wall hours of a run on the measured 2-core CPU (two runs at a time, one thread each).
 
-    Training at the measured :data:`CPU_IMAGES_PER_S`; evaluation counted at three times that rate.
+    Training at the campaign's measured :data:`CPU_IMAGES_PER_S` (:data:`FP32_SLOWDOWN` times slower for
+    an fp32 run of a bf16 campaign); evaluation counted at three times that rate.
     """
-    rate = CPU_IMAGES_PER_S.get((run.config.model, run.config.block))
+    rate = CPU_IMAGES_PER_S[campaign].get((run.config.model, run.config.block))
     if rate is None:
         return math.nan
+    if campaign == CONVERGED and run.config.precision == "fp32":
+        rate /= FP32_SLOWDOWN
     evaluations = math.ceil(run.config.epochs / run.config.eval_every)
     seconds = run.config.epochs * train_images / rate + evaluations * eval_images / (3 * rate)
     return seconds / 3600 / CPU_PROCESSES
 
 
-def campaign_hours(profile: str, epochs_factor: int = 1) -> float:
+def campaign_hours(profile: str, epochs_factor: int = 1, campaign: str = CONVERGED) -> float:
     """Estimated wall hours of the whole campaign at ``profile`` on the measured CPU (:func:`cpu_hours`),
     with every run's epochs multiplied by ``epochs_factor`` (what a longer schedule would cost)."""
     total = 0.0
-    for run in runs(profile):
+    for run in runs(profile, campaign=campaign):
         longer = replace(run, config=replace(run.config, epochs=run.config.epochs * epochs_factor))
-        total += cpu_hours(longer, run.config.train_subset or 60_000)
+        total += cpu_hours(longer, run.config.train_subset or 60_000, campaign=campaign)
     return total
 
 
-def describe_runs(profile: str) -> dict[str, Any]:
+def describe_runs(profile: str, campaign: str = CONVERGED) -> dict[str, Any]:
     """The campaign's size in words and numbers, for the chapter and the plan."""
-    settings = SETTINGS.get(profile)
-    all_runs = runs(profile)
+    settings = settings_of(profile, campaign)
+    all_runs = runs(profile, campaign=campaign)
     counts = {part: sum(run.part == part for run in all_runs) for part in PARTS}
     return {"settings": settings, "runs": len(all_runs), **counts}
 
 
-def find_run(profile: str, key: str) -> FashionRun:
+def find_run(profile: str, key: str, campaign: str = CONVERGED) -> FashionRun:
     """The run of ``key``, or a ValueError naming how keys look."""
-    every = runs(profile)
+    every = runs(profile, campaign=campaign)
     for run in every:
         if run.key == key:
             return run

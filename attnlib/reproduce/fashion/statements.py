@@ -11,7 +11,7 @@ import pandas as pd
 from attnlib.attention import BASELINE, available, compared, display_name
 from attnlib.names import counted
 from attnlib.reproduce.claims import COLUMNS, DOES_NOT_HOLD, HOLDS, NOT_TESTABLE
-from attnlib.reproduce.fashion.settings import DEEPER_LABEL, SETTINGS, network_name, retrofit_rows
+from attnlib.reproduce.fashion.settings import CONVERGED, DEEPER_LABEL, network_name, retrofit_rows, settings_of
 from attnlib.stats import interval_text, mean_interval, paired_gains
 
 PLATEAU_POINTS = 0.5  # a schedule is near the plateau when twice as long adds less than this (top-1 points)
@@ -37,9 +37,9 @@ def statements_table(statements: list[Statement]) -> pd.DataFrame:
     return pd.DataFrame([s.as_row() for s in statements], columns=list(COLUMNS))
 
 
-def plateau_statement(finals: pd.DataFrame, profile: str) -> Statement:
+def plateau_statement(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> Statement:
     """Does the chosen schedule reach the baseline's plateau? Twice as long must add < 0.5 points."""
-    settings = SETTINGS.get(profile)
+    settings = settings_of(profile, campaign)
     claim = (
         f"The schedule ({settings.base.epochs} epochs) is long enough: training the baseline twice as long adds "
         f"less than {PLATEAU_POINTS} top-1 points"
@@ -150,9 +150,9 @@ def _best_over_deeper(shallow: pd.DataFrame, deep: pd.DataFrame) -> str:
     )
 
 
-def deeper_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
+def deeper_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> list[Statement]:
     """Sect. 4.3.1 on accuracy: per block type, which modules reach the deeper baseline's top-1."""
-    settings = SETTINGS.get(profile)
+    settings = settings_of(profile, campaign)
     out = []
     for (model, block), (deep_model, deep_block) in zip(settings.compared, settings.deeper, strict=True):
         claim = (
@@ -181,7 +181,7 @@ def deeper_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
     return out
 
 
-def retrofit_gains(finals: pd.DataFrame, profile: str) -> pd.DataFrame:
+def retrofit_gains(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> pd.DataFrame:
     """Per fine-tuning schedule, each retrofitted module's top-1 over the baseline fine-tuned alone on the
     same schedule, paired by seed, with its 95 % interval: the retrofit study's figure.
 
@@ -190,7 +190,7 @@ def retrofit_gains(finals: pd.DataFrame, profile: str) -> pd.DataFrame:
     columns = ["schedule", "attention", "identity_init", "gain", "low", "high", "seeds"]
     data = finals[finals.part == "retrofit"] if len(finals) else finals
     rows = []
-    for schedule in SETTINGS.get(profile).finetune:
+    for schedule in settings_of(profile, campaign).finetune:
         ran = data[data.schedule == schedule.name] if len(data) else data
         if ran.empty:
             continue
@@ -248,13 +248,13 @@ def _some_verdict(above: list[bool], below: list[bool], modules: int, single: in
     return found if len(above) == modules else f"{found}; so far {len(above)} of {modules} modules run"
 
 
-def retrofit_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
+def retrofit_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> list[Statement]:
     """Table 3's question on real images, paired by seed on the longest fine-tuning schedule: does
     retrofitting help (each module against the baseline fine-tuned alone)? Does identity-init help a
     sigmoid module right after insertion (top-1 before any fine-tuning), and after fine-tuning (against
     the same module inserted plainly)?"""
     data = finals[finals.part == "retrofit"] if len(finals) else finals
-    settings = SETTINGS.get(profile)
+    settings = settings_of(profile, campaign)
     longest = settings.finetune[-1]
     claims = [
         Statement(
@@ -299,7 +299,7 @@ def retrofit_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
     return [first, second, third]
 
 
-def chapter_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
+def chapter_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> list[Statement]:
     """Every statement the chapter re-tests, in its order."""
     if finals.empty:
         finals = pd.DataFrame(columns=["part", "network", "model", "block", "attention", "seed", "top1"])
@@ -307,6 +307,6 @@ def chapter_statements(finals: pd.DataFrame, profile: str) -> list[Statement]:
     return [
         best_module_statement(table),
         bottleneck_statement(table, finals),
-        *deeper_statements(finals, profile),
-        *retrofit_statements(finals, profile),
+        *deeper_statements(finals, profile, campaign=campaign),
+        *retrofit_statements(finals, profile, campaign=campaign),
     ]

@@ -13,15 +13,16 @@ from attnlib.names import counted
 from attnlib.reproduce.claims import DOES_NOT_HOLD
 from attnlib.reproduce.fashion.live import fashion_available
 from attnlib.reproduce.fashion.settings import (
+    CONVERGED,
     CPU_IMAGES_PER_S,
     CPU_PROCESSES,
     PARTS,
-    SETTINGS,
     campaign_hours,
     module_label,
     network_name,
     retrofit_rows,
     runs,
+    settings_of,
 )
 from attnlib.reproduce.fashion.statements import Statement
 from attnlib.stats import interval_text
@@ -68,13 +69,13 @@ def gains_display(table: pd.DataFrame) -> pd.DataFrame:
     return table.fillna("not run yet")
 
 
-def retrofit_table(finals: pd.DataFrame, profile: str) -> pd.DataFrame:
+def retrofit_table(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> pd.DataFrame:
     """Table 3's layout on real images: top-1 right after insertion and after each fine-tuning schedule
     (mean ± std over seeds), one row per variant in the book's order; a cell without runs says so."""
     data = finals[finals.part == "retrofit"] if len(finals) else finals
     if data.empty:
         return pd.DataFrame()
-    settings = SETTINGS.get(profile)
+    settings = settings_of(profile, campaign)
     columns = {s.name: f"{s.paper_name} → {counted(s.epochs, 'epoch')}" for s in settings.finetune}
     missing = "not run yet"
     rows = {}
@@ -91,13 +92,13 @@ def retrofit_table(finals: pd.DataFrame, profile: str) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
-def plateau_decision(statement: Statement, profile: str) -> str:
+def plateau_decision(statement: Statement, profile: str, campaign: str = CONVERGED) -> str:
     """What a failed plateau check (:func:`plateau_statement`'s ``statement``) means for the comparison,
     and why the schedule was kept (empty when the check holds or has not run)."""
     if statement.verdict != DOES_NOT_HOLD:
         return ""
-    base = SETTINGS.get(profile).base
-    now, doubled = campaign_hours(profile), campaign_hours(profile, 2)
+    base = settings_of(profile, campaign).base
+    now, doubled = campaign_hours(profile, campaign=campaign), campaign_hours(profile, 2, campaign=campaign)
     return (
         f"**The schedule stops short of the plateau, and the campaign keeps it.** A schedule that passes "
         f"this check is at least twice as long, and twice as long would cost about {doubled:.1f} CPU hours instead "
@@ -112,11 +113,11 @@ def plateau_decision(statement: Statement, profile: str) -> str:
     )
 
 
-def schedule_text(profile: str) -> str:
+def schedule_text(profile: str, campaign: str = CONVERGED) -> str:
     """How the campaign's schedule was chosen, in sentences with its numbers."""
-    settings = SETTINGS.get(profile)
+    settings = settings_of(profile, campaign)
     base = settings.base
-    every = runs(profile)
+    every = runs(profile, campaign=campaign)
     counts = {part: sum(run.part == part for run in every) for part in PARTS}
     networks = ", ".join(network_name(m, b) for m, b in settings.compared)
     deeper = ", ".join(network_name(m, b) for m, b in settings.deeper)
