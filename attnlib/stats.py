@@ -77,3 +77,22 @@ def bootstrap_ratio_interval(
     tail = (100 - level) / 2
     low, high = np.percentile(ratios, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def interval_side(low: float, high: float, threshold: float = 0.0) -> int | None:
+    """Where a 95 % interval lies against ``threshold``: +1 wholly above, -1 wholly below, 0 across it,
+    None when there is no interval (one value). A verdict of "holds" or "does not hold" needs ±1."""
+    if math.isnan(low) or math.isnan(high):
+        return None
+    if low > threshold:
+        return 1
+    if high < threshold:
+        return -1
+    return 0
+
+
+def bound_text(low: float, high: float, unit: str = " points") -> str:
+    """What an interval that crosses zero still rules out, in words: "a gain above +0.80 points and a
+    loss beyond −0.40 points are ruled out" (the bounds of the 95 % interval)."""
+    high, low = round(high, 2) + 0.0, round(low, 2) + 0.0
+    return f"a gain above {high:+.2f}{unit} and a loss beyond {low:+.2f}{unit} are ruled out"

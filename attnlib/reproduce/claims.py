@@ -16,6 +16,8 @@ import pandas as pd
 
 VERDICTS = ("holds", "does not hold", "not testable here")
 HOLDS, DOES_NOT_HOLD, NOT_TESTABLE = VERDICTS
+CANNOT_TELL = "cannot tell"
+"""The verdict where a statement is testable but its 95 % interval allows both answers."""
 COLUMNS = ("The paper says", "Here", "Verdict", "Checked on")
 
 

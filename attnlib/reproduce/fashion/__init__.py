@@ -28,7 +28,7 @@ The package, one concern a module: :mod:`.settings` (the campaigns and their run
 
 from __future__ import annotations
 
-from attnlib.reproduce.claims import DOES_NOT_HOLD, HOLDS, NOT_TESTABLE
+from attnlib.reproduce.claims import CANNOT_TELL, DOES_NOT_HOLD, HOLDS, NOT_TESTABLE
 from attnlib.reproduce.fashion.costs import (
     COST_BATCHES,
     COST_ENGINES,
@@ -56,9 +56,11 @@ from attnlib.reproduce.fashion.execution import (
     weights_path,
 )
 from attnlib.reproduce.fashion.finals import (
+    OUTLIER_STDS,
     all_committed_finals,
     committed_finals,
     final_row,
+    flagged_runs,
     folder_finals,
     learning_curves,
     run_hours,
@@ -110,14 +112,18 @@ from attnlib.reproduce.fashion.settings import (
 from attnlib.reproduce.fashion.statements import (
     CHECKED_ON,
     DEPTH_DOES_NOT_PAY,
+    PAPER_BLOCK_DIFFERENCE,
     PLATEAU_POINTS,
     Statement,
     best_module_statement,
     bottleneck_statement,
     chapter_statements,
     deeper_statements,
+    gain_verdicts,
     gains,
+    paper_gains,
     plateau_statement,
+    plateau_statements,
     retrofit_gains,
     retrofit_statements,
     statements_table,
@@ -145,6 +151,7 @@ def page_warning(profile: str, settings: FashionSettings, hardware: str) -> str 
 
 __all__ = [
     "CAMPAIGNS",
+    "CANNOT_TELL",
     "CHECKED_ON",
     "CONVERGED",
     "CONVERGED_EPOCHS",
@@ -165,6 +172,8 @@ __all__ = [
     "LIVE",
     "LIVE_MODULES",
     "NOT_TESTABLE",
+    "OUTLIER_STDS",
+    "PAPER_BLOCK_DIFFERENCE",
     "PARTS",
     "PLATEAU_POINTS",
     "RECORD_KIND",
@@ -202,7 +211,9 @@ __all__ = [
     "file_prefix",
     "final_row",
     "find_run",
+    "flagged_runs",
     "folder_finals",
+    "gain_verdicts",
     "gains",
     "gains_display",
     "interval_text",
@@ -219,9 +230,11 @@ __all__ = [
     "network_name",
     "page_warning",
     "paired_gains",
+    "paper_gains",
     "paper_settings",
     "plateau_decision",
     "plateau_statement",
+    "plateau_statements",
     "pretrained_key",
     "pretrained_state",
     "progress_text",

@@ -3,11 +3,12 @@ on this machine), the learning curves, and how long the runs took."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
 
-from attnlib.attention import BASELINE
+from attnlib.attention import BASELINE, display_name
 from attnlib.reproduce.fashion.execution import committed_records, matches_record, run_folder
 from attnlib.reproduce.fashion.settings import CONVERGED, FashionRun, _network_key, network_name, runs, settings_of
 
@@ -30,6 +31,7 @@ def final_row(run: FashionRun, history: list[dict[str, Any]], record: dict[str, 
         "top1": last["top1"],
         "top5": last["top5"],
         "train_loss": last["train_loss"],
+        "first_train_loss": history[0]["train_loss"],
     }
     if record is not None:
         row.update(
@@ -80,19 +82,73 @@ def all_committed_finals(profiles: Any = ("default", "paper"), root: Any = None)
 
 
 def learning_curves(profile: str, root: Any = None, campaign: str = CONVERGED) -> pd.DataFrame:
-    """Top-1 per evaluated epoch of the basic baseline (seed 0) and of its twice-as-long plateau check."""
+    """The learning curves of every plateau check: per network and seed, the baseline on the campaign's
+    schedule and trained twice as long — test top-1 at each evaluation, training loss every epoch.
+
+    Columns: network, seed, run (which schedule, in words), epoch (1-based), top1 (NaN where the epoch was
+    not evaluated), train_loss.
+    """
+    settings = settings_of(profile, campaign)
     found = committed_records(profile, root, campaign=campaign)
-    model, block = settings_of(profile, campaign).compared[0]
     rows = []
-    for part in ("compare", "schedule"):
-        key = f"{part}/{_network_key(model, block)}/{BASELINE}/seed{settings_of(profile, campaign).seeds[0]}"
-        if key not in found:
-            continue
-        table, _ = found[key]
-        label = "the campaign's schedule" if part == "compare" else "twice as long (plateau check)"
-        for row in table.dropna(subset=["top1"]).itertuples():
-            rows.append({"run": label, "epoch": int(row.epoch) + 1, "top1": float(row.top1)})
-    return pd.DataFrame(rows)
+    for model, block in settings.compared[: max(settings.schedule_networks, 1)]:
+        for seed in settings.schedule_seeds or settings.seeds[:1]:
+            for part in ("compare", "schedule"):
+                key = f"{part}/{_network_key(model, block)}/{BASELINE}/seed{seed}"
+                if key not in found:
+                    continue
+                table, _ = found[key]
+                label = "the campaign's schedule" if part == "compare" else "twice as long (plateau check)"
+                for row in table.itertuples():
+                    top1 = getattr(row, "top1", math.nan)
+                    rows.append(
+                        {
+                            "network": network_name(model, block),
+                            "seed": seed,
+                            "run": label,
+                            "epoch": int(row.epoch) + 1,
+                            "top1": float(top1) if top1 == top1 else math.nan,
+                            "train_loss": float(row.train_loss),
+                        }
+                    )
+    return pd.DataFrame(rows, columns=["network", "seed", "run", "epoch", "top1", "train_loss"])
+
+
+OUTLIER_STDS = 3.0
+"""A run is flagged when its final top-1 lies more than this many standard deviations from its siblings'."""
+
+
+def flagged_runs(finals: pd.DataFrame) -> pd.DataFrame:
+    """Runs a reader should look at twice: a training loss that diverged (not finite, or ending above
+    where it began), or a final top-1 more than :data:`OUTLIER_STDS` standard deviations from the mean of
+    its siblings (the other runs of the same part, network and fine-tuning schedule; at least three).
+
+    Columns: key, network, module, seed, top1, why (in words).
+    """
+    columns = ["key", "network", "module", "seed", "top1", "why"]
+    if finals.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for _, siblings in finals.groupby(["part", "network", "schedule"], sort=False):
+        for index, run in siblings.iterrows():
+            reasons = []
+            first = run.get("first_train_loss", math.nan)
+            if not math.isfinite(run.train_loss) or (math.isfinite(first) and run.train_loss > first):
+                reasons.append(f"training loss diverged (ended at {run.train_loss:.3g}, began at {first:.3g})")
+            others = siblings.drop(index).top1.dropna()
+            if len(others) >= 3 and others.std(ddof=1) > 0:
+                distance = (run.top1 - others.mean()) / others.std(ddof=1)
+                if abs(distance) > OUTLIER_STDS:
+                    reasons.append(
+                        f"top-1 {run.top1:.2f} % is {abs(distance):.1f} standard deviations "
+                        f"{'above' if distance > 0 else 'below'} its {len(others)} siblings' {others.mean():.2f} %"
+                    )
+            if reasons:
+                module = display_name(run.attention) + (" + identity-init" if run.get("identity_init") else "")
+                rows.append(
+                    [run.key, run.network, module, int(run.seed), round(float(run.top1), 2), "; ".join(reasons)]
+                )
+    return pd.DataFrame(rows, columns=columns)
 
 
 def run_hours(profile: str, root: Any = None, campaign: str = CONVERGED) -> float:

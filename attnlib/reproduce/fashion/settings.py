@@ -258,10 +258,10 @@ CPU_IMAGES_PER_S = {
         ("cifar_resnet29", "bottleneck"): 86,
     },
     CONVERGED: {
-        ("cifar_resnet8", "basic"): 2000,
-        ("cifar_resnet11", "bottleneck"): 570,
-        ("cifar_resnet14", "basic"): 1300,
-        ("cifar_resnet20", "bottleneck"): 400,
+        ("cifar_resnet8", "basic"): 1960,
+        ("cifar_resnet11", "bottleneck"): 560,
+        ("cifar_resnet14", "basic"): 1256,
+        ("cifar_resnet20", "bottleneck"): 406,
     },
 }
 FP32_SLOWDOWN = 2.0
