@@ -341,7 +341,7 @@ def _fashion_rows(model: str, block: str | None) -> list[tuple[str, str, float, 
     """
     from attnlib.reproduce import fashion
 
-    finals = fashion.committed_finals("default")
+    finals = fashion.committed_finals("default", campaign=fashion.headline_campaign("default"))
     if finals.empty:
         return []
     mine = finals[(finals.model == model) & (finals.block == block)]

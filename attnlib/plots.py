@@ -615,8 +615,12 @@ def plot_retrofit_gains(table: pd.DataFrame) -> Figure:
 def plot_learning_curves(curves: pd.DataFrame) -> Figure:
     """Top-1 against epoch for the campaign's schedule and the twice-as-long plateau check."""
     figure, axis = plt.subplots(figsize=(6.2, 3.4))
-    for (run, part), marker in zip(curves.groupby("run", sort=False), ("o", "s"), strict=False):
-        axis.plot(part.epoch, part.top1, marker=marker, label=run)
+    keys = [key for key in ("network", "seed", "run") if key in curves]
+    for index, (key, part) in enumerate(curves.dropna(subset=["top1"]).groupby(keys, sort=False)):
+        label = ", ".join(
+            f"seed {value}" if name == "seed" else str(value) for name, value in zip(keys, key, strict=True)
+        )
+        axis.plot(part.epoch, part.top1, marker="os^vD<>"[index % 7], markersize=4, label=label)
     axis.set_xlabel("epoch")
     axis.set_ylabel("test top-1 (%)")
     axis.legend(fontsize=9)

@@ -264,7 +264,7 @@ def test_fashion_gains_are_the_studys_paired_gains(monkeypatch) -> None:
                          "attention": attention, "seed": seed, "top1": top1})  # fmt: skip
     rows.append({"part": "compare", "network": "ResNet-14 (basic)", "model": "cifar_resnet14",
                  "block": "basic", "attention": "se", "seed": 2, "top1": 99.0})  # fmt: skip  # no baseline: unpaired
-    monkeypatch.setattr(fashion, "committed_finals", lambda profile: pd.DataFrame(rows))
+    monkeypatch.setattr(fashion, "committed_finals", lambda profile, campaign=None: pd.DataFrame(rows))
     found = accuracy_sources("cifar_resnet14", "basic").set_index("variant")
     assert found.loc["se", "gain"] == pytest.approx(0.75)  # mean of +1.0 and +0.5; seed 2 has no pair
     assert "2 seeds, paired" in found.loc["se", "source"] and found.loc["se", "extra"]

@@ -212,11 +212,14 @@ def test_the_default_plan_lists_every_run_with_cpu_hours(tmp_path: Path, monkeyp
     monkeypatch.setenv("ATTNLIB_DATA", str(tmp_path / "data"))  # a clean machine: no committed records
     runs = campaign.campaign_runs("fashion", "default", tmp_path)
     parts = pd.Series([run.key.split("/")[0] for run in runs]).value_counts().to_dict()
-    assert parts == {"compare": 36, "schedule": 1, "deeper": 6, "retrofit": 90}
+    # the converged campaign: plateau checks on both networks with two seeds, an fp32 check with two
+    assert parts == {"compare": 36, "schedule": 4, "precision": 2, "deeper": 6, "retrofit": 90}
     frame = campaign.plan(runs)
     assert (frame.state == "missing").all() and (frame["CPU-hours (est.)"] > 0).all()
     summary = campaign.plan_summary("fashion", "default", frame)
-    assert "Estimated CPU wall hours" in summary and float(summary.split("hours: ")[1].split()[0]) <= 6.0
+    # sized to at most 24 hours of the 2-core machine, with a margin for what the plan does not count
+    assert "Estimated CPU wall hours" in summary and float(summary.split("hours: ")[1].split()[0]) <= 21.0
+    assert fashion.campaign_hours("default", campaign=fashion.SHORT) <= 6.0  # the first campaign, as sized
     paper = campaign.plan(campaign.campaign_runs("fashion", "paper", tmp_path))
     assert "CPU-hours (est.)" not in paper.columns and (paper["GPU-hours (est.)"] > 0).all()
 
@@ -240,7 +243,7 @@ def test_the_plan_on_the_command_line(
     monkeypatch.setenv("ATTNLIB_DATA", str(tmp_path / "data"))  # neither committed records nor local checkpoints
     assert main(["reproduce", "fashion", "--plan", "--runs", str(tmp_path), "--only", "deeper"]) == 0
     out = capsys.readouterr().out
-    assert "deeper/cifar_resnet20-basic/baseline/seed0" in out and "6 missing" in out
+    assert "deeper/cifar_resnet14-basic/baseline/seed0" in out and "6 missing" in out
 
 
 def test_committed_records_count_as_done_on_a_clean_clone(
@@ -249,12 +252,12 @@ def test_committed_records_count_as_done_on_a_clean_clone(
     only = ["--only", "compare/cifar_resnet8-basic/se"]
     command = ["reproduce", "fashion", "--profile", "smoke", "--commit", *only]
     assert main([*command, "--runs", str(tmp_path / "machine1")]) == 0
-    assert len(list((scratch_data / "results" / "fashion").glob("smoke-compare*.json"))) == 2
+    assert len(list((scratch_data / "results" / "fashion").glob("converged-smoke-compare*.json"))) == 2
     trained: list[str] = []
     monkeypatch.setattr(fashion_train_module(), "train", lambda *a, **k: trained.append("x"))
     assert main([*command, "--runs", str(tmp_path / "machine2")]) == 0  # another machine: no run folders
     assert trained == [] and "2 done" in capsys.readouterr().out
-    record = next((scratch_data / "results" / "fashion").glob("smoke-compare*seed1*.json"))
+    record = next((scratch_data / "results" / "fashion").glob("converged-smoke-compare*seed1*.json"))
     changed = json.loads(record.read_text())
     changed["config"]["lr"] = 0.5  # a record of other settings is not this run
     record.write_text(json.dumps(changed))
@@ -432,28 +435,35 @@ def test_the_deeper_baseline_statement_pairs_the_best_module_with_it_by_seed() -
     shallow = runs("compare", "cifar_resnet14", "baseline", [86.0, 86.5, 87.0])
     shallow += runs("compare", "cifar_resnet14", "eca", [87.0, 87.4, 88.1])  # +0.2 over the deeper one on average
     deeper = runs("deeper", "cifar_resnet20", "baseline", [86.9, 87.3, 87.7])
-    basic = fashion.deeper_statements(pd.DataFrame(shallow + deeper), "default")[0]
-    assert basic.verdict == fashion.HOLDS and "ResNet-14 (basic)" in basic.claim
-    assert "reaching it: ECA; the best, ECA, against the deeper baseline: +0.20 points (95 % interval" in basic.evidence
-    assert basic.evidence.endswith("paired over 3 seeds") and "(3 seeds)" in basic.evidence
-    one_seed = fashion.deeper_statements(pd.DataFrame(shallow + deeper[:1]), "default")[0]  # the deeper one: seed 0
+    short = fashion.SHORT
+    basic = fashion.deeper_statements(pd.DataFrame(shallow + deeper), "default", campaign=short)[0]
+    # ECA minus the deeper baseline, paired by seed: +0.1, +0.1, +0.4 — an interval across zero
+    assert basic.verdict.startswith(fashion.CANNOT_TELL) and "ResNet-14 (basic)" in basic.claim
+    assert "the best module, ECA, against the deeper baseline: +0.20 points (95 % interval -0.23 to +0.63)" in (
+        basic.evidence
+    )
+    assert "paired over 3 seeds" in basic.evidence and "(3 seeds)" in basic.evidence
+    assert "a gain above +0.63 points and a loss beyond -0.23 points are ruled out" in basic.evidence
+    one_seed = fashion.deeper_statements(pd.DataFrame(shallow + deeper[:1]), "default", campaign=short)[0]
     assert "+0.10 points (one seed: no interval)" in one_seed.evidence and "(1 seed)" in one_seed.evidence
+    assert one_seed.verdict == f"{fashion.HOLDS} (provisional: one seed, no interval yet)"
     assert "no more accurate than the shallower" not in basic.evidence  # the deeper baseline is ahead: 87.3 > 86.5
     weak = runs("deeper", "cifar_resnet20", "baseline", [85.0, 85.5, 86.0])  # behind the shallower baseline
-    trivial = fashion.deeper_statements(pd.DataFrame(shallow + weak), "default")[0]
+    trivial = fashion.deeper_statements(pd.DataFrame(shallow + weak), "default", campaign=short)[0]
     assert trivial.verdict.startswith(f"{fashion.HOLDS} (trivially") and fashion.DEPTH_DOES_NOT_PAY in trivial.evidence
-    slower = runs("compare", "cifar_resnet14", "eca", [86.0, 86.0, 86.0])
-    missed = fashion.deeper_statements(pd.DataFrame(shallow[:3] + slower + deeper), "default")[0]
-    assert missed.verdict == fashion.DOES_NOT_HOLD and "no module reaches it" in missed.evidence
+    slower = runs("compare", "cifar_resnet14", "eca", [86.0, 86.0, 86.0])  # -0.9, -1.3, -1.7 against the deeper one
+    missed = fashion.deeper_statements(pd.DataFrame(shallow[:3] + slower + deeper), "default", campaign=short)[0]
+    assert missed.verdict == fashion.DOES_NOT_HOLD and "every module is clearly less accurate" in missed.evidence
 
 
 def test_the_plateau_and_retrofit_statements_follow_the_numbers() -> None:
     base = {"part": "compare", "network": "ResNet-14 (basic)", "model": "cifar_resnet14", "block": "basic",
             "attention": "baseline", "seed": 0, "identity_init": False}  # fmt: skip
     finals = pd.DataFrame([{**base, "top1": 90.0}, {**base, "part": "schedule", "top1": 90.3}])
-    assert fashion.plateau_statement(finals, "default").verdict == fashion.HOLDS
+    short = fashion.SHORT
+    assert fashion.plateau_statement(finals, "default", campaign=short).verdict.startswith(fashion.HOLDS)
     finals = pd.DataFrame([{**base, "top1": 90.0}, {**base, "part": "schedule", "top1": 91.0}])
-    assert fashion.plateau_statement(finals, "default").verdict == fashion.DOES_NOT_HOLD
+    assert fashion.plateau_statement(finals, "default", campaign=short).verdict.startswith(fashion.DOES_NOT_HOLD)
     longest = fashion.SETTINGS.get("default").finetune[-1].name
     rows = []
     for seed in range(3):
@@ -469,7 +479,7 @@ def test_the_plateau_and_retrofit_statements_follow_the_numbers() -> None:
     assert retrofit.verdict == fashion.HOLDS and identity.verdict == fashion.HOLDS
     assert "SE 40.0 → 90.0 %" in identity.evidence
     # after fine-tuning, identity-init is +0.1, 0.0, -0.1 over the plain module: no difference shown
-    assert tuned.verdict.startswith(fashion.DOES_NOT_HOLD) and "within the noise" in tuned.verdict
+    assert tuned.verdict.startswith(fashion.CANNOT_TELL) and "within the noise" in tuned.verdict
     assert "ECA +0.00 (95 % interval" in tuned.evidence
     assert "Against the baseline fine-tuned alone, the modules with identity-init: ECA +0.50 (95 %" in tuned.evidence
     partial = [row for row in rows if not (row["attention"] == "srm" and row["identity_init"])]
@@ -523,10 +533,11 @@ def test_a_failed_plateau_check_explains_the_kept_schedule() -> None:
         )  # fmt: skip
 
     def decision(frame: pd.DataFrame) -> str:
-        return fashion.plateau_decision(fashion.plateau_statement(frame, "default"), "default")
+        short = fashion.SHORT
+        return fashion.plateau_decision(fashion.plateau_statement(frame, "default", campaign=short), "default", short)
 
     text = decision(finals(89.0))
-    assert "equal training budget" in text and "CPU hours" in text
+    assert "equal training budget" in text and "CPU hours" in text and "past the 6 hours" in text
     assert fashion.campaign_hours("default", 2) > 1.9 * fashion.campaign_hours("default")
     assert decision(finals(86.2)) == ""  # the check holds: nothing to explain
     assert decision(finals(86.2).iloc[:1]) == ""  # not run yet

@@ -123,3 +123,34 @@ def test_a_sweep_timed_beside_busy_processes_is_withheld() -> None:
     assert measurement_problems(pd.DataFrame([{**row, "others_cpu_pct": 2.0}])) == []
     problems = measurement_problems(pd.DataFrame([{**row, "others_cpu_pct": 45.0}]))
     assert len(problems) == 1 and "other processes used 45 %" in problems[0]
+
+
+def test_no_committed_record_holds_a_path_of_the_machine_that_made_it() -> None:
+    """Records travel: dataset and checkpoint folders are relative to the data root or the repository."""
+    import re
+
+    from attnlib.paper import data_root
+
+    absolute = re.compile(r'"(/|[A-Za-z]:\\\\)|[ (]/(home|root|tmp|work|usr|Users|mnt)/')
+    offenders = [path.name for path in (data_root() / "results").rglob("*.json") if absolute.search(path.read_text())]
+    assert offenders == []
+
+
+def test_portable_paths_keep_only_what_travels(tmp_path, monkeypatch) -> None:
+    from attnlib.results import portable
+
+    monkeypatch.setenv("ATTNLIB_DATA", str(tmp_path / "data"))
+    record = {
+        "folder": str(tmp_path / "data" / "datasets" / "fashion-mnist"),
+        "dataset": f"Fashion-MNIST from {tmp_path}/data/datasets/fashion-mnist: 60000 images",
+        "elsewhere": ["/usr/share/datasets/fashion-mnist"],
+        "source": "https://github.com/zalandoresearch/fashion-mnist",
+        "ratio": "10/10",
+    }
+    assert portable(record) == {
+        "folder": "data/datasets/fashion-mnist",
+        "dataset": "Fashion-MNIST from data/datasets/fashion-mnist: 60000 images",
+        "elsewhere": ["…/fashion-mnist"],
+        "source": "https://github.com/zalandoresearch/fashion-mnist",
+        "ratio": "10/10",
+    }

@@ -640,11 +640,12 @@ def real_data_section() -> pd.DataFrame:
     """
     from attnlib.reproduce import fashion
 
-    finals = fashion.committed_finals("default")
-    statements = [fashion.plateau_statement(finals, "default") if not finals.empty else None]
-    statements += fashion.chapter_statements(finals, "default")
+    chosen = fashion.headline_campaign("default")  # the converged campaign once its comparison is complete
+    finals = fashion.committed_finals("default", campaign=chosen)
+    statements = fashion.plateau_statements(finals, "default", campaign=chosen) if not finals.empty else []
+    statements += fashion.chapter_statements(finals, "default", campaign=chosen)
     latency, _ = fashion.cost_records()
     if not latency.empty and not finals.empty:
-        points = fashion.tradeoff_points(finals, latency, "openvino", 1)
+        points = fashion.tradeoff_points(finals, latency, "openvino", 1, campaign=chosen)
         statements += fashion.deeper_tradeoff_statements(points, "OpenVINO", 1) if not points.empty else []
-    return fashion.statements_table([s for s in statements if s is not None])
+    return fashion.statements_table([s for s in statements if s is not None], chosen)

@@ -43,6 +43,8 @@ from attnlib.reproduce.fashion.costs import (
     measure_training_costs,
     settings_variants,
     tradeoff_points,
+    training_settings_table,
+    training_settings_text,
 )
 from attnlib.reproduce.fashion.execution import (
     PretrainedMissing,
@@ -62,6 +64,7 @@ from attnlib.reproduce.fashion.finals import (
     final_row,
     flagged_runs,
     folder_finals,
+    headline_campaign,
     learning_curves,
     run_hours,
 )
@@ -118,6 +121,7 @@ from attnlib.reproduce.fashion.statements import (
     best_module_statement,
     bottleneck_statement,
     chapter_statements,
+    checked_on_text,
     deeper_statements,
     gain_verdicts,
     gains,
@@ -129,6 +133,7 @@ from attnlib.reproduce.fashion.statements import (
     statements_table,
 )
 from attnlib.reproduce.fashion.tables import (
+    BUDGET_HOURS,
     DEEPER_ROW,
     checksum_display,
     checksum_table,
@@ -150,6 +155,7 @@ def page_warning(profile: str, settings: FashionSettings, hardware: str) -> str 
 
 
 __all__ = [
+    "BUDGET_HOURS",
     "CAMPAIGNS",
     "CANNOT_TELL",
     "CHECKED_ON",
@@ -193,6 +199,7 @@ __all__ = [
     "bottleneck_statement",
     "campaign_hours",
     "chapter_statements",
+    "checked_on_text",
     "checksum_display",
     "checksum_table",
     "committed_finals",
@@ -216,6 +223,7 @@ __all__ = [
     "gain_verdicts",
     "gains",
     "gains_display",
+    "headline_campaign",
     "interval_text",
     "keeps_weights",
     "latency_experiment",
@@ -256,5 +264,7 @@ __all__ = [
     "t_quantile",
     "throughput_table",
     "tradeoff_points",
+    "training_settings_table",
+    "training_settings_text",
     "weights_path",
 ]

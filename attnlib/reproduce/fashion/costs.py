@@ -215,3 +215,39 @@ def deeper_tradeoff_statements(points: pd.DataFrame, engine: str, batch: int) ->
             verdict = f"{HOLDS} (trivially: the deeper baseline is no more accurate than the shallower one here)"
         out.append(Statement(claim, evidence, verdict))
     return out
+
+
+def training_settings_table() -> pd.DataFrame:
+    """The newest committed ``bench train --settings campaign`` record: images per second of each network in
+    each training setting, and the speed-up over fp32 (median of interleaved steps), for the page."""
+    from attnlib.bench.experiment import load_latency_records
+
+    records = load_latency_records(TRAIN_SETTINGS_EXPERIMENT)
+    if records.empty:
+        return pd.DataFrame()
+    newest = records[records.date == records.date.iloc[-1]] if "date" in records else records
+    return pd.DataFrame(
+        {
+            "network": newest.network,
+            "module": newest.attention.map(display_name),
+            "setting": newest.setting,
+            "training images/s (one thread)": newest.images_per_s.round().astype(int),
+            "over fp32": newest.speedup_median.map(lambda value: f"{value:.2f}×"),
+        }
+    )
+
+
+def training_settings_text(table: pd.DataFrame) -> str:
+    """Which machine measured the training settings, with its ISA features, in one sentence."""
+    from attnlib.bench.experiment import load_latency_records
+    from attnlib.results import read_records
+
+    records = load_latency_records(TRAIN_SETTINGS_EXPERIMENT)
+    row = records.iloc[-1]
+    provenances = [r for _, r in read_records("latency") if r.get("experiment") == TRAIN_SETTINGS_EXPERIMENT]
+    features = ", ".join(provenances[-1].get("cpu_features") or []) if provenances else ""
+    return (
+        f"Measured on {row.hardware}, one thread, {str(row.date)[:10]}"
+        + (f" (instruction-set features: {features})" if features else "")
+        + ": batch 128, 28², random batches (data loading not included)."
+    )

@@ -10,7 +10,15 @@ import pandas as pd
 
 from attnlib.attention import BASELINE, display_name
 from attnlib.reproduce.fashion.execution import committed_records, matches_record, run_folder
-from attnlib.reproduce.fashion.settings import CONVERGED, FashionRun, _network_key, network_name, runs, settings_of
+from attnlib.reproduce.fashion.settings import (
+    CONVERGED,
+    SHORT,
+    FashionRun,
+    _network_key,
+    network_name,
+    runs,
+    settings_of,
+)
 
 
 def final_row(run: FashionRun, history: list[dict[str, Any]], record: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -158,3 +166,12 @@ def run_hours(profile: str, root: Any = None, campaign: str = CONVERGED) -> floa
         sum(float(table.seconds.sum()) for table, _ in committed_records(profile, root, campaign=campaign).values())
         / 3600
     )
+
+
+def headline_campaign(profile: str = "default", root: Any = None) -> str:
+    """The campaign whose verdicts the rest of the book quotes (scorecard, advice): the converged one
+    once every run of its module comparison is committed, the short one until then."""
+    found = committed_records(profile, root, campaign=CONVERGED)
+    planned = [run for run in runs(profile, campaign=CONVERGED) if run.part == "compare"]
+    done = all(run.key in found and matches_record(run, found[run.key][1]) for run in planned)
+    return CONVERGED if done else SHORT

@@ -11,7 +11,14 @@ import pandas as pd
 from attnlib.attention import BASELINE, available, compared, display_name
 from attnlib.names import counted
 from attnlib.reproduce.claims import CANNOT_TELL, COLUMNS, DOES_NOT_HOLD, HOLDS, NOT_TESTABLE
-from attnlib.reproduce.fashion.settings import CONVERGED, DEEPER_LABEL, network_name, retrofit_rows, settings_of
+from attnlib.reproduce.fashion.settings import (
+    CONVERGED,
+    DEEPER_LABEL,
+    SHORT,
+    network_name,
+    retrofit_rows,
+    settings_of,
+)
 from attnlib.stats import bound_text, interval_side, interval_text, mean_interval, paired_gains
 
 PLATEAU_POINTS = 0.5  # a schedule is near the plateau when twice as long adds less than this (top-1 points)
@@ -25,16 +32,31 @@ class Statement:
     evidence: str
     verdict: str
 
-    def as_row(self) -> dict[str, str]:
-        return {"The paper says": self.claim, "Here": self.evidence, "Verdict": self.verdict, "Checked on": CHECKED_ON}
+    def as_row(self, checked_on: str = "") -> dict[str, str]:
+        return {
+            "The paper says": self.claim,
+            "Here": self.evidence,
+            "Verdict": self.verdict,
+            "Checked on": checked_on or checked_on_text(CONVERGED),
+        }
 
 
-CHECKED_ON = "Fashion-MNIST (this campaign's committed records)"
+CHECKED_ON = {
+    CONVERGED: "Fashion-MNIST, all 60 000 training images, trained to the plateau (the converged campaign's "
+    "committed records)",
+    SHORT: "Fashion-MNIST, 7 000 training images, 15 epochs (the short campaign's committed records)",
+}
 
 
-def statements_table(statements: list[Statement]) -> pd.DataFrame:
+def checked_on_text(campaign: str = CONVERGED) -> str:
+    """What a campaign's statements were checked on, in words."""
+    return CHECKED_ON[campaign]
+
+
+def statements_table(statements: list[Statement], campaign: str = CONVERGED) -> pd.DataFrame:
     """The statements in the shared claim format (:mod:`attnlib.reproduce.claims`)."""
-    return pd.DataFrame([s.as_row() for s in statements], columns=list(COLUMNS))
+    checked_on = checked_on_text(campaign)
+    return pd.DataFrame([s.as_row(checked_on) for s in statements], columns=list(COLUMNS))
 
 
 def plateau_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> list[Statement]:
