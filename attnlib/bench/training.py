@@ -205,8 +205,21 @@ def measure_training_settings(
     index = pd.MultiIndex.from_frame(table[["model", "block", "attention"]])
     table["speedup_median"] = table.images_per_s.to_numpy() / first.images_per_s.reindex(index).to_numpy()
     table["speedup_min"] = table.images_per_s_best.to_numpy() / first.images_per_s_best.reindex(index).to_numpy()
+    table = _as_latency_columns(table)
     context = {"device": options.device, "resolution": resolution, "batch_size": batch_size, "threads": options.threads}
     return with_load(table.assign(**context), load)
+
+
+def _as_latency_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """The columns every latency record has: the timing group (network), the engine, the variant (module and
+    setting) and the step time over the same network in the first setting (minima, %)."""
+    first = table.groupby(["model", "block", "attention"], sort=False, dropna=False).min_ms.transform("first")
+    return table.assign(
+        group=table.model,
+        engine="eager",
+        variant=table.attention + " · " + table.setting,
+        overhead_min_pct=100 * (table.min_ms / first - 1),
+    )
 
 
 def measured_rates(records: pd.DataFrame) -> pd.DataFrame:
