@@ -153,9 +153,7 @@ def flagged_runs(finals: pd.DataFrame) -> pd.DataFrame:
                     )
             if reasons:
                 module = display_name(run.attention) + (" + identity-init" if run.get("identity_init") else "")
-                rows.append(
-                    [run.key, run.network, module, int(run.seed), f"{run.top1:.2f}", "; ".join(reasons)]
-                )
+                rows.append([run.key, run.network, module, int(run.seed), f"{run.top1:.2f}", "; ".join(reasons)])
     return pd.DataFrame(rows, columns=columns)
 
 
