@@ -4,7 +4,8 @@ Klomp, Wijnhoven, de With, "Performance-Efficiency Comparisons of Channel Attent
 ResNets", Neural Processing Letters, 2023.
 
 The builders are imported on first use (PEP 562), so that ``import attnlib.cli`` — and with it
-``attnlib --help`` — does not wait for torch.
+``attnlib --help`` — does not wait for torch. The face hands on the lowest layer's builders only;
+``attnlib advise`` lives one floor up, in :mod:`attnlib.advice` (``from attnlib.advice import advise``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"  # the one place the version is stated (pyproject.toml reads it)
-__all__ = ["__version__", "advise", "build_model", "load_pretrained", "retrofit"]
+__all__ = ["__version__", "build_model", "load_pretrained", "retrofit"]
 
 if TYPE_CHECKING:
-    from attnlib.advice import advise
     from attnlib.models import build_model, load_pretrained, retrofit
 
 
@@ -24,8 +24,4 @@ def __getattr__(name: str) -> Any:
         from attnlib import models
 
         return getattr(models, name)
-    if name == "advise":
-        from attnlib.advice import advise
-
-        return advise
     raise AttributeError(f"module 'attnlib' has no attribute {name!r}")

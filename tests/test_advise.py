@@ -21,6 +21,7 @@ from attnlib.advice import (
     resolve,
     sentence,
 )
+from attnlib.advice import answer as answer_module
 from attnlib.cli import main
 
 
@@ -195,7 +196,7 @@ def test_a_tiny_measurement_end_to_end(tmp_path, capsys, monkeypatch) -> None:
     plot = tmp_path / "advice.png"
     measured = []
     measure = advice_module.measure
-    monkeypatch.setattr(advice_module, "measure", lambda *a, **k: measured.append(measure(*a, **k)) or measured[-1])
+    monkeypatch.setattr(answer_module, "measure", lambda *a, **k: measured.append(measure(*a, **k)) or measured[-1])
     code = main(
         ["advise", "--model", "cifar_resnet8", "--resolution", "8", "--engine", "eager", "--budget", "0.05",
          "--width", "1000", "--json", "--plot", str(plot)]
@@ -214,10 +215,33 @@ def test_a_tiny_measurement_end_to_end(tmp_path, capsys, monkeypatch) -> None:
     assert json.loads(path.with_suffix(".json").read_text())["machine_load"] == measurement.machine_load
 
 
-def test_the_python_function_is_attnlib_advise() -> None:
+def test_the_python_function_is_the_advice_packages_advise() -> None:
+    """``advise`` is handed on by the advice package, not by the package face (which stands below it)."""
     import attnlib
+    from attnlib.advice.answer import advise
 
-    assert attnlib.advise is advice_module.advise
+    assert advice_module.advise is advise
+    assert "advise" not in attnlib.__all__
+
+
+def test_the_decision_imports_no_torch() -> None:
+    """The decision is plain code over tables: importing it (and deciding) loads neither torch nor the
+    bench layer, in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, pandas as pd\n"
+        "from attnlib.advice.decision import decide\n"
+        "summary = pd.DataFrame([dict(engine='eager', variant=v, median_ms=10.0, overhead_median_pct=o, "
+        "ci_low_pct=o - 1, ci_high_pct=o + 1) for v, o in (('baseline', 0.0), ('se', 5.0))])\n"
+        "accuracy = pd.DataFrame([dict(dataset='ImageNet', variant='se', gain=1.0, source='s', extra=False)])\n"
+        "assert decide(summary, accuracy).iloc[0]['Pareto-optimal'] == 'yes'\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] == 'torch' or m.startswith('attnlib.bench'))\n"
+        "print(','.join(heavy) or 'none')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "none"
 
 
 def test_a_deeper_baseline_timed_apart_is_compared_as_an_unpaired_point() -> None:

@@ -21,6 +21,7 @@ from attnlib.reproduce.table4 import table4_layout
 from attnlib.reproduce.table5 import TABLE5_ROWS, table5_layout, table5_method_name
 from attnlib.train.distributed import DistributedContext
 from attnlib.train.loop import _step_with_factor, train
+from attnlib.train.task import task_of
 
 TINY_BDD = {
     "dataset": "synthetic-bdd100k",
@@ -54,7 +55,7 @@ def test_config_rejects_bad_settings_with_the_valid_choices():
     config = DetectionConfig(**TINY_BDD, attention="ab", split="day_night", method="ibn")
     assert config.detector == "ssd512" and config.depth == 34
     assert config.run_name == "synthetic-bdd100k-day_night-ssd512_resnet34-ab+ibn-seed0-smoke"
-    assert isinstance(config.task(), DetectionTask)
+    assert isinstance(task_of(config), DetectionTask)
 
 
 def test_warmup_is_linear_and_leaves_the_schedule_alone():
@@ -250,7 +251,7 @@ def test_detection_ddp_two_processes_gloo_matches_single_process(tmp_path, one_t
         output=str(tmp_path / "single"),
     )
     single = train(config, accumulation_steps=2, progress=False)
-    task = config.task()
+    task = task_of(config)
     initial = task.build_model(task.splits()).state_dict()
     run_cli_with_torchrun(
         [

@@ -30,6 +30,7 @@ from attnlib.train import TrainConfig, evaluate, train
 from attnlib.train import fashion as fashion_data
 from attnlib.train.distributed import DistributedContext
 from attnlib.train.loop import train_cached
+from attnlib.train.task import task_of
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def run_table3(
         cache = Path(cache or data_root() / "checkpoints" / f"table3-{profile}")
         finetune_dir = Path(output or scratch)
         pretrained = pretrained_network(settings, cache)
-        splits = settings.pretrain.task().splits()
+        splits = task_of(settings.pretrain).splits()
         for module, identity_init in rows or table3_rows():
             for schedule in settings.schedules:
                 network = copy.deepcopy(pretrained)

@@ -8,7 +8,7 @@ from attnlib.train.config import TrainConfig
 from attnlib.train.data import DATASETS, DatasetNotFound, SyntheticImages, load_dataset
 from attnlib.train.loop import InterleavedBatchSampler, TrainResult, train
 from attnlib.train.records import aggregate_seeds, final_epochs, paper_runs, write_training_record
-from attnlib.train.task import ClassificationTask, Task, evaluate, topk_correct
+from attnlib.train.task import ClassificationTask, Task, evaluate, task_of, topk_correct
 
 __all__ = [
     "DATASETS",
@@ -24,6 +24,7 @@ __all__ = [
     "final_epochs",
     "load_dataset",
     "paper_runs",
+    "task_of",
     "topk_correct",
     "train",
     "write_training_record",

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from attnlib.attention import BASELINE, attention_or_none, resolve
 from attnlib.checks import require_non_negative, require_positive
 from attnlib.names import TRAIN_PRECISIONS
 from attnlib.profiles import require_profile
-
-if TYPE_CHECKING:
-    from attnlib.train.task import Task
 
 
 @dataclass(frozen=True)
@@ -120,9 +116,3 @@ class TrainConfig:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
-
-    def task(self) -> Task:
-        """The training task of this config: image classification (detection configs override this)."""
-        from attnlib.train.task import ClassificationTask
-
-        return ClassificationTask(self)

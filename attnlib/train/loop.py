@@ -47,7 +47,7 @@ from attnlib.results import provenance
 from attnlib.train.config import TrainConfig
 from attnlib.train.data import DatasetSplits
 from attnlib.train.distributed import DistributedContext, distributed_context
-from attnlib.train.task import Task
+from attnlib.train.task import Task, task_of
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +279,7 @@ def train(
         stop_after_epochs: end after this many epochs of this call (simulates an interruption).
         progress: show a progress bar with ETA on the main process.
         model: start from this network instead of building ``config.model`` (fine-tuning).
-        task: what to train; ``config.task()`` by default (classification for a ``TrainConfig``).
+        task: what to train; ``task_of(config)`` by default (classification for a ``TrainConfig``).
         overwrite: start from epoch 0 even if the run folder holds a checkpoint (it is replaced).
 
     Raises:
@@ -330,7 +330,7 @@ def _train(
         raise ValueError("use either DDP processes or accumulation_steps, not both")
     checkpoint_path = config.run_dir() / "checkpoint.pt"
     saved = _existing_checkpoint(checkpoint_path, resume, overwrite, config)
-    session = _set_up(config, context, task if task is not None else config.task(), model, accumulation_steps)
+    session = _set_up(config, context, task if task is not None else task_of(config), model, accumulation_steps)
     splits = session.splits
     result = TrainResult(
         config,

@@ -18,7 +18,7 @@ from attnlib import build_model
 from attnlib.train.data import DatasetSplits, cifar_fill, crop_and_flip, load_dataset
 from attnlib.train.distributed import DistributedContext, shard_batches
 
-if TYPE_CHECKING:  # the config imports this module to build its task; the type is only annotated here
+if TYPE_CHECKING:  # annotations only: this module needs no config at import time
     from attnlib.train.config import TrainConfig
 
 
@@ -126,3 +126,15 @@ class ClassificationTask:
 
     def evaluate(self, model: nn.Module, dataset: Dataset, context: DistributedContext) -> dict[str, float]:
         return evaluate(model, dataset, self.config, context)
+
+
+def task_of(config: TrainConfig) -> Task:
+    """The task that trains ``config``.
+
+    A config that trains something other than image classification names its task with a ``task()``
+    method (:class:`attnlib.detection.task.DetectionConfig` does); every other config is classified.
+    The config does not build its own default task, so that the config module never imports this one
+    (which needs torch and the datasets).
+    """
+    own = getattr(config, "task", None)
+    return own() if callable(own) else ClassificationTask(config)

@@ -114,6 +114,7 @@ def execute(
     from attnlib.train import evaluate, train, write_training_record
     from attnlib.train.distributed import DistributedContext
     from attnlib.train.loop import run_folder_lock
+    from attnlib.train.task import task_of
 
     run = find_run(profile, key, campaign=campaign)
     folder = run_folder(profile, key, runs_root, campaign=campaign)
@@ -130,7 +131,9 @@ def execute(
                 torch.manual_seed(config.seed)  # the inserted modules' initial weights: one per seed, repeatable
                 retrofit(network, run.module, identity_init=run.identity_init)
             if not (folder / "checkpoint.pt").is_file():
-                initialized = evaluate(copy.deepcopy(network), config.task().splits().val, config, DistributedContext())
+                initialized = evaluate(
+                    copy.deepcopy(network), task_of(config).splits().val, config, DistributedContext()
+                )
                 (folder / "initialized.json").write_text(pd.Series(initialized).to_json())
             else:
                 initialized_file = folder / "initialized.json"
