@@ -334,12 +334,14 @@ def plan_summary(table: str, profile: str, frame: pd.DataFrame, tmacs: float = A
     total = frame["GPU-hours (est.)"].sum()
     states = ", ".join(f"{int(counts.get(state, 0))} {state}" for state in STATES)
     if "CPU-hours (est.)" in frame.columns:
+        from attnlib.reproduce import fashion
+
         left = frame[frame.state != "done"]["CPU-hours (est.)"].sum()
+        source = fashion.CPU_RATES_SOURCE[fashion.CONVERGED]  # the campaign `attnlib reproduce fashion` runs
         return (
             f"{table} at profile {profile}: {len(frame)} runs — {states}. Estimated CPU wall hours: "
             f"{frame['CPU-hours (est.)'].sum():.1f} in all, {left:.1f} still to run, on a 2-core CPU running two runs "
-            "at a time with one thread each (from training throughput measured on the 2-core AMD EPYC that made the "
-            "committed records; evaluation counted at three times the training rate)."
+            f"at a time with one thread each (from {source}; evaluation counted at three times the training rate)."
         )
     return (
         f"{table} at profile {profile}: {len(frame)} runs — {states}. Estimated GPU-hours: {total:.2f} in all, "

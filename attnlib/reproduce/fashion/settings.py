@@ -264,6 +264,14 @@ CPU_IMAGES_PER_S = {
         ("cifar_resnet20", "bottleneck"): 406,
     },
 }
+CPU_RATES_SOURCE = {
+    SHORT: "fp32 throughput measured 2026-12-02 on the 2-core AMD EPYC that made its records",
+    CONVERGED: (
+        "bf16 + channels_last + compile throughput measured 2026-12-05 on the 2-core Intel Xeon with AMX that "
+        "started it (record fashion_train_settings); a CPU without native bf16 takes longer"
+    ),
+}
+"""Where each campaign's :data:`CPU_IMAGES_PER_S` come from, in words for the plan's summary."""
 FP32_SLOWDOWN = 2.0
 """How much slower the converged campaign's fp32 precision-check runs train than its bf16 runs (measured ~1.9–2.3×)."""
 
