@@ -44,7 +44,8 @@ A100's dense fp16 tensor peak). Pass your own measured value with ``--tmacs``.""
 
 # The book's notebooks, in book order (attnlib.notebooks runs them).
 NOTEBOOKS: tuple[str, ...] = (
-    "scorecard",  # first after the intro: what the book reproduced, from the committed records
+    "intro",  # the front page: what the book found, computed from the committed records
+    "scorecard",  # first after the front page: what the book reproduced, cell by cell
     "fig1_modules",
     "fig2_complexity",
     "fig3_latency_depth",

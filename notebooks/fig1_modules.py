@@ -78,7 +78,7 @@ for name in attention.available():
             "agree": "yes" if measured == closed_form[name] else "no",
         }
     )
-pd.DataFrame(rows)
+pd.DataFrame(rows).style.hide(axis="index")
 
 # %% [markdown]
 # ## What each module does at initialisation
@@ -102,4 +102,4 @@ for name in attention.available():
             "mean out / in (on |x| > 1)": float((y / x)[x.abs() > 1].mean()),
         }
     )
-pd.DataFrame(rows).round(4)
+pd.DataFrame(rows).style.format(precision=4).hide(axis="index")

@@ -80,7 +80,7 @@ show_committed_records(fig3.EXPERIMENT, fig3.show)
 
 # %%
 show_page_warning(page)
-engine_availability(settings.engines, settings.device)
+engine_availability(settings.engines, settings.device).style.hide(axis="index")
 
 # %%
 show_measurement(page, measure(page, save_record))

@@ -30,6 +30,7 @@ profile = "default"
 from IPython.display import Markdown, display
 
 from attnlib import paper
+from attnlib.names import label_words
 from attnlib.plots import collapsed_table, plot_tradeoff, show_figure
 from attnlib.reproduce.fig4 import committed_records, final_epochs, tradeoff_points
 from attnlib.results import provenance, provenance_table
@@ -51,7 +52,11 @@ for hardware_name, label, latency in records:
         "and ResNet-50 (□), baselines of every depth on the black line. Accuracy sources in the table below.",
     )
     display(
-        collapsed_table(points.round(3).style.format(precision=3).hide(axis="index"), "Plotted points", len(points))
+        collapsed_table(
+            points.assign(engine=points.engine.map(label_words)).style.format(precision=3).hide(axis="index"),
+            "Plotted points",
+            len(points),
+        )
     )
 
 # %% [markdown]

@@ -67,7 +67,7 @@ layout.style.format(precision=1, na_rep="—")
 display(Markdown("AP@0.5 gain over the baseline of the same split (points), paper beside this run:"))
 display(gains_over_baseline(layout).style.format(precision=1, na_rep="—"))
 display(Markdown(f"This run (`{profile}`): every detector's AP, AP@0.5 and final training loss"))
-results.round(2)
+results.style.format(precision=2, na_rep="—").hide(axis="index")
 
 # %% [markdown]
 # ## Recorded runs

@@ -32,6 +32,7 @@ LAYERS = {
     "notebooks": 3,
     "book_guard": 3,
     "book_site": 3,
+    "findings": 3,  # the front page: reads the chapters' modules and the advice
 }
 
 
@@ -71,8 +72,11 @@ def import_graph() -> dict[str, set[str]]:
     for name, path in modules.items():
         targets = {target for target in _runtime_imports(ast.parse(path.read_text())) if target in modules}
         targets.discard(name)
-        # A package's __init__ importing its own submodules is how it exports them, not a dependency.
-        graph[name] = {t for t in targets if not (path.name == "__init__.py" and t.startswith(name + "."))}
+        # A package's __init__ importing its own submodules is how it exports them, not a dependency —
+        # except the package face (``attnlib``), whose submodules are the whole library: it is core, and
+        # what it hands on must be core too.
+        exports = path.name == "__init__.py" and name != "attnlib"
+        graph[name] = {t for t in targets if not (exports and t.startswith(name + "."))}
     return graph
 
 

@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from attnlib.notebooks import NOTEBOOKS
@@ -44,7 +45,7 @@ def test_book_builds_with_warnings_as_errors(smoke_site):
     assert report.count(">smoke</td>") == len(chapters)  # every page's profile, from its run record
     references = (html / "references.html").read_text()
     assert "squeeze-and-excitation networks" in references.lower() and "Neural Processing Letters" in references
-    assert "references.html#" in (html / "intro.html").read_text()  # the intro's citation links there
+    assert "references.html#" in (html / "notebooks" / "intro.html").read_text()  # the front page cites the paper
     for name in ("fig3_latency_depth", "fig5_resolution", "fig6_batch_size"):
         assert "Profile <code" in (html / "notebooks" / f"{name}.html").read_text()
 
@@ -146,3 +147,79 @@ def test_pages_speak_in_words_not_keys_booleans_or_nan(smoke_site):
         streams = " ".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", []) if "text" in o)
         assert "LabelOverlapWarning" not in streams, name
     assert not found, found
+
+
+def _table_problems(html: str) -> list[str]:
+    """A page's tables that show pandas' row numbers (a first column 0, 1, 2, … of header cells) or name
+    an engine by its key (a cell that is exactly ``eager``, ``openvino`` …) instead of its title."""
+    from bs4 import BeautifulSoup
+
+    from attnlib.names import ENGINES
+
+    problems = []
+    for table in BeautifulSoup(html, "html.parser").find_all("table"):
+        rows = table.find("tbody").find_all("tr") if table.find("tbody") else []
+        firsts = [row.find(["th", "td"]) for row in rows]
+        if len(rows) > 1 and all(cell is not None and cell.name == "th" for cell in firsts):
+            if [cell.get_text(strip=True) for cell in firsts] == [str(i) for i in range(len(rows))]:
+                problems.append(
+                    "row numbers: "
+                    + " | ".join(c.get_text(" ", strip=True) for c in rows[0].find_all(["th", "td"]))[:120]
+                )
+        keys = {cell.get_text(strip=True) for cell in table.find_all("td")} & set(ENGINES)
+        if keys:
+            problems.append(f"engine keys {sorted(keys)}")
+    return problems
+
+
+def test_the_table_check_finds_row_numbers_and_engine_keys() -> None:
+    """The check below can fail: pandas' plain HTML shows row numbers; a key left in a cell is found."""
+    plain = pd.DataFrame({"engine": ["eager", "OpenVINO"], "ms": [1.0, 2.0]}).to_html()
+    assert len(_table_problems(plain)) == 2
+    styled = pd.DataFrame({"engine": ["eager PyTorch", "OpenVINO"], "ms": [1.0, 2.0]}).style.hide(axis="index")
+    assert _table_problems(styled.to_html()) == []
+
+
+@pytest.mark.book
+def test_no_table_shows_row_numbers_or_engine_keys(smoke_site):
+    found = {}
+    for page in sorted(smoke_site.rglob("*.html")):
+        if "_static" in page.parts or "_sources" in page.parts:
+            continue
+        problems = _table_problems(page.read_text())
+        if problems:
+            found[str(page.relative_to(smoke_site))] = problems
+    assert not found, found
+
+
+@pytest.mark.book
+def test_the_front_page_states_findings_from_the_records_and_links_every_chapter(smoke_site):
+    """Every number in the front page's findings is one of the numbers their committed records, the
+    scorecard or the paper's tables hold (link texts, which name chapters, left out); every finding
+    links its chapter, and the page links every chapter of the book."""
+    from bs4 import BeautifulSoup
+
+    from attnlib import findings
+
+    found = findings.findings()
+    soup = BeautifulSoup((smoke_site / "notebooks" / "intro.html").read_text(), "html.parser")
+    section = soup.find("section", id="what-the-book-found")
+    for code in section.select("div.cell_input, details, .highlight, pre"):
+        code.decompose()
+    hrefs = {a.get("href", "").split("#")[0] for a in soup.find_all("a")}
+    for link in section.find_all("a"):
+        link.decompose()
+    text = section.get_text(" ").replace("\u2019", "'")  # Sphinx's smart quotes, back to the source's
+    assert all(finding.title in text for finding in found) and len(found) >= 2
+    typed = findings.numbers_in(text) - findings.allowed_numbers(found)
+    assert not typed, typed
+    chapters = {f"{name}.html" for name in NOTEBOOKS if name != "intro"} | {"../guide.html", "../api.html"}
+    assert chapters <= hrefs, chapters - hrefs
+
+
+def test_a_number_that_no_record_holds_is_caught() -> None:
+    from attnlib.findings import Finding, allowed_numbers, numbers_in
+
+    evidence = pd.DataFrame({"ms": [30.639845], "note": ["ResNet-50 at 224², 2 threads"]})
+    finding = Finding("t", "ResNet-50 takes 30.6 ms on 2 threads, 12.5 % more than 224² suggests", "c", (evidence,))
+    assert numbers_in(finding.text) - allowed_numbers([finding]) == {"12.5"}

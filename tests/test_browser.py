@@ -96,7 +96,7 @@ def visits(smoke_site, browser, tmp_path_factory):
 def test_the_browser_sees_every_chapter(smoke_site, visits):
     from attnlib.notebooks import NOTEBOOKS
 
-    assert {f"notebooks/{name}.html" for name in NOTEBOOKS} | {"intro.html", "references.html"} <= set(visits)
+    assert {f"notebooks/{name}.html" for name in NOTEBOOKS} | {"guide.html", "references.html"} <= set(visits)
 
 
 def test_the_site_index_redirects_to_a_page_that_exists(smoke_site):

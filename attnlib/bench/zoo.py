@@ -32,6 +32,7 @@ from torch.utils._pytree import tree_leaves
 from attnlib import build_model
 from attnlib.attention import BASELINE, available, display_name
 from attnlib.bench.latency import Variant
+from attnlib.names import label_words
 
 TIMM_CANDIDATES: dict[str, str] = {
     "se": "squeeze-and-excitation (SEModule, r = 16)",
@@ -380,7 +381,7 @@ def cost_model_table(data: pd.DataFrame) -> pd.DataFrame:
     """Per engine, depth and batch size: R² and leave-one-out error of each cost model."""
     rows = []
     for (engine, depth, batch), part in data.groupby(["engine", "depth", "batch_size"]):
-        row = {"engine": engine, "ResNet": depth, "batch": batch, "modules": len(part)}
+        row = {"engine": label_words(engine), "ResNet": depth, "batch": batch, "modules": len(part)}
         for label, features in MODELS.items():
             try:
                 fit = fit_cost_model(part, features)

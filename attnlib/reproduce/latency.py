@@ -19,6 +19,7 @@ from attnlib.attention import BASELINE, available, display_name
 from attnlib.bench.engines import EngineOptions, engine_status
 from attnlib.bench.experiment import Experiment, load_latency_records, run_experiment
 from attnlib.models import depth_from_model
+from attnlib.names import label_words
 from attnlib.reproduce.common import Page
 
 # Limits of the noise check (see measurement_problems).
@@ -141,12 +142,12 @@ def by_setting(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def engine_availability(engines: tuple[str, ...], device: str = "cpu") -> pd.DataFrame:
-    """One row per engine: available on ``device`` or not, and the version or the reason."""
+    """One row per engine (named in words): available on ``device`` or not, and the version or the reason."""
     options = EngineOptions(device=device)
     statuses = {engine: engine_status(engine, options) for engine in engines}
     return pd.DataFrame(
         [
-            {"engine": e, "available here": "yes" if ok else "no", "version or reason": why}
+            {"engine": label_words(e), "available here": "yes" if ok else "no", "version or reason": why}
             for e, (ok, why) in statuses.items()
         ]
     )

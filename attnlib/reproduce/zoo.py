@@ -26,6 +26,7 @@ from attnlib.bench.zoo import (
     zoo_structure,
 )
 from attnlib.models import depth_from_model
+from attnlib.names import label_words
 from attnlib.profiles import PerProfile
 from attnlib.reproduce.common import reduced_protocol_warning
 from attnlib.reproduce.latency import LatencySettings, paper_device
@@ -102,7 +103,7 @@ def cheapest(data: pd.DataFrame) -> pd.DataFrame:
         ab = order.index[order.variant == "paper/ab"]
         rows.append(
             {
-                "engine": engine,
+                "engine": label_words(engine),
                 "ResNet": depth,
                 "batch": batch,
                 "cheapest": order.display.iloc[0],
@@ -139,7 +140,8 @@ def show(summary: pd.DataFrame, hardware: str, where: str) -> None:
         if missing:
             display(
                 Markdown(
-                    f"*Not measured on {engine}, ResNet-{depth}, batch {batch} (the engine failed on them; "
+                    f"*Not measured on {label_words(engine)}, ResNet-{depth}, batch {batch} "
+                    "(the engine failed on them; "
                     f"the run record names the error): {', '.join(missing)}.*"
                 )
             )
@@ -159,7 +161,7 @@ def show(summary: pd.DataFrame, hardware: str, where: str) -> None:
         display(
             collapsed_table(
                 table.style.format(precision=1).hide(axis="index"),
-                f"Ranked: {engine}, ResNet-{depth}, batch {batch}",
+                f"Ranked: {label_words(engine)}, ResNet-{depth}, batch {batch}",
                 len(table),
             )
         )

@@ -1,0 +1,230 @@
+"""The book's front page: what it found, in sentences computed from the committed records at build time.
+
+Each :class:`Finding` is one topic — the scorecard's counts, the paper's GPU statements tested on CPUs,
+what the modules cost on each engine, int8, the study on real images, the attention zoo and the advice
+for the machines recorded — with the chapter that shows it. Every number in a finding is read from a
+committed run record (:func:`attnlib.reproduce.latency.committed_records`), from the scorecard
+(:mod:`attnlib.reproduce.scorecard`, its real-image section included) or from the paper's own tables
+(``data/paper/``, labelled as the paper's); nothing is typed. :func:`allowed_numbers` collects every
+number those sources hold, so that a page test can check the built page against them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from attnlib import paper
+from attnlib.names import BASELINE, label_words
+from attnlib.reproduce import scorecard
+from attnlib.reproduce.latency import by_setting, committed_records
+
+NETWORK = "resnet50"  # the network the front page quotes (Table 2's and the advice page's)
+STATUS_WORDS = {
+    scorecard.HOLDS_ELSEWHERE: "holds on a CPU",
+    scorecard.FAILS_ELSEWHERE: "does not hold on a CPU",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One topic of the front page: a title, its sentences (MyST Markdown) and the chapter behind them."""
+
+    title: str
+    text: str
+    chapter: str
+    evidence: tuple[pd.DataFrame, ...] = ()
+    """The tables its numbers were read from: record rows, the paper's rows, a chapter's computed verdicts."""
+
+    def markdown(self) -> str:
+        """The finding as a section of the page, ending with the link to its chapter."""
+        return f"### {self.title}\n\n{self.text}\n\n→ {{doc}}`{self.chapter}`"
+
+
+def _range(values: pd.Series, digits: int = 1) -> str:
+    """``a–b`` of a series (one value when all round alike)."""
+    low, high = f"{values.min():.{digits}f}", f"{values.max():.{digits}f}"
+    return low if low == high else f"{low}–{high}"
+
+
+def scorecard_finding(card: pd.DataFrame) -> Finding:
+    """The scorecard's headline counts, the paper's setting apart from other hardware."""
+    n = scorecard.counts(card)
+    text = (
+        f"Of the paper's **{len(card)} numbers and claims** that the book addresses, **{n[scorecard.REPRODUCED]} "
+        f"were reproduced** on the paper's own setting and **{n[scorecard.DIFFERS]} differ**; "
+        f"{n[scorecard.ERRATUM]} are errata of the paper (the printed value is wrong, with the evidence). "
+        f"{n[scorecard.NOT_RUN]} are not run here: they need ImageNet, COCO or BDD100k, a GPU or TensorRT, which "
+        "the machines that build this book do not have. Counting and the paper profile's settings reproduce; "
+        "the accuracy tables wait for their datasets."
+    )
+    return Finding("What reproduced", text, "scorecard", (_counts_frame(card),))
+
+
+def hardware_finding(card: pd.DataFrame) -> Finding:
+    """The paper's GPU statements tested on CPU records, one line each with our value."""
+    tested = card[card.status.isin(list(STATUS_WORDS))]
+    held = int((tested.status == scorecard.HOLDS_ELSEWHERE).sum())
+    lines = [
+        f"* *{row.item}* — **{STATUS_WORDS[row.status]}**: {row.ours} ({{doc}}`{row.chapter}`)"
+        for row in tested.itertuples()
+    ]
+    text = (
+        f"The paper measured latency on an RTX 2080 Ti. Tested on the CPU records committed here, "
+        f"**{held} of its {len(tested)} GPU statements hold and {len(tested) - held} do not** — evidence about how "
+        "far they generalise, not a repetition of the GPU measurement:\n\n" + "\n".join(lines)
+    )
+    counts = pd.DataFrame([{"tested": len(tested), "held": held, "failed": len(tested) - held}])
+    return Finding("The paper's GPU statements on a CPU", text, "scorecard", (tested, counts))
+
+
+def engines_finding() -> Finding | None:
+    """ResNet-50 at batch 1 on every engine of the committed depth sweep, beside the paper's Table 2."""
+    records = committed_records("fig3_depth")
+    if not records:
+        return None
+    hardware, _, record = records[0]
+    data = by_setting(record[(record.batch_size == 1) & (record.model == NETWORK)])
+    if data.empty:
+        return None
+    parts = []
+    for engine, part in data.groupby("engine", sort=False):
+        base = part[part.variant == BASELINE].median_ms
+        modules = part[part.variant != BASELINE].overhead_median_pct
+        if base.empty or modules.empty:
+            continue
+        parts.append(
+            f"{label_words(engine)} {base.iloc[0]:.1f} ms, the five modules adding {_range(modules)} % (median)"
+        )
+    table2 = paper.load("table2")
+    printed = table2[table2.depth == 50].set_index("module")
+    modules = printed.drop(index=BASELINE)
+    text = (
+        f"On the {hardware} of the committed depth sweep, single-image ResNet-50 (224², fp32) takes: "
+        + "; ".join(parts)
+        + ". The modules add almost no arithmetic, but real time, and how much depends on the engine. "
+        f"The paper's RTX 2080 Ti (Table 2): {printed.loc[BASELINE].pytorch_ms:.2f} ms in PyTorch and "
+        f"{_range(modules.pytorch_ms, 2)} ms with a module; {printed.loc[BASELINE].tensorrt_ms:.2f} ms in TensorRT "
+        f"and {_range(modules.tensorrt_ms, 2)} ms with a module."
+    )
+    return Finding("What a module costs, per engine", text, "fig3_latency_depth", (data, printed))
+
+
+def int8_finding() -> Finding | None:
+    """The paper's lower-precision claim re-tested in int8 on the committed CPU record."""
+    from attnlib.reproduce import int8
+
+    records = committed_records(int8.EXPERIMENT)
+    if not records:
+        return None
+    hardware, _, record = records[0]
+    claim = int8.precision_claim(int8.overhead_comparison(record))
+    evidence = (record, pd.DataFrame([claim]))
+    return Finding("int8 on a CPU", int8.claim_sentence(claim, hardware), "fig3_latency_depth", evidence)
+
+
+def real_images_finding() -> Finding | None:
+    """The Fashion-MNIST study's verdicts (the scorecard's real-image section), counted and listed."""
+    table = scorecard.real_data_section()
+    if table.empty:
+        return None
+    verdicts = table["Verdict"].astype(str)
+    counted = {word: int(verdicts.str.startswith(word).sum()) for word in ("holds", "does not hold", "cannot tell")}
+    lines = [f"* {row['The paper says']} — **{row['Verdict']}**" for _, row in table.iterrows()]
+    text = (
+        f"The paper's accuracy statements re-tested on real images that every machine here can have "
+        f"({table['Checked on'].iloc[0]}): **{counted['holds']} hold, {counted['does not hold']} do "
+        f"not hold and {counted['cannot tell']} cannot be told** by these runs' 95 % intervals.\n\n" + "\n".join(lines)
+    )
+    return Finding("The study on real images", text, "beyond_fashion_mnist", (table, pd.DataFrame([counted])))
+
+
+def zoo_finding() -> Finding | None:
+    """The attention zoo's committed record: the cheapest module per engine for ResNet-50 at batch 1."""
+    from attnlib.reproduce import zoo
+
+    records = committed_records(zoo.EXPERIMENT)
+    if not records:
+        return None
+    hardware, _, record = records[0]
+    data = zoo.overhead_data(record, zoo.zoo_structure((50,)))
+    rows = zoo.cheapest(data[(data.depth == 50) & (data.batch_size == 1)])
+    if rows.empty:
+        return None
+    parts = [
+        f"on {label_words(row.engine)} the cheapest of {row.modules} is {row.cheapest} "
+        f"({row._5:+.1f} %), AB ranking {row._6}"
+        for row in rows.itertuples()
+    ]
+    text = (
+        f"The paper's five modules beside timm's channel-attention layers, timed under one protocol on the "
+        f"{hardware} (ResNet-50, batch 1): " + "; ".join(parts) + ". Every design costs more time than its "
+        "share of the arithmetic; the chapter fits a cost model on MACs and passes over the feature map."
+    )
+    return Finding("The attention zoo", text, "beyond_attention_zoo", (rows,))
+
+
+def advice_finding() -> Finding | None:
+    """The advice for ResNet-50 on every machine that left a committed record."""
+    from attnlib.advice import committed_verdicts
+
+    verdicts = committed_verdicts(NETWORK)
+    if not verdicts:
+        return None
+    lines = [f"* From the {label.split(':', 1)[0]}: {sentence}" for _, label, _, sentence in verdicts]
+    text = (
+        "Whether a module beats simply using the next deeper ResNet (the paper's criterion), on each machine "
+        "and engine recorded, with the paper's accuracy gains:\n\n" + "\n".join(lines)
+    )
+    evidence = tuple(verdict for _, _, verdict, _ in verdicts) + tuple(
+        record for _, _, record in committed_records("advise") + committed_records("fig3_depth")
+    )
+    return Finding("Which module for the machines recorded", text, "beyond_advise", evidence)
+
+
+def findings() -> list[Finding]:
+    """Every finding the committed records support, in the order of the front page."""
+    card = scorecard.scorecard()
+    found = [scorecard_finding(card), hardware_finding(card)]
+    for make in (engines_finding, int8_finding, real_images_finding, zoo_finding, advice_finding):
+        finding = make()
+        if finding is not None:
+            found.append(finding)
+    return found
+
+
+def _counts_frame(card: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame([{"rows": len(card), **scorecard.counts(card)}])
+
+
+# Names that hold digits but are no numbers of a finding: networks, resolutions, GPUs, precisions, the
+# paper's tables and figures, the intervals' level.
+NAMES = re.compile(
+    r"ResNet-\d+|\bR\d+\b|\d+²|RTX \d+ Ti|Table \d|Tables? \d(?:[–-]\d)?|Fig\. \d|95 %|\b(?:fp|int|bf)\d+\b|"
+    r"CIFAR-\d+|BDD100k|top-\d|H\d00|A\d00|\d{4}-\d\d-\d\d\S*"
+)
+NUMBER = re.compile(r"\d{1,3}(?:[\u2009\u202f\u00a0]\d{3})+|\d+(?:\.\d+)?")
+
+
+def numbers_in(text: str) -> set[str]:
+    """Every number written in ``text`` as it is written (thousands' thin spaces dropped), names that hold
+    digits (ResNet-50, 224², fp32, Table 2 …) left out."""
+    return {re.sub(r"\s", "", match) for match in NUMBER.findall(NAMES.sub(" ", text))}
+
+
+def allowed_numbers(found: list[Finding]) -> set[str]:
+    """Every number the findings may show, as text: each evidence table's numeric cells at 0 to 3
+    decimals and the numbers written in its text cells. A number on the page outside this set was
+    typed, or computed from nothing the page names."""
+    allowed: set[str] = set()
+    for finding in found:
+        for frame in finding.evidence:
+            numeric = frame.select_dtypes("number").to_numpy().ravel()
+            for value in numeric:
+                if pd.notna(value):
+                    allowed |= {f"{abs(float(value)):.{digits}f}" for digits in range(4)}
+            text = frame.select_dtypes(exclude="number").astype(str).to_numpy().ravel()
+            allowed |= numbers_in(" ".join(str(cell) for cell in text))
+    return allowed
