@@ -79,6 +79,32 @@ if not converged_finals.empty:
         display(flagged.style.hide(axis="index"))
 
 # %% [markdown]
+# ### Verdicts that changed
+#
+# The same questions asked of both campaigns: what the short campaign said of networks far from their
+# plateau, and what the converged campaign says of networks at it.
+
+# %%
+if fashion.headline_campaign("default") == fashion.CONVERGED:
+    short_finals = fashion.committed_finals("default", campaign=fashion.SHORT)
+    display(
+        styled(
+            fashion.regime_changes(
+                fashion.chapter_statements(short_finals, "default", campaign=fashion.SHORT),
+                fashion.chapter_statements(converged_finals, "default"),
+            )
+        )
+    )
+else:
+    done = int((converged_plan.state == "done").sum())
+    display(
+        Markdown(
+            f"*Shown once the converged campaign's module comparison is complete ({done} of "
+            f"{len(converged_plan)} runs of the whole campaign committed so far).*"
+        )
+    )
+
+# %% [markdown]
 # ### Training at the speed this CPU allows
 #
 # The campaign trains in bf16 autocast over fp32 weights, with channels_last and `torch.compile`. This

@@ -35,6 +35,7 @@ threads = None
 save_record = False
 
 # %%
+# The latency chapters are one thin sequence of cells over their own module (the same shape as fig6).
 from attnlib.reproduce import fig5
 from attnlib.reproduce.common import open_page, show_page_warning
 from attnlib.reproduce.latency import measure, show_committed_records, show_measurement

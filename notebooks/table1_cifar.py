@@ -31,6 +31,7 @@ profile = "default"
 save_records = False
 
 # %%
+# The accuracy chapters call their module in the same order (the same shape as table3's cells).
 from IPython.display import Markdown, display
 
 from attnlib import paper

@@ -33,6 +33,7 @@ profile = "default"
 save_records = False
 
 # %%
+# The detection chapters are one thin sequence of cells over their own module (the same shape as table5).
 from IPython.display import Markdown, display
 
 from attnlib import paper

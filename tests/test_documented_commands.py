@@ -1,6 +1,6 @@
-"""Every command in the README and the book's introduction runs as written (issue 10, item 2).
+"""Every command in the README and the book's guide runs as written (issue 10, item 2).
 
-The fenced ``bash`` and ``python`` blocks of ``README.md`` and ``book/intro.md`` are extracted and
+The fenced ``bash`` and ``python`` blocks of ``README.md``, ``book/guide.md`` and ``CONTRIBUTING.md`` are extracted and
 executed. Shell commands run in a scratch copy of the checkout (its ``.venv`` linked to ours, its
 ``attnlib`` first on ``PYTHONPATH``) so that nothing they write touches this tree. Each command must
 match exactly one entry of :data:`EXPECTED`, which says how it is sized down for the tests (the
@@ -33,7 +33,7 @@ import torch
 from tests.forkserver import SCRIPT, ForkServer, forkable
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCUMENTS = ("README.md", "book/intro.md")
+DOCUMENTS = ("README.md", "book/guide.md", "CONTRIBUTING.md")
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,8 @@ TORCHRUN = (r"\.venv/bin/torchrun --nproc_per_node 8 -m attnlib\.cli", ".venv/bi
 EXPECTED = (
     Expectation(r"^make book$", ((r"^make book$", "make -n book"),)),  # tests/test_book.py runs it at smoke
     Expectation(r"^make test$", ((r"^make test$", "make -n test"),)),  # this very suite
+    Expectation(r"^make lint$", ((r"^make lint$", "make -n lint"),)),  # tests/test_project.py runs ruff itself
+    Expectation(r"python -m pytest tests/test_attention\.py -q -k"),  # one test, as CONTRIBUTING.md shows
     # tests/test_fashion.py runs `make data` on a folder (with the real files where the machine has them)
     Expectation(r"^make data$", ((r"^make data$", "make -n data"),)),
     Expectation(

@@ -562,3 +562,22 @@ def test_the_top1_table_tells_cells_outside_the_study_from_runs_still_missing():
     assert table.loc[DEEPER_ROW, "ResNet-20 (basic)"] == "86.50 (1 seed)"
     assert table.loc[DEEPER_ROW, "ResNet-14 (basic)"] == "—"
     assert table.loc["SE", "ResNet-20 (bottleneck)"] == "not run yet"
+
+
+def test_regime_changes_pairs_the_campaigns_questions_and_says_what_changed() -> None:
+    from attnlib.reproduce.fashion import Statement, regime_changes, verdict_word
+
+    short = [
+        Statement("best module on ResNet-14", "ECA +0.6", "holds"),
+        Statement("bottleneck gains more", "+1.6", "holds (by 1.6 points)"),
+    ]
+    converged = [
+        Statement("best module on ResNet-8", "ECA +0.1", "holds"),
+        Statement("bottleneck gains more", "+0.2 (-0.3 to 0.7)", "cannot tell (the interval crosses zero)"),
+    ]
+    table = regime_changes(short, converged)
+    assert list(table.Changed) == ["no", "yes: holds → cannot tell"]
+    assert table.iloc[0, 0] == "best module on ResNet-8"  # the converged campaign's networks name the question
+    assert verdict_word("does not hold (worse for 4 of 5)") == "does not hold"
+    with pytest.raises(ValueError, match="cannot be paired: 2 against 1"):
+        regime_changes(short, converged[:1])

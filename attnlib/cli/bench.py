@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.dry_run:
         require_device(args.device)
     root = None if args.output is None else Path(args.output)
+    # The engine's options from the command line, by keyword (the same shape as other config calls).
     options = EngineOptions(
         device=args.device,
         precision=args.precision,

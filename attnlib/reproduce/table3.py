@@ -90,6 +90,7 @@ SETTINGS: PerProfile[FinetuneSettings] = PerProfile(
         ),
         scaled=True,
     ),
+    # Written out field by field like every chapter's TrainConfig (same shape, its own values).
     smoke=FinetuneSettings(
         TrainConfig(
             dataset="synthetic-cifar",

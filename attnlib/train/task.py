@@ -91,6 +91,7 @@ class ClassificationTask:
 
     def splits(self) -> DatasetSplits:
         config = self.config
+        # The config's data fields passed on by keyword, as the detection task does for its loader.
         splits = load_dataset(
             config.dataset,
             config.data_root,

@@ -129,9 +129,11 @@ from attnlib.reproduce.fashion.statements import (
     paper_gains,
     plateau_statement,
     plateau_statements,
+    regime_changes,
     retrofit_gains,
     retrofit_statements,
     statements_table,
+    verdict_word,
 )
 from attnlib.reproduce.fashion.tables import (
     BUDGET_HOURS,
@@ -248,6 +250,7 @@ __all__ = [
     "pretrained_key",
     "pretrained_state",
     "progress_text",
+    "regime_changes",
     "retrofit_gains",
     "retrofit_rows",
     "retrofit_statements",
@@ -268,5 +271,6 @@ __all__ = [
     "tradeoff_points",
     "training_settings_table",
     "training_settings_text",
+    "verdict_word",
     "weights_path",
 ]

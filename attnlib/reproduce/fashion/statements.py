@@ -449,3 +449,34 @@ def chapter_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVE
         *deeper_statements(finals, profile, campaign=campaign),
         *retrofit_statements(finals, profile, campaign=campaign),
     ]
+
+
+def verdict_word(verdict: str) -> str:
+    """A verdict's word (holds, does not hold, cannot tell, not testable here) without its reason."""
+    for word in sorted((HOLDS, DOES_NOT_HOLD, CANNOT_TELL, NOT_TESTABLE), key=len, reverse=True):
+        if verdict.startswith(word):
+            return word
+    return verdict
+
+
+def regime_changes(short: list[Statement], converged: list[Statement]) -> pd.DataFrame:
+    """The chapter's questions asked of both campaigns, side by side: what the short campaign (networks
+    far from their plateau) said, what the converged one says, and whether the verdict changed.
+
+    Both lists are :func:`chapter_statements` of their campaign, which asks the same questions in the
+    same order (on each campaign's own networks); a different count means they cannot be paired.
+    """
+    if len(short) != len(converged):
+        raise ValueError(f"the campaigns' statements cannot be paired: {len(short)} against {len(converged)}")
+    rows = []
+    for before, after in zip(short, converged, strict=True):
+        was, now = verdict_word(before.verdict), verdict_word(after.verdict)
+        rows.append(
+            {
+                "The question (on the converged campaign's networks)": after.claim,
+                "Short campaign (7 000 images, 15 epochs)": before.verdict,
+                "Converged campaign (all images, at the plateau)": after.verdict,
+                "Changed": "no" if was == now else f"yes: {was} → {now}",
+            }
+        )
+    return pd.DataFrame(rows)
