@@ -581,3 +581,32 @@ def test_regime_changes_pairs_the_campaigns_questions_and_says_what_changed() ->
     assert verdict_word("does not hold (worse for 4 of 5)") == "does not hold"
     with pytest.raises(ValueError, match="cannot be paired: 2 against 1"):
         regime_changes(short, converged[:1])
+
+
+@pytest.mark.parametrize(
+    ("fp32", "expected"),
+    [([93.1, 92.9], fashion.HOLDS), ([93.9, 92.0], fashion.DOES_NOT_HOLD)],
+)
+def test_the_precision_check_compares_paired_differences_with_the_seed_spread(fp32, expected) -> None:
+    """bf16 baseline 93.0 / 92.8 / 93.2 (spread 0.4 points): fp32 within 0.4 of each paired seed holds,
+    0.9 away does not."""
+    basic = "ResNet-8 (basic)"
+    finals = _finals({basic: {"baseline": [93.0, 92.8, 93.2]}})
+    checks = pd.DataFrame(
+        [{"part": "precision", "network": basic, "model": "ResNet-8", "block": "basic", "attention": "baseline",
+          "seed": seed, "top1": value, "identity_init": False} for seed, value in enumerate(fp32)]
+    )  # fmt: skip
+    statement = fashion.precision_statement(pd.concat([finals, checks]), "default")
+    assert statement.verdict.startswith(expected), statement
+    assert "spans 0.40 points over its 3 seeds" in statement.evidence
+    missing = fashion.precision_statement(finals, "default")
+    assert missing.verdict.startswith(fashion.NOT_TESTABLE) and "0 of 2 paired seeds" in missing.evidence
+    assert fashion.precision_statement(finals, "default", campaign=fashion.SHORT) is None  # it has no check
+
+
+@pytest.mark.parametrize(("top1", "expected"), [([92.5, 92.1, 92.3], "holds"), ([91.5, 92.1, 91.9], "does not hold")])
+def test_the_basic_baseline_level_follows_the_mean_of_its_seeds(top1, expected) -> None:
+    finals = _finals({"ResNet-8 (basic)": {"baseline": top1}})
+    statement = fashion.basic_level_statement(finals, "default")
+    assert fashion.verdict_word(statement.verdict) == expected
+    assert "provisional" in fashion.basic_level_statement(finals[finals.seed == 0], "default").verdict

@@ -100,6 +100,72 @@ def plateau_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVE
     return out
 
 
+BASIC_LEVEL = 92.0
+"""The top-1 (%) the converged campaign's basic baseline must reach, mean of its seeds (set before the runs)."""
+
+
+def basic_level_statement(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> Statement:
+    """Does the basic network's baseline reach :data:`BASIC_LEVEL` (mean of its compared seeds)?"""
+    settings = settings_of(profile, campaign)
+    model, block = settings.compared[0]
+    network = network_name(model, block)
+    claim = f"The {network} baseline reaches at least {BASIC_LEVEL:.1f} % top-1 (mean of its seeds)"
+    runs_of = finals[(finals.network == network) & (finals.attention == BASELINE)] if len(finals) else finals
+    top1 = runs_of[runs_of.part == "compare"].top1 if len(runs_of) else pd.Series(dtype=float)
+    if top1.empty:
+        return Statement(claim, "no baseline run committed yet", f"{NOT_TESTABLE} (runs missing)")
+    mean, low, high = mean_interval(top1)
+    interval = "one seed: no interval" if math.isnan(low) else f"95 % interval {low:.2f} to {high:.2f}"
+    evidence = f"{counted(len(top1), 'seed')}: mean {mean:.2f} % ({interval})"
+    verdict = HOLDS if mean >= BASIC_LEVEL else DOES_NOT_HOLD
+    if len(top1) < len(settings.seeds):
+        verdict += f" (provisional: {len(top1)} of {len(settings.seeds)} seeds)"
+    return Statement(claim, evidence, verdict)
+
+
+def precision_statement(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> Statement | None:
+    """Does the campaign's precision change the answer? Its fp32 check runs against the same seeds of the
+    campaign's own baseline: the paired fp32 − campaign differences must lie within the seed-to-seed
+    spread (the range of the baseline's top-1 over its seeds). None where the campaign has no check."""
+    settings = settings_of(profile, campaign)
+    if not settings.precision_seeds:
+        return None
+    model, block = settings.compared[0]
+    network = network_name(model, block)
+    claim = (
+        f"Training in {settings.base.precision} (this campaign's precision) instead of fp32 does not change the "
+        f"answer: on the {network} baseline, the paired differences lie within the seed-to-seed spread"
+    )
+    runs_of = finals[(finals.network == network) & (finals.attention == BASELINE)] if len(finals) else finals
+    ours = runs_of[runs_of.part == "compare"].set_index("seed").top1 if len(runs_of) else pd.Series(dtype=float)
+    fp32 = runs_of[runs_of.part == "precision"].set_index("seed").top1 if len(runs_of) else pd.Series(dtype=float)
+    differences = fp32.sub(ours).dropna()
+    if len(differences) < 2 or len(ours) < 2:
+        return Statement(
+            claim,
+            f"{len(differences)} of {len(settings.precision_seeds)} paired seeds committed",
+            f"{NOT_TESTABLE} (runs missing)",
+        )
+    spread = float(ours.max() - ours.min())
+    mean, low, high = mean_interval(differences)
+    listed = ", ".join(f"{value:+.2f}" for value in differences)
+    evidence = (
+        f"fp32 − {settings.base.precision} per seed: {listed} (mean {interval_text(mean, low, high)}); the "
+        f"{settings.base.precision} baseline's top-1 spans {spread:.2f} points over its {len(ours)} seeds"
+    )
+    inside = bool((differences.abs() <= spread).all())
+    verdict = HOLDS if inside else DOES_NOT_HOLD
+    return Statement(claim, evidence, verdict + (" (every difference within the spread)" if inside else ""))
+
+
+def convergence_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> list[Statement]:
+    """What makes the campaign's verdicts rest on converged networks: each network's plateau check, the
+    basic baseline's level and the precision check."""
+    found = [*plateau_statements(finals, profile, campaign), basic_level_statement(finals, profile, campaign)]
+    precision = precision_statement(finals, profile, campaign)
+    return found + ([precision] if precision is not None else [])
+
+
 def plateau_statement(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> Statement:
     """The plateau check of the first compared network (:func:`plateau_statements`)."""
     return plateau_statements(finals, profile, campaign=campaign)[0]
