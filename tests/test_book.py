@@ -149,9 +149,13 @@ def test_pages_speak_in_words_not_keys_booleans_or_nan(smoke_site):
     assert not found, found
 
 
+NETWORK_KEY = re.compile(r"(cifar_|faster_rcnn_|ssd512_)?resnet\d+")
+
+
 def _table_problems(html: str) -> list[str]:
     """A page's tables that show pandas' row numbers (a first column 0, 1, 2, … of header cells) or name
-    an engine by its key (a cell that is exactly ``eager``, ``openvino`` …) instead of its title."""
+    an engine or a network by its key (a cell that is exactly ``eager``, ``openvino``, ``cifar_resnet8`` …)
+    instead of the words the figures use."""
     from bs4 import BeautifulSoup
 
     from attnlib.names import ENGINES
@@ -166,16 +170,19 @@ def _table_problems(html: str) -> list[str]:
                     "row numbers: "
                     + " | ".join(c.get_text(" ", strip=True) for c in rows[0].find_all(["th", "td"]))[:120]
                 )
-        keys = {cell.get_text(strip=True) for cell in table.find_all("td")} & set(ENGINES)
-        if keys:
-            problems.append(f"engine keys {sorted(keys)}")
+        cells = {cell.get_text(strip=True) for cell in table.find_all("td")}
+        if cells & set(ENGINES):
+            problems.append(f"engine keys {sorted(cells & set(ENGINES))}")
+        networks = sorted(cell for cell in cells if NETWORK_KEY.fullmatch(cell))
+        if networks:
+            problems.append(f"network keys {networks[:5]}")
     return problems
 
 
 def test_the_table_check_finds_row_numbers_and_engine_keys() -> None:
     """The check below can fail: pandas' plain HTML shows row numbers; a key left in a cell is found."""
-    plain = pd.DataFrame({"engine": ["eager", "OpenVINO"], "ms": [1.0, 2.0]}).to_html()
-    assert len(_table_problems(plain)) == 2
+    plain = pd.DataFrame({"engine": ["eager", "OpenVINO"], "network": ["cifar_resnet8", "ResNet-8"]}).to_html()
+    assert len(_table_problems(plain)) == 3
     styled = pd.DataFrame({"engine": ["eager PyTorch", "OpenVINO"], "ms": [1.0, 2.0]}).style.hide(axis="index")
     assert _table_problems(styled.to_html()) == []
 

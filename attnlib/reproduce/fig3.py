@@ -12,6 +12,7 @@ from attnlib import paper
 from attnlib.attention import BASELINE, display_name
 from attnlib.bench.latency import depth_groups
 from attnlib.models import depth_from_model
+from attnlib.names import label_words
 from attnlib.plots import collapsed_table, plot_latency_vs_depth, show_figure
 from attnlib.profiles import PerProfile
 from attnlib.reproduce.common import reduced_protocol_warning
@@ -149,8 +150,9 @@ def depth_conclusions(summary: pd.DataFrame, engine: str | None) -> pd.DataFrame
             {
                 "claim": "optimiser_reduces_overhead",
                 "paper says": "The optimising engine cuts total time 2-4× and reduces the relative overhead",
-                "here (eager)": f"{engine}: {speedup.min():.1f}-{speedup.max():.1f}× faster; mean module "
-                f"overhead {mean_overhead_eager:.1f} % (eager) vs {mean_overhead_opt:.1f} % ({engine})",
+                "here (eager)": f"{label_words(engine)}: {speedup.min():.1f}-{speedup.max():.1f}× faster; mean "
+                f"module overhead {mean_overhead_eager:.1f} % (eager PyTorch) vs {mean_overhead_opt:.1f} % "
+                f"({label_words(engine)})",
                 "holds": bool(speedup.min() >= 2 and mean_overhead_opt < mean_overhead_eager),
             }
         )
@@ -163,7 +165,9 @@ def depth_conclusions(summary: pd.DataFrame, engine: str | None) -> pd.DataFrame
                 {
                     "claim": "eca_close_to_ab_optimised",
                     "paper says": "After optimisation ECA costs nearly the same as AB (Fig. 4)",
-                    "here (eager)": f"|ECA − AB| overhead with {engine}: {gap.min():.1f}-{gap.max():.1f} points",
+                    "here (eager)": (
+                        f"|ECA − AB| overhead with {label_words(engine)}: {gap.min():.1f}-{gap.max():.1f} points"
+                    ),
                     "holds": bool(gap.max() <= 2.0),
                 }
             )
