@@ -44,7 +44,7 @@ def notebook_problems(book: Path) -> list[str]:
 
     toc = yaml.safe_load((book / "_toc.yml").read_text())
     problems = []
-    for entry in _toc_files(toc):
+    for entry in [toc.get("root", ""), *_toc_files(toc)]:  # the root is a notebook too (the front page)
         if not entry.startswith("notebooks/"):
             continue
         path = book / f"{entry}.ipynb"

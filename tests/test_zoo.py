@@ -164,7 +164,7 @@ def test_overhead_data_ranked_and_cheapest_on_a_synthetic_summary():
     cheapest = chapter.cheapest(data)
     assert (cheapest.cheapest == "AB").all() and (cheapest["AB's rank"] == 1).all()
     fits = zoo.cost_model_table(data)
-    assert set(fits.engine) == {"eager", "openvino"} and "R² passes + FLOPs" in fits
+    assert set(fits.engine) == {"eager PyTorch", "OpenVINO"} and "R² passes + FLOPs" in fits  # named in words
 
 
 class _Broken(torch.nn.Module):

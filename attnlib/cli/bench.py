@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from attnlib.bench.modules import module_variants
     from attnlib.checks import require_device
     from attnlib.reproduce.presets import PRESETS, table2_overview
+    from attnlib.reproduce.sweeps import run_steps
 
     logging.basicConfig(level=logging.INFO if args.preset else logging.WARNING, format="attnlib: %(message)s")
     if not args.dry_run:
@@ -112,7 +111,16 @@ def run(args: argparse.Namespace) -> int:
     for experiment in experiments:
         require_device(experiment.options.device)
     began = time.monotonic()
-    summaries, steps, failed = _run_steps(experiments, args, protocol, root)
+    summaries, steps, failed = run_steps(
+        experiments,
+        args.profile,
+        protocol=protocol,
+        root=root,
+        save=not args.no_save,
+        committed=args.commit,
+        session=args.session,
+        budget_min=args.budget,
+    )
     summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
     if args.json:
         print(summary.to_json(orient="records"))
@@ -218,72 +226,6 @@ def _bench_train_settings(args: argparse.Namespace, attentions: list[str], optio
     columns = ["network", "attention", "setting", "min_ms", "median_ms", "images_per_s", "speedup_median"]
     print(summary.to_json(orient="records") if args.json else summary[columns].round(2).to_string(index=False))
     return 0 if not summary.empty else 1
-
-
-def _run_steps(
-    experiments: Sequence[Any], args: argparse.Namespace, protocol: str, root: Path | None
-) -> tuple[list[Any], list[dict[str, Any]], list[str]]:
-    """Run ``bench``'s experiments one after another: each builds on the networks built before it,
-    stops starting groups at ``--budget``, writes its record, and says what it took. A step that raises
-    is named and skipped when there are several (a lent GPU's sweep is one shot). Returns the
-    summaries, one row per step, and the failures."""
-    from attnlib.bench.experiment import run_experiment
-    from attnlib.bench.latency import BuiltModels
-    from attnlib.reproduce.presets import step_title
-
-    def step_row(index: int, experiment: Any, seconds: float | None, timed: int, record: str) -> dict[str, Any]:
-        return {
-            "step": index + 1,
-            "experiment": step_title(experiment),
-            "seconds": seconds,
-            "networks timed": timed,
-            "record": record,
-        }
-
-    summaries, steps, failed = [], [], []
-    session = args.session or dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    began = time.monotonic()
-    deadline = None if args.budget is None else began + 60 * args.budget
-    models = BuiltModels()  # every experiment of this call builds each network once
-    for index, experiment in enumerate(experiments):
-        print(
-            f"attnlib: experiment {index + 1}/{len(experiments)}: {step_title(experiment)}", file=sys.stderr, flush=True
-        )
-        start = time.monotonic()
-        try:
-            result, path = run_experiment(
-                experiment,
-                args.profile,
-                save=not args.no_save,
-                root=root,
-                progress=sys.stderr.isatty(),
-                committed=args.commit,
-                protocol=protocol,
-                models=models,
-                deadline=deadline,
-                session=session,
-            )
-        except Exception as error:
-            if len(experiments) == 1:
-                raise
-            # a sweep on a lent GPU is one shot: one broken step must not cost the steps after it
-            lines = str(error).strip().splitlines() or [""]
-            failed.append(f"experiment {index + 1} ({step_title(experiment)}): {type(error).__name__}: {lines[-1]}")
-            print(f"attnlib: {failed[-1]}", file=sys.stderr, flush=True)
-            steps.append(step_row(index, experiment, None, 0, f"FAILED: {type(error).__name__}"))
-            continue
-        seconds = time.monotonic() - start
-        for engine, reason in result.skipped.items():
-            print(f"skipped {engine}: {reason}", file=sys.stderr)
-        print(
-            f"attnlib: experiment {index + 1} took {seconds:.1f} s ({time.monotonic() - began:.0f} s in all)"
-            + (f"; wrote {path}" if path is not None else ""),
-            file=sys.stderr,
-            flush=True,
-        )
-        summaries.append(result.summary.assign(experiment=experiment.name))
-        steps.append(step_row(index, experiment, round(seconds, 1), len(result.summary), path.name if path else "—"))
-    return summaries, steps, failed
 
 
 def add(commands: Any) -> None:
