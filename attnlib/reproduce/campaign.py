@@ -471,6 +471,7 @@ def torchrun_command(
     return command
 
 
+# The launchers take the same leading parameters (table, profile, keys, …): one shape, three launchers.
 def launch_torchrun(
     table: str,
     profile: str,

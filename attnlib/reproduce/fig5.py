@@ -23,6 +23,7 @@ from attnlib.reproduce.latency import (
 
 EXPERIMENT = "fig5_resolution"
 
+# Each latency chapter declares its LatencySettings per profile in the same shape (its own values).
 SETTINGS: PerProfile[LatencySettings] = PerProfile(
     smoke=LatencySettings(("eager",), trials=2, warmup=1, depths=(18,), resolutions=(32, 64)),  # as default, smaller
     default=LatencySettings(("eager", "openvino"), trials=4, warmup=1, depths=(18,), resolutions=(64, 224)),

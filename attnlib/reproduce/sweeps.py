@@ -33,6 +33,7 @@ def _step_row(index: int, experiment: Experiment, seconds: float | None, timed: 
     }
 
 
+# Keyword options in the shape of bench's other runners (measure_train_steps, run_experiment).
 def run_steps(
     experiments: Sequence[Experiment],
     profile: str,

@@ -25,7 +25,7 @@ from attnlib.attention import BASELINE, available, display_name
 from attnlib.models import build_model
 from attnlib.profiles import PerProfile
 from attnlib.reproduce.common import synthetic_data_warning
-from attnlib.reproduce.training import paper_config
+from attnlib.reproduce.training import SMOKE_RUN, paper_config
 from attnlib.train import TrainConfig, evaluate, train
 from attnlib.train import fashion as fashion_data
 from attnlib.train.distributed import DistributedContext
@@ -90,19 +90,8 @@ SETTINGS: PerProfile[FinetuneSettings] = PerProfile(
         ),
         scaled=True,
     ),
-    # Written out field by field like every chapter's TrainConfig (same shape, its own values).
     smoke=FinetuneSettings(
-        TrainConfig(
-            dataset="synthetic-cifar",
-            model="cifar_resnet8",
-            block="basic",
-            epochs=2,
-            batch_size=32,
-            lr=0.1,
-            lr_milestones=(1,),
-            synthetic_size=(96, 48),
-            profile="smoke",
-        ),
+        replace(SMOKE_RUN, block="basic", epochs=2),
         (
             Schedule("initialized", 0, 0.0),
             Schedule("2ep_lr0.001", 1, 0.001),

@@ -39,6 +39,22 @@ SHORT_SCHEDULES: PerProfile[dict[str, Any] | None] = PerProfile(
 )
 
 
+# Same shape as every chapter's TrainConfig declaration, on purpose: each protocol is written out
+# field by field (values, not shared logic), so a reader checks it against its stated recipe.
+SMOKE_RUN = TrainConfig(
+    dataset="synthetic-cifar",
+    model="cifar_resnet8",
+    epochs=1,
+    batch_size=32,
+    lr=0.1,
+    lr_milestones=(1,),
+    synthetic_size=(96, 48),
+    profile="smoke",
+)
+"""The smoke profile's classification run: seconds on generated CIFAR-sized images (the Fashion-MNIST
+campaigns, its live run and Table 3's smoke fine-tuning start from it)."""
+
+
 def on_gpu() -> dict[str, Any]:
     """What the paper profile adds when a GPU is visible: train there, with AMP and channels_last.
 
