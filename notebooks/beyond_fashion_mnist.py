@@ -242,7 +242,7 @@ display(styled(fashion.statements_table(statements, fashion.SHORT)))
 # images per second, which ran at different times beside other work.
 
 # %%
-latency, training = fashion.cost_records()
+latency, training = fashion.cost_records(fashion.SHORT)
 if latency.empty:
     display(
         Markdown(

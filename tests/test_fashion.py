@@ -610,3 +610,16 @@ def test_the_basic_baseline_level_follows_the_mean_of_its_seeds(top1, expected) 
     statement = fashion.basic_level_statement(finals, "default")
     assert fashion.verdict_word(statement.verdict) == expected
     assert "provisional" in fashion.basic_level_statement(finals[finals.seed == 0], "default").verdict
+
+
+def test_a_record_of_the_other_campaigns_networks_never_replaces_a_campaigns_costs() -> None:
+    """The newest session that timed every compared network of the campaign is its cost record: a newer
+    record of the converged campaign's networks leaves the short campaign's older one in place."""
+    from attnlib.reproduce.fashion.costs import newest_covering
+
+    old = pd.DataFrame({"session": "a", "group": ["cifar_resnet14", "cifar_resnet20"], "median_ms": [1.0, 2.0]})
+    new = pd.DataFrame({"session": "b", "group": ["cifar_resnet8", "cifar_resnet11"], "median_ms": [0.5, 0.7]})
+    both = pd.concat([old, new], ignore_index=True)
+    assert list(newest_covering(both, {"cifar_resnet14", "cifar_resnet20"}).session.unique()) == ["a"]
+    assert list(newest_covering(both, {"cifar_resnet8", "cifar_resnet11"}).session.unique()) == ["b"]
+    assert newest_covering(both, {"cifar_resnet56"}).empty

@@ -644,7 +644,7 @@ def real_data_section() -> pd.DataFrame:
     finals = fashion.committed_finals("default", campaign=chosen)
     statements = fashion.plateau_statements(finals, "default", campaign=chosen) if not finals.empty else []
     statements += fashion.chapter_statements(finals, "default", campaign=chosen)
-    latency, _ = fashion.cost_records()
+    latency, _ = fashion.cost_records(chosen)
     if not latency.empty and not finals.empty:
         points = fashion.tradeoff_points(finals, latency, "openvino", 1, campaign=chosen)
         statements += fashion.deeper_tradeoff_statements(points, "OpenVINO", 1) if not points.empty else []

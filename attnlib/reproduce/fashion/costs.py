@@ -98,18 +98,27 @@ def measure_training_costs(
     return pd.concat(frames, ignore_index=True)
 
 
-def cost_records() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The newest committed inference (``bench fashion``) and training-step records of the campaign's networks."""
+def newest_covering(frame: pd.DataFrame, groups: set[str]) -> pd.DataFrame:
+    """The newest session of ``frame`` that timed every one of ``groups`` (empty when none did)."""
+    if frame.empty:
+        return frame
+    for session in reversed(list(dict.fromkeys(frame.session))):
+        part = frame[frame.session == session]
+        if groups <= set(part.group):
+            return part
+    return frame.iloc[:0]
+
+
+def cost_records(campaign: str = CONVERGED, profile: str = "default") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The newest committed inference (``bench fashion``) and training-step records of ``campaign``'s
+    networks: the newest session that timed each of its compared networks' groups, so a record of the
+    other campaign's networks never replaces them."""
     from attnlib.bench.experiment import load_latency_records
 
-    latency = load_latency_records(LATENCY_EXPERIMENT)
-    training = load_latency_records(TRAIN_STEP_EXPERIMENT)
-    newest = []
-    for frame in (latency, training):
-        if not frame.empty:
-            frame = frame[frame.session == frame.session.iloc[-1]]
-        newest.append(frame)
-    return newest[0], newest[1]
+    groups = {model for model, _ in settings_of(profile, campaign).compared}
+    latency = newest_covering(load_latency_records(LATENCY_EXPERIMENT), groups)
+    training = newest_covering(load_latency_records(TRAIN_STEP_EXPERIMENT), groups)
+    return latency, training
 
 
 def _variant_name(row: Any) -> str:
