@@ -140,6 +140,23 @@ else:
     display(settings_record.style.hide(axis="index"))
 
 # %% [markdown]
+# ### What a module costs on these networks
+#
+# Inference (eager PyTorch and OpenVINO, batch 1 and 16) and a training step of the campaign's networks,
+# each module timed interleaved with its network's baseline and the deeper baseline (`attnlib bench
+# fashion --commit`, made while nothing else ran): the time axis of Fig. 4 for the converged campaign.
+
+# %%
+converged_latency, converged_training = fashion.cost_records()
+if converged_latency.empty:
+    display(Markdown("*No committed timing of this campaign's networks yet (`attnlib bench fashion --commit`).*"))
+else:
+    where = converged_latency.iloc[0]
+    display(Markdown(f"Time over each network's baseline, median of interleaved trials, on {where.hardware} "
+                     f"({where.threads} threads, {str(where.date)[:10]}):"))  # fmt: skip
+    display(fashion.cost_table(converged_latency, converged_training))
+
+# %% [markdown]
 # ## The data
 #
 # Each of the four idx files is checked against the SHA-256 of the file as Debian ships it (or of its
