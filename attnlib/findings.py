@@ -54,13 +54,34 @@ def scorecard_finding(card: pd.DataFrame) -> Finding:
     n = scorecard.counts(card)
     text = (
         f"Of the paper's **{len(card)} numbers and claims** that the book addresses, **{n[scorecard.REPRODUCED]} "
-        f"were reproduced** on the paper's own setting and **{n[scorecard.DIFFERS]} differ**; "
+        f"were reproduced** on the paper's own setting and **{n[scorecard.DIFFERS]} "
+        f"{'differs' if n[scorecard.DIFFERS] == 1 else 'differ'}**; "
         f"{n[scorecard.ERRATUM]} are errata of the paper (the printed value is wrong, with the evidence). "
         f"{n[scorecard.NOT_RUN]} are not run here: they need ImageNet, COCO or BDD100k, a GPU or TensorRT, which "
-        "the machines that build this book do not have. Counting and the paper profile's settings reproduce; "
-        "the accuracy tables wait for their datasets."
+        "the machines that build this book do not have. " + _where_reproduced(card)
     )
-    return Finding("What reproduced", text, "scorecard", (_counts_frame(card),))
+    return Finding("What reproduced", text, "scorecard", (_counts_frame(card), scorecard.by_part(card)))
+
+
+def _where_reproduced(card: pd.DataFrame) -> str:
+    """Which parts of the paper the reproduced rows come from, and which parts are not run at all."""
+    parts = scorecard.by_part(card)
+    named = {part: "the paper's text" if part == "Text" else str(part) for part in parts.index}
+    reproduced = [
+        f"{named[part]} ({int(row[scorecard.REPRODUCED])})"
+        for part, row in parts.iterrows()
+        if row[scorecard.REPRODUCED]
+    ]
+    idle = [
+        named[part] for part, row in parts.iterrows() if row.sum() == row[scorecard.NOT_RUN] + row[scorecard.ERRATUM]
+    ]
+    text = f"The reproduced rows are in {_listed(reproduced)}." if reproduced else "No row is reproduced yet."
+    return text + (f" Nothing of {_listed(idle)} is run here yet." if idle else "")
+
+
+def _listed(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def hardware_finding(card: pd.DataFrame) -> Finding:
@@ -203,7 +224,7 @@ def _counts_frame(card: pd.DataFrame) -> pd.DataFrame:
 # paper's tables and figures, the intervals' level.
 NAMES = re.compile(
     r"ResNet-\d+|\bR\d+\b|\d+²|RTX \d+ Ti|Table \d|Tables? \d(?:[–-]\d)?|Fig\. \d|95 %|\b(?:fp|int|bf)\d+\b|"
-    r"CIFAR-\d+|BDD100k|top-\d|H\d00|A\d00|\d{4}-\d\d-\d\d\S*"
+    r"CIFAR-\d+|BDD100k|Sect\. [\d.]+\d|top-\d|H\d00|A\d00|\d{4}-\d\d-\d\d\S*"
 )
 NUMBER = re.compile(r"\d{1,3}(?:[\u2009\u202f\u00a0]\d{3})+|\d+(?:\.\d+)?")
 
