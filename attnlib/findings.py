@@ -171,9 +171,11 @@ def zoo_finding() -> Finding | None:
         return None
     hardware, _, record = records[0]
     data = zoo.overhead_data(record, zoo.zoo_structure((50,)))
-    rows = zoo.cheapest(data[(data.depth == 50) & (data.batch_size == 1)])
+    single = data[(data.depth == 50) & (data.batch_size == 1)]
+    rows = zoo.cheapest(single)
     if rows.empty:
         return None
+    dearer = int((single.overhead_min_pct > single.macs_pct).sum())
     parts = [
         f"on {label_words(row.engine)} the cheapest of {row.modules} is {row.cheapest} "
         f"({row._5:+.1f} %), AB ranking {row._6}"
@@ -181,10 +183,15 @@ def zoo_finding() -> Finding | None:
     ]
     text = (
         f"The paper's five modules beside timm's channel-attention layers, timed under one protocol on the "
-        f"{hardware} (ResNet-50, batch 1): " + "; ".join(parts) + ". Every design costs more time than its "
-        "share of the arithmetic; the chapter fits a cost model on MACs and passes over the feature map."
+        f"{hardware} (ResNet-50, batch 1): "
+        + "; ".join(parts)
+        + ". In "
+        + (f"every one of the {dearer}" if dearer == len(single) else f"{dearer} of the {len(single)}")
+        + " measurements a module's share of the time exceeds its share of the arithmetic; the chapter fits a cost "
+        "model on MACs and passes over the feature map."
     )
-    return Finding("The attention zoo", text, "beyond_attention_zoo", (rows,))
+    counts = pd.DataFrame([{"dearer": dearer, "measured": len(single)}])
+    return Finding("The attention zoo", text, "beyond_attention_zoo", (rows, counts))
 
 
 def advice_finding() -> Finding | None:
