@@ -26,6 +26,8 @@ from attnlib.reproduce import campaign, fashion
 from attnlib.train import fashion as fashion_data
 from attnlib.train.data import load_dataset
 
+DATA = Path(__file__).resolve().parents[1] / "data"
+
 TRAIN, TEST = 120, 40
 
 
@@ -209,7 +211,13 @@ def test_attnlib_data_copies_a_folder_or_a_debian_package_and_checks_it(fake_fas
 
 
 def test_the_default_plan_lists_every_run_with_cpu_hours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ATTNLIB_DATA", str(tmp_path / "data"))  # a clean machine: no committed records
+    # a clean machine: no committed run records, only the committed training-settings record it is sized by
+    settings_records = sorted((DATA / "results" / "latency").glob(f"{fashion.TRAIN_SETTINGS_EXPERIMENT}-*"))
+    assert settings_records, "the converged campaign is sized by a committed bench train --settings record"
+    (tmp_path / "data" / "results" / "latency").mkdir(parents=True)
+    for path in settings_records:
+        shutil.copy(path, tmp_path / "data" / "results" / "latency" / path.name)
+    monkeypatch.setenv("ATTNLIB_DATA", str(tmp_path / "data"))
     runs = campaign.campaign_runs("fashion", "default", tmp_path)
     parts = pd.Series([run.key.split("/")[0] for run in runs]).value_counts().to_dict()
     # the converged campaign: plateau checks on both networks with two seeds, an fp32 check with two
@@ -222,6 +230,33 @@ def test_the_default_plan_lists_every_run_with_cpu_hours(tmp_path: Path, monkeyp
     assert fashion.campaign_hours("default", campaign=fashion.SHORT) <= 6.0  # the first campaign, as sized
     paper = campaign.plan(campaign.campaign_runs("fashion", "paper", tmp_path))
     assert "CPU-hours (est.)" not in paper.columns and (paper["GPU-hours (est.)"] > 0).all()
+
+
+def test_the_plan_reads_its_cpu_rates_and_their_source_from_the_committed_record() -> None:
+    rates = fashion.rates_of(fashion.CONVERGED)
+    record = pd.concat(
+        pd.read_csv(path)
+        for path in sorted((DATA / "results" / "latency").glob(f"{fashion.TRAIN_SETTINGS_EXPERIMENT}-*.csv"))
+    )
+    setting = fashion.campaign_setting().name
+    assert setting == "bf16 + channels_last + compile"
+    measured = record[(record.setting == setting) & (record.model == "cifar_resnet8")]
+    assert rates.images_per_s[("cifar_resnet8", "basic")] == pytest.approx(measured.images_per_s.mean())
+    assert set(rates.images_per_s) >= set(fashion.SETTINGS.default.compared)  # every compared network is sized
+    assert "record fashion_train_settings" in rates.source and "with AMX" in rates.source
+    runs = campaign.campaign_runs("fashion", "default", only=["compare/cifar_resnet8-basic/baseline/seed0"])
+    assert runs[0].cpu_rates_source == rates.source
+    assert rates.source in campaign.plan_summary("fashion", "default", campaign.plan(runs))
+
+
+def test_without_a_training_settings_record_the_plan_makes_no_cpu_estimate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATTNLIB_DATA", str(tmp_path / "data"))  # no committed records at all
+    assert fashion.recorded_rates() is None
+    runs = campaign.campaign_runs("fashion", "default", tmp_path, only=["compare/cifar_resnet8-basic/baseline/seed0"])
+    assert runs[0].cpu_hours is None and runs[0].cpu_rates_source == ""
+    assert "CPU-hours (est.)" not in campaign.plan(runs).columns
 
 
 def test_the_progress_sentence_says_what_is_left_then_what_it_took() -> None:

@@ -81,6 +81,7 @@ class CampaignRun:
     train_images: int
     note: str = ""
     cpu_hours: float | None = None  # an estimate from measured CPU throughput (the Fashion-MNIST campaign)
+    cpu_rates_source: str = ""  # where that throughput was measured, in words
 
 
 def campaign_runs(
@@ -151,9 +152,9 @@ def _fashion_runs(table: str, profile: str, runs_root: Path | None, seeds: Seque
         note = "starts from " + fashion.pretrained_key(profile) if run.part == "retrofit" else ""
         hours = fashion.cpu_hours(run, _images(config)) if config.device == "cpu" else math.nan
         hours = None if math.isnan(hours) else hours  # only the networks whose throughput was measured
-        runs.append(
-            CampaignRun(table, run.key, replace(config, output=str(folder)), folder, macs, _images(config), note, hours)
-        )
+        source = fashion.rates_of().source if hours is not None else ""
+        placed = replace(config, output=str(folder))
+        runs.append(CampaignRun(table, run.key, placed, folder, macs, _images(config), note, hours, source))
     return runs
 
 
@@ -324,7 +325,10 @@ def plan(runs: Sequence[CampaignRun], tmacs: float = ASSUMED_TMACS) -> pd.DataFr
                 "note": run.note,
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    sources = sorted({run.cpu_rates_source for run in runs if run.cpu_rates_source})
+    frame.attrs["cpu_rates_source"] = "; ".join(sources)  # what plan_summary cites for the CPU hours
+    return frame
 
 
 def plan_summary(table: str, profile: str, frame: pd.DataFrame, tmacs: float = ASSUMED_TMACS) -> str:
@@ -334,10 +338,8 @@ def plan_summary(table: str, profile: str, frame: pd.DataFrame, tmacs: float = A
     total = frame["GPU-hours (est.)"].sum()
     states = ", ".join(f"{int(counts.get(state, 0))} {state}" for state in STATES)
     if "CPU-hours (est.)" in frame.columns:
-        from attnlib.reproduce import fashion
-
         left = frame[frame.state != "done"]["CPU-hours (est.)"].sum()
-        source = fashion.CPU_RATES_SOURCE[fashion.CONVERGED]  # the campaign `attnlib reproduce fashion` runs
+        source = frame.attrs.get("cpu_rates_source") or "measured CPU throughput"
         return (
             f"{table} at profile {profile}: {len(frame)} runs — {states}. Estimated CPU wall hours: "
             f"{frame['CPU-hours (est.)'].sum():.1f} in all, {left:.1f} still to run, on a 2-core CPU running two runs "

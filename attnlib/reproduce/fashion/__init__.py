@@ -16,7 +16,7 @@ can (Debian's ``dataset-fashion-mnist``, :mod:`attnlib.train.fashion`). The camp
 
 ``paper`` runs the paper's CIFAR recipe (164 epochs, batch 128, lr 0.2, ×0.1 at epochs 81 and 122) on
 all 60 000 images at 32² — a GPU's job. ``default`` is the CPU campaign whose records are committed;
-its schedule was sized by measurement (see :data:`CPU_IMAGES_PER_S` and the chapter). ``smoke``
+its schedule was sized by measurement (see :func:`rates_of` and the chapter). ``smoke``
 trains tiny networks on generated images, so the test book is the same on every machine.
 
 The package, one concern a module: :mod:`.settings` (the campaigns and their runs), :mod:`.execution`
@@ -76,18 +76,25 @@ from attnlib.reproduce.fashion.live import (
     live_warning,
     run_live,
 )
+from attnlib.reproduce.fashion.rates import (
+    CPU_PROCESSES,
+    FP32_SLOWDOWN,
+    SHORT_RATES,
+    Rates,
+    campaign_hours,
+    campaign_setting,
+    cpu_hours,
+    rates_of,
+    recorded_rates,
+)
 from attnlib.reproduce.fashion.settings import (
     CAMPAIGNS,
     CONVERGED,
     CONVERGED_EPOCHS,
-    CPU_IMAGES_PER_S,
-    CPU_PROCESSES,
-    CPU_RATES_SOURCE,
     DEEPER_LABEL,
     DEFAULT_EPOCHS,
     DEFAULT_SUBSET,
     EXPERIMENT,
-    FP32_SLOWDOWN,
     PARTS,
     RECORD_KIND,
     SETTINGS,
@@ -97,8 +104,6 @@ from attnlib.reproduce.fashion.settings import (
     FashionRun,
     FashionSettings,
     FinetuneSchedule,
-    campaign_hours,
-    cpu_hours,
     describe_runs,
     file_prefix,
     find_run,
@@ -171,9 +176,7 @@ __all__ = [
     "CONVERGED_EPOCHS",
     "COST_BATCHES",
     "COST_ENGINES",
-    "CPU_IMAGES_PER_S",
     "CPU_PROCESSES",
-    "CPU_RATES_SOURCE",
     "DEEPER_LABEL",
     "DEEPER_ROW",
     "DEFAULT_EPOCHS",
@@ -194,6 +197,7 @@ __all__ = [
     "RECORD_KIND",
     "SETTINGS",
     "SHORT",
+    "SHORT_RATES",
     "SHORT_SETTINGS",
     "SMOKE_BASE",
     "TRAIN_SETTINGS_EXPERIMENT",
@@ -202,12 +206,14 @@ __all__ = [
     "FashionSettings",
     "FinetuneSchedule",
     "PretrainedMissing",
+    "Rates",
     "Statement",
     "all_committed_finals",
     "basic_level_statement",
     "best_module_statement",
     "bottleneck_statement",
     "campaign_hours",
+    "campaign_setting",
     "chapter_statements",
     "checked_on_text",
     "checksum_display",
@@ -258,6 +264,8 @@ __all__ = [
     "pretrained_key",
     "pretrained_state",
     "progress_text",
+    "rates_of",
+    "recorded_rates",
     "regime_changes",
     "retrofit_gains",
     "retrofit_rows",

@@ -9,6 +9,7 @@ import pandas as pd
 
 from attnlib.attention import BASELINE, compared, display_name
 from attnlib.reproduce.claims import DOES_NOT_HOLD, HOLDS, NOT_TESTABLE
+from attnlib.reproduce.fashion.rates import TRAIN_SETTINGS_EXPERIMENT
 from attnlib.reproduce.fashion.settings import CONVERGED, DEEPER_LABEL, _in_channels, network_name, settings_of
 from attnlib.reproduce.fashion.statements import DEPTH_DOES_NOT_PAY, Statement
 
@@ -16,8 +17,6 @@ LATENCY_EXPERIMENT = "fashion_latency"
 
 
 TRAIN_STEP_EXPERIMENT = "fashion_train_step"
-TRAIN_SETTINGS_EXPERIMENT = "fashion_train_settings"
-"""``attnlib bench train --settings campaign``: the campaign's networks in fp32, bf16, + channels_last, + compile."""
 
 
 COST_ENGINES = ("eager", "openvino")  # eager PyTorch and the fastest CPU engine of the committed Fig. 3 records

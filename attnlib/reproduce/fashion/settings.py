@@ -5,7 +5,6 @@ Pure description: nothing here trains, reads a record or writes one (:mod:`.exec
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -236,39 +235,6 @@ def file_prefix(profile: str, campaign: str = CONVERGED) -> str:
     return f"{profile}-" if campaign == SHORT else f"{campaign}-{profile}-"
 
 
-# Training images per second on one thread (batch 128, 28², a whole training step; median of
-# interleaved steps, baseline and SE averaged), per campaign: the ``short`` campaign's measured
-# 2026-12-02 in fp32 on the 2-core AMD EPYC that made its records; the ``converged`` campaign's
-# measured 2026-12-05 in bf16 + channels_last + compile on the 2-core Intel Xeon with AMX that starts
-# it (``attnlib bench train --settings campaign``; data loading and evaluation not included).
-CPU_IMAGES_PER_S = {
-    SHORT: {
-        ("cifar_resnet14", "basic"): 310,
-        ("cifar_resnet20", "basic"): 228,
-        ("cifar_resnet20", "bottleneck"): 119,
-        ("cifar_resnet29", "bottleneck"): 86,
-    },
-    CONVERGED: {
-        ("cifar_resnet8", "basic"): 1960,
-        ("cifar_resnet11", "bottleneck"): 560,
-        ("cifar_resnet14", "basic"): 1256,
-        ("cifar_resnet20", "bottleneck"): 406,
-    },
-}
-CPU_RATES_SOURCE = {
-    SHORT: "fp32 throughput measured 2026-12-02 on the 2-core AMD EPYC that made its records",
-    CONVERGED: (
-        "bf16 + channels_last + compile throughput measured 2026-12-05 on the 2-core Intel Xeon with AMX that "
-        "started it (record fashion_train_settings); a CPU without native bf16 takes longer"
-    ),
-}
-"""Where each campaign's :data:`CPU_IMAGES_PER_S` come from, in words for the plan's summary."""
-FP32_SLOWDOWN = 2.0
-"""How much slower the converged campaign's fp32 precision-check runs train than its bf16 runs (measured ~1.9–2.3×)."""
-
-CPU_PROCESSES = 2
-
-
 @dataclass(frozen=True)
 class FashionRun:
     """One run of the campaign: its part, key, config and — for a retrofit — what is inserted how."""
@@ -354,32 +320,6 @@ def pretrained_key(profile: str, campaign: str = CONVERGED) -> str:
 def keeps_weights(run: FashionRun, profile: str, campaign: str = CONVERGED) -> bool:
     """Whether a finished run's final weights are committed: seed 0 of every trained network."""
     return run.part in ("compare", "deeper") and run.config.seed == settings_of(profile, campaign).seeds[0]
-
-
-def cpu_hours(run: FashionRun, train_images: int, eval_images: int = 10_000, campaign: str = CONVERGED) -> float:
-    """Estimated wall hours of a run on the measured 2-core CPU (two runs at a time, one thread each).
-
-    Training at the campaign's measured :data:`CPU_IMAGES_PER_S` (:data:`FP32_SLOWDOWN` times slower for
-    an fp32 run of a bf16 campaign); evaluation counted at three times that rate.
-    """
-    rate = CPU_IMAGES_PER_S[campaign].get((run.config.model, run.config.block))
-    if rate is None:
-        return math.nan
-    if campaign == CONVERGED and run.config.precision == "fp32":
-        rate /= FP32_SLOWDOWN
-    evaluations = math.ceil(run.config.epochs / run.config.eval_every)
-    seconds = run.config.epochs * train_images / rate + evaluations * eval_images / (3 * rate)
-    return seconds / 3600 / CPU_PROCESSES
-
-
-def campaign_hours(profile: str, epochs_factor: int = 1, campaign: str = CONVERGED) -> float:
-    """Estimated wall hours of the whole campaign at ``profile`` on the measured CPU (:func:`cpu_hours`),
-    with every run's epochs multiplied by ``epochs_factor`` (what a longer schedule would cost)."""
-    total = 0.0
-    for run in runs(profile, campaign=campaign):
-        longer = replace(run, config=replace(run.config, epochs=run.config.epochs * epochs_factor))
-        total += cpu_hours(longer, run.config.train_subset or 60_000, campaign=campaign)
-    return total
 
 
 def describe_runs(profile: str, campaign: str = CONVERGED) -> dict[str, Any]:

@@ -12,13 +12,11 @@ from attnlib.attention import BASELINE, compared, display_name
 from attnlib.names import counted
 from attnlib.reproduce.claims import DOES_NOT_HOLD
 from attnlib.reproduce.fashion.live import fashion_available
+from attnlib.reproduce.fashion.rates import CPU_PROCESSES, campaign_hours, throughput_rows
 from attnlib.reproduce.fashion.settings import (
     CONVERGED,
-    CPU_IMAGES_PER_S,
-    CPU_PROCESSES,
     PARTS,
     SHORT,
-    campaign_hours,
     module_label,
     network_name,
     retrofit_rows,
@@ -164,12 +162,7 @@ def schedule_text(profile: str, campaign: str = CONVERGED) -> str:
 
 def throughput_table(campaign: str = CONVERGED) -> pd.DataFrame:
     """The measured training throughput ``campaign``'s schedule was sized with."""
-    return pd.DataFrame(
-        [
-            {"network": network_name(model, block), "training images/s (one thread)": rate}
-            for (model, block), rate in CPU_IMAGES_PER_S[campaign].items()
-        ]
-    )
+    return pd.DataFrame(throughput_rows(campaign))
 
 
 def progress_text(plan: pd.DataFrame, hours_taken: float | None = None) -> str:

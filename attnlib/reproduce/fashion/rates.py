@@ -1,0 +1,146 @@
+"""The training throughput a Fashion-MNIST campaign is sized with, and what its runs cost in CPU hours.
+
+The converged campaign's rates are read from the newest committed ``attnlib bench train --settings
+campaign`` record (the campaign's own training setting; baseline and SE averaged per network), so the
+plan's estimate and its stated source follow the record. The short campaign was sized before such
+records existed: its rates are kept as measured then, with their source in words.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from attnlib.names import TrainingSetting
+from attnlib.reproduce.fashion.settings import CONVERGED, SHORT, FashionRun, network_name, runs, settings_of
+
+CPU_PROCESSES = 2
+"""Runs at a time on the 2-core CPU, one thread each."""
+
+FP32_SLOWDOWN = 2.0
+"""How much slower the converged campaign's fp32 precision-check runs train than its bf16 runs (measured ~1.9–2.3×)."""
+
+TRAIN_SETTINGS_EXPERIMENT = "fashion_train_settings"
+"""``attnlib bench train --settings campaign``: the campaign's networks in fp32, bf16, + channels_last, + compile."""
+
+NATIVE_BF16 = ("amx_bf16", "avx512_bf16")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Training images per second on one thread (batch 128, a whole training step) per (model, block),
+    and where they come from, in words."""
+
+    images_per_s: dict[tuple[str, str], float]
+    source: str
+
+
+SHORT_RATES = Rates(
+    {
+        ("cifar_resnet14", "basic"): 310,
+        ("cifar_resnet20", "basic"): 228,
+        ("cifar_resnet20", "bottleneck"): 119,
+        ("cifar_resnet29", "bottleneck"): 86,
+    },
+    "fp32 throughput measured 2026-12-02 on the 2-core AMD EPYC that made its records",
+)
+"""The short campaign's rates (median of interleaved steps, baseline and SE averaged), as it was sized."""
+
+
+def campaign_setting(campaign: str = CONVERGED, profile: str = "default") -> TrainingSetting:
+    """The training setting (precision, channels_last, compile) every run of the campaign trains with."""
+    base = settings_of(profile, campaign).base
+    return TrainingSetting(base.precision, base.channels_last, base.compile)
+
+
+def _machine_words(cpu: str, features: list[str], cores: int | None) -> str:
+    """``the 2-core Intel(R) Xeon(R) Processor with AMX``: the CPU and the native bf16 it has (or not)."""
+    if "amx_bf16" in features:
+        bf16 = " with AMX"
+    elif "avx512_bf16" in features:
+        bf16 = " with AVX-512 BF16"
+    else:
+        bf16 = " without native bf16"
+    return f"the {cores}-core {cpu}{bf16}" if cores else f"the {cpu}{bf16}"
+
+
+def recorded_rates(profile: str = "default") -> Rates | None:
+    """The converged campaign's rates from the newest committed training-settings record (None when
+    no committed record holds the campaign's setting)."""
+    from attnlib.results import records_root
+
+    return _recorded_rates(str(records_root(committed=True).resolve()), profile)
+
+
+@functools.cache
+def _recorded_rates(root: str, profile: str) -> Rates | None:
+    """:func:`recorded_rates` for one records folder, read once per process (a plan asks once per run)."""
+    from attnlib.bench.experiment import load_latency_records
+    from attnlib.results import read_records
+
+    records = load_latency_records(TRAIN_SETTINGS_EXPERIMENT, Path(root))
+    setting = campaign_setting(CONVERGED, profile).name
+    if records.empty or setting not in set(records.setting):
+        return None
+    newest = records[records.date == records[records.setting == setting].date.max()]
+    measured = newest[newest.setting == setting]
+    rates = measured.groupby(["model", "block"], sort=False).images_per_s.mean()
+    provenances = [
+        r for _, r in read_records("latency", Path(root)) if r.get("experiment") == TRAIN_SETTINGS_EXPERIMENT
+    ]
+    provenance = next((r for r in provenances if r.get("date") == newest.date.iloc[0]), {})
+    machine = _machine_words(
+        str(newest.hardware.iloc[0]), list(provenance.get("cpu_features") or []), provenance.get("cpu_count")
+    )
+    native = any(feature in (provenance.get("cpu_features") or []) for feature in NATIVE_BF16)
+    caveat = "; a CPU without native bf16 takes longer" if "bf16" in setting and native else ""
+    return Rates(
+        {(str(model), str(block)): float(rate) for (model, block), rate in rates.items()},
+        f"{setting} throughput measured {str(newest.date.iloc[0])[:10]} on {machine} (record "
+        f"{TRAIN_SETTINGS_EXPERIMENT}){caveat}",
+    )
+
+
+def rates_of(campaign: str = CONVERGED, profile: str = "default") -> Rates:
+    """The rates ``campaign`` is sized with (empty when none were measured)."""
+    if campaign == SHORT:
+        return SHORT_RATES
+    return recorded_rates(profile) or Rates({}, "no committed training-settings record")
+
+
+def cpu_hours(run: FashionRun, train_images: int, eval_images: int = 10_000, campaign: str = CONVERGED) -> float:
+    """Estimated wall hours of a run on the measured 2-core CPU (two runs at a time, one thread each).
+
+    Training at the campaign's measured rate (:func:`rates_of`; :data:`FP32_SLOWDOWN` times slower for an
+    fp32 run of a bf16 campaign); evaluation counted at three times that rate. NaN for a network whose
+    throughput was not measured.
+    """
+    rates = rates_of(campaign)
+    rate = rates.images_per_s.get((run.config.model, run.config.block or ""))
+    if rate is None:
+        return math.nan
+    if campaign_setting(campaign).precision != "fp32" and run.config.precision == "fp32":
+        rate /= FP32_SLOWDOWN
+    evaluations = math.ceil(run.config.epochs / run.config.eval_every)
+    seconds = run.config.epochs * train_images / rate + evaluations * eval_images / (3 * rate)
+    return seconds / 3600 / CPU_PROCESSES
+
+
+def campaign_hours(profile: str, epochs_factor: int = 1, campaign: str = CONVERGED) -> float:
+    """Estimated wall hours of the whole campaign at ``profile`` on the measured CPU (:func:`cpu_hours`),
+    with every run's epochs multiplied by ``epochs_factor`` (what a longer schedule would cost)."""
+    total = 0.0
+    for run in runs(profile, campaign=campaign):
+        longer = replace(run, config=replace(run.config, epochs=run.config.epochs * epochs_factor))
+        total += cpu_hours(longer, run.config.train_subset or 60_000, campaign=campaign)
+    return total
+
+
+def throughput_rows(campaign: str = CONVERGED) -> list[dict[str, object]]:
+    """The rates ``campaign``'s schedule was sized with, one row per network, for the page."""
+    return [
+        {"network": network_name(model, block), "training images/s (one thread)": round(rate)}
+        for (model, block), rate in rates_of(campaign).images_per_s.items()
+    ]
