@@ -369,6 +369,9 @@ def test_the_cost_record_joins_the_campaigns_accuracy_into_fig4_and_its_verdicts
     latency, training = fashion.cost_records(profile="smoke")
     assert set(latency.variant) == {*campaign_modules(), fashion.DEEPER_LABEL}
     assert latency.resolution.unique().tolist() == [32] and set(training.images_per_s > 0) == {True}
+    # each record names the block it timed, so a campaign's networks are matched by model and block
+    smoke_networks = set(fashion.SETTINGS.smoke.compared)
+    assert fashion.timed_networks(latency) == smoke_networks and fashion.timed_networks(training) == smoke_networks
     rows = []  # made-up accuracies (a unit test of the join): SE beats the deeper baseline on accuracy only
     for network, model, block in (("ResNet-8 (basic)", "cifar_resnet8", "basic"),):
         for module, top1 in (("baseline", 80.0), ("se", 83.0), ("eca", 81.0)):
@@ -653,9 +656,20 @@ def test_a_record_of_the_other_campaigns_networks_never_replaces_a_campaigns_cos
     record of the converged campaign's networks leaves the short campaign's older one in place."""
     from attnlib.reproduce.fashion.costs import newest_covering
 
-    old = pd.DataFrame({"session": "a", "group": ["cifar_resnet14", "cifar_resnet20"], "median_ms": [1.0, 2.0]})
-    new = pd.DataFrame({"session": "b", "group": ["cifar_resnet8", "cifar_resnet11"], "median_ms": [0.5, 0.7]})
+    def timed(session: str, groups: list[str], blocks: list[str] | None = None) -> pd.DataFrame:
+        frame = pd.DataFrame({"session": session, "group": groups, "variant": "baseline", "baseline": "baseline"})
+        return frame if blocks is None else frame.assign(block=blocks)
+
+    old = timed("a", ["cifar_resnet14", "cifar_resnet20"])  # made before bench wrote blocks: matched by model
+    new = timed("b", ["cifar_resnet8", "cifar_resnet11"], ["basic", "bottleneck"])
     both = pd.concat([old, new], ignore_index=True)
-    assert list(newest_covering(both, {"cifar_resnet14", "cifar_resnet20"}).session.unique()) == ["a"]
-    assert list(newest_covering(both, {"cifar_resnet8", "cifar_resnet11"}).session.unique()) == ["b"]
-    assert newest_covering(both, {"cifar_resnet56"}).empty
+    short, converged = (
+        {("cifar_resnet14", "basic"), ("cifar_resnet20", "bottleneck")},
+        set(fashion.SETTINGS.default.compared),
+    )
+    assert list(newest_covering(both, short).session.unique()) == ["a"]
+    assert list(newest_covering(both, converged).session.unique()) == ["b"]
+    assert newest_covering(both, {("cifar_resnet56", "basic")}).empty
+    # a record of the same depths with the other block type does not cover the campaign's networks
+    other = timed("c", ["cifar_resnet8", "cifar_resnet11"], ["bottleneck", "basic"])
+    assert list(newest_covering(pd.concat([both, other], ignore_index=True), converged).session.unique()) == ["b"]

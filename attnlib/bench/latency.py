@@ -177,6 +177,7 @@ def measure_group(
     summary.insert(1, "model", summary.variant.map(lambda n: by_name[n].model))
     summary.insert(2, "attention", summary.variant.map(lambda n: by_name[n].attention))
     summary.insert(3, "group", variants[0].model)
+    summary["block"] = summary.variant.map(lambda n: by_name[n].block or "")  # CIFAR ResNets: basic or bottleneck
     summary["max_abs_error_vs_eager"] = summary.variant.map(max_errors)
     context = {
         "engine": name,  # the engine with its options (engine_label): what figures and tables tell apart

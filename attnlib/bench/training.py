@@ -128,6 +128,7 @@ def measure_train_steps(
     summary.insert(1, "model", summary.variant.map(lambda n: by_name[n].model))
     summary.insert(2, "attention", summary.variant.map(lambda n: by_name[n].attention))
     summary.insert(3, "group", variants[0].model)
+    summary["block"] = summary.variant.map(lambda n: by_name[n].block or "")  # CIFAR ResNets: basic or bottleneck
     summary["images_per_s"] = batch_size / (summary.min_ms / 1000)
     summary["gmacs_per_image"] = summary.variant.map(macs) / 1e9
     summary["tmacs"] = 3 * summary.gmacs_per_image * 1e9 * summary.images_per_s / 1e12

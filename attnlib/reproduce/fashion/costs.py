@@ -97,26 +97,36 @@ def measure_training_costs(
     return pd.concat(frames, ignore_index=True)
 
 
-def newest_covering(frame: pd.DataFrame, groups: set[str]) -> pd.DataFrame:
-    """The newest session of ``frame`` that timed every one of ``groups`` (empty when none did)."""
+def timed_networks(part: pd.DataFrame) -> set[tuple[str, str | None]]:
+    """The (model, block) of each group a session timed: its baseline's. Records made before ``bench``
+    wrote the block give ``None`` for it (they match by model alone)."""
+    baselines = part[part.variant == part.baseline] if {"variant", "baseline"} <= set(part.columns) else part
+    blocks = baselines.block if "block" in baselines.columns else pd.Series([None] * len(baselines))
+    return {(str(g), b if isinstance(b, str) and b else None) for g, b in zip(baselines.group, blocks, strict=True)}
+
+
+def newest_covering(frame: pd.DataFrame, networks: set[tuple[str, str]]) -> pd.DataFrame:
+    """The newest session of ``frame`` that timed every one of ``networks`` ((model, block) pairs; a record
+    without blocks matches by model) — empty when none did."""
     if frame.empty:
         return frame
     for session in reversed(list(dict.fromkeys(frame.session))):
         part = frame[frame.session == session]
-        if groups <= set(part.group):
+        timed = timed_networks(part)
+        if all((model, block) in timed or (model, None) in timed for model, block in networks):
             return part
     return frame.iloc[:0]
 
 
 def cost_records(campaign: str = CONVERGED, profile: str = "default") -> tuple[pd.DataFrame, pd.DataFrame]:
     """The newest committed inference (``bench fashion``) and training-step records of ``campaign``'s
-    networks: the newest session that timed each of its compared networks' groups, so a record of the
-    other campaign's networks never replaces them."""
+    networks: the newest session that timed each of its compared networks (model and block), so a record
+    of the other campaign's networks never replaces them."""
     from attnlib.bench.experiment import load_latency_records
 
-    groups = {model for model, _ in settings_of(profile, campaign).compared}
-    latency = newest_covering(load_latency_records(LATENCY_EXPERIMENT), groups)
-    training = newest_covering(load_latency_records(TRAIN_STEP_EXPERIMENT), groups)
+    networks = set(settings_of(profile, campaign).compared)
+    latency = newest_covering(load_latency_records(LATENCY_EXPERIMENT), networks)
+    training = newest_covering(load_latency_records(TRAIN_STEP_EXPERIMENT), networks)
     return latency, training
 
 
@@ -130,6 +140,7 @@ def cost_table(
     """Per network and variant: time over the network's baseline (median, %) for inference on each engine and
     batch, and for a training step — the x axis of the trade-off, all measured interleaved."""
     columns = {}
+    latency, training = _with_group_block(latency), _with_group_block(training)
     for (engine, batch), part in latency.groupby(["engine", "batch_size"], sort=False):
         for row in part.itertuples():
             key = (network_name(row.group, _block_of(row, profile, campaign=campaign)), _variant_name(row))
@@ -143,10 +154,21 @@ def cost_table(
 
 
 def _block_of(row: Any, profile: str, campaign: str = CONVERGED) -> str:
+    """The block of the compared network a timed row belongs to: the record's own (its group's baseline),
+    or — for a record made before ``bench`` wrote blocks — the campaign's network of that model."""
+    own = getattr(row, "group_block", None)
+    if isinstance(own, str) and own:
+        return own
     for model, block in settings_of(profile, campaign).compared:
         if row.group == model:
             return block
     return ""
+
+
+def _with_group_block(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``group_block`` column: the block of each row's group, read from its baseline row."""
+    blocks = {model: block for model, block in timed_networks(frame) if block}
+    return frame.assign(group_block=frame.group.map(lambda group: blocks.get(group, "")))
 
 
 def tradeoff_points(
@@ -166,7 +188,8 @@ def tradeoff_points(
     rows = []
     for (model, block), (deep_model, deep_block) in zip(settings.compared, settings.deeper, strict=True):
         network = network_name(model, block)
-        times = timing[timing.group == model].set_index("variant")
+        blocks = _with_group_block(timing).group_block
+        times = timing[(timing.group == model) & blocks.isin(["", block])].set_index("variant")
         for module in compared():
             runs_of = finals[(finals.part == "compare") & (finals.network == network) & (finals.attention == module)]
             if runs_of.empty or module not in times.index:
