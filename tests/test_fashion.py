@@ -607,19 +607,37 @@ def test_regime_changes_pairs_the_campaigns_questions_and_says_what_changed() ->
     from attnlib.reproduce.fashion import Statement, regime_changes, verdict_word
 
     short = [
-        Statement("best module on ResNet-14", "ECA +0.6", "holds"),
-        Statement("bottleneck gains more", "+1.6", "holds (by 1.6 points)"),
+        Statement("bottleneck gains more", "+1.6", "holds (by 1.6 points)", key="bottleneck-gain"),
+        Statement("best module on ResNet-14", "ECA +0.6", "holds", key="best-module"),
     ]
     converged = [
-        Statement("best module on ResNet-8", "ECA +0.1", "holds"),
-        Statement("bottleneck gains more", "+0.2 (-0.3 to 0.7)", "cannot tell (the interval crosses zero)"),
-    ]
-    table = regime_changes(short, converged)
-    assert list(table.Changed) == ["no", "yes: holds → cannot tell"]
+        Statement("best module on ResNet-8", "ECA +0.1", "holds", key="best-module"),
+        Statement("bottleneck gains more", "+0.2 (-0.3 to 0.7)", "cannot tell (the interval crosses zero)",
+                  key="bottleneck-gain"),
+        Statement("a new question", "", "holds", key="new"),
+    ]  # fmt: skip
+    table = regime_changes(short, converged)  # paired by key, not by position
+    assert list(table.Changed) == ["no", "yes: holds → cannot tell", "cannot compare"]
     assert table.iloc[0, 0] == "best module on ResNet-8"  # the converged campaign's networks name the question
+    assert table.iloc[2, 1] == "not asked of this campaign"
     assert verdict_word("does not hold (worse for 4 of 5)") == "does not hold"
-    with pytest.raises(ValueError, match="cannot be paired: 2 against 1"):
-        regime_changes(short, converged[:1])
+    with pytest.raises(ValueError, match="one distinct key each"):
+        regime_changes(short, [*converged, converged[0]])
+    with pytest.raises(ValueError, match="one distinct key each"):
+        regime_changes([Statement("unkeyed", "", "holds")], converged)
+
+
+@pytest.mark.parametrize("profile", ["smoke", "default"])
+def test_both_campaigns_ask_the_same_keyed_questions(profile: str) -> None:
+    """The chapter pairs the two campaigns' verdicts by key: each campaign keys every question once,
+    and both ask the same ones (even before any run is done)."""
+    empty = pd.DataFrame()
+    keys = {
+        campaign: [s.key for s in fashion.chapter_statements(empty, profile, campaign)]
+        for campaign in fashion.CAMPAIGNS
+    }
+    assert keys[fashion.SHORT] == keys[fashion.CONVERGED] and len(set(keys[fashion.SHORT])) == len(keys[fashion.SHORT])
+    assert all(keys[fashion.SHORT])
 
 
 @pytest.mark.parametrize(

@@ -26,11 +26,13 @@ PLATEAU_POINTS = 0.5  # a schedule is near the plateau when twice as long adds l
 
 @dataclass(frozen=True)
 class Statement:
-    """A statement re-tested on these runs: the claim in words, our evidence, the verdict in words."""
+    """A statement re-tested on these runs: the claim in words, our evidence, the verdict in words, and
+    ``key``, which names the question across campaigns (their networks, and so their claims' words, differ)."""
 
     claim: str
     evidence: str
     verdict: str
+    key: str = ""
 
     def as_row(self, checked_on: str = "") -> dict[str, str]:
         return {
@@ -504,16 +506,24 @@ def retrofit_statements(finals: pd.DataFrame, profile: str, campaign: str = CONV
     return [first, second, third]
 
 
+RETROFIT_KEYS = ("retrofit/plain", "retrofit/identity-at-insertion", "retrofit/identity-after-fine-tuning")
+
+
 def chapter_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> list[Statement]:
-    """Every statement the chapter re-tests, in its order."""
+    """Every statement the chapter re-tests, in its order, each with its question's key (see
+    :func:`regime_changes`): the deeper-network question is keyed by block type, the networks' depths
+    being the campaign's own."""
     if finals.empty:
         finals = pd.DataFrame(columns=["part", "network", "model", "block", "attention", "seed", "top1"])
     table = gains(finals)
+    blocks = [block for _, block in settings_of(profile, campaign).compared]
+    deeper = deeper_statements(finals, profile, campaign=campaign)
+    retrofit = retrofit_statements(finals, profile, campaign=campaign)
     return [
-        best_module_statement(table, finals),
-        bottleneck_statement(table, finals),
-        *deeper_statements(finals, profile, campaign=campaign),
-        *retrofit_statements(finals, profile, campaign=campaign),
+        replace(best_module_statement(table, finals), key="best-module"),
+        replace(bottleneck_statement(table, finals), key="bottleneck-gain"),
+        *(replace(statement, key=f"deeper/{block}") for statement, block in zip(deeper, blocks, strict=True)),
+        *(replace(statement, key=key) for statement, key in zip(retrofit, RETROFIT_KEYS, strict=True)),
     ]
 
 
@@ -529,20 +539,26 @@ def regime_changes(short: list[Statement], converged: list[Statement]) -> pd.Dat
     """The chapter's questions asked of both campaigns, side by side: what the short campaign (networks
     far from their plateau) said, what the converged one says, and whether the verdict changed.
 
-    Both lists are :func:`chapter_statements` of their campaign, which asks the same questions in the
-    same order (on each campaign's own networks); a different count means they cannot be paired.
+    Both lists are :func:`chapter_statements` of their campaign; statements are paired by their ``key``,
+    in the converged campaign's order. A question one campaign did not ask reads so; an unkeyed or
+    repeated key is an error (it could pair the wrong questions).
     """
-    if len(short) != len(converged):
-        raise ValueError(f"the campaigns' statements cannot be paired: {len(short)} against {len(converged)}")
+    for name, statements in (("short", short), ("converged", converged)):
+        keys = [statement.key for statement in statements]
+        if "" in keys or len(set(keys)) != len(keys):
+            raise ValueError(f"the {name} campaign's statements need one distinct key each to be paired: {keys}")
+    before_of = {statement.key: statement for statement in short}
     rows = []
-    for before, after in zip(short, converged, strict=True):
-        was, now = verdict_word(before.verdict), verdict_word(after.verdict)
+    for after in converged:
+        before = before_of.get(after.key)
+        was = verdict_word(before.verdict) if before else ""
+        now = verdict_word(after.verdict)
         rows.append(
             {
                 "The question (on the converged campaign's networks)": after.claim,
-                "Short campaign (7 000 images, 15 epochs)": before.verdict,
+                "Short campaign (7 000 images, 15 epochs)": before.verdict if before else "not asked of this campaign",
                 "Converged campaign (all images, at the plateau)": after.verdict,
-                "Changed": "no" if was == now else f"yes: {was} → {now}",
+                "Changed": "cannot compare" if not before else ("no" if was == now else f"yes: {was} → {now}"),
             }
         )
     return pd.DataFrame(rows)
