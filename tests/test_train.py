@@ -15,7 +15,11 @@ import torch
 from PIL import Image
 
 from attnlib import attention, build_model
-from attnlib.reproduce.training import paper_config, profile_config
+from attnlib.reproduce.training import (
+    SMOKE_RUN,
+    paper_config,
+    profile_config,
+)
 from attnlib.train import (
     DatasetNotFound,
     InterleavedBatchSampler,
@@ -41,16 +45,16 @@ MODULES = (None, *attention.available())
 
 
 def tiny_config(tmp_path: Path, **overrides) -> TrainConfig:
-    base = TrainConfig(
-        dataset="synthetic-cifar",
-        model="cifar_resnet8",
+    """The smoke run (:data:`SMOKE_RUN`) with SE, made smaller and three epochs long (a checkpoint to
+    resume from after each), in ``tmp_path``."""
+    base = replace(
+        SMOKE_RUN,
         attention="se",
         epochs=3,
         batch_size=16,
         lr=0.05,
         lr_milestones=(2,),
         synthetic_size=(96, 32),
-        profile="smoke",
         output=str(tmp_path),
     )
     return replace(base, **overrides)
