@@ -102,48 +102,52 @@ def hardware_finding(card: pd.DataFrame) -> Finding:
 
 
 def engines_finding() -> Finding | None:
-    """ResNet-50 at batch 1 on every engine of the committed depth sweep, beside the paper's Table 2."""
-    records = committed_records("fig3_depth")
-    if not records:
+    """ResNet-50 at batch 1 on every engine, one line per machine of the committed depth sweeps, beside
+    the paper's Table 2."""
+    lines, evidence = [], []
+    for hardware, _, record in committed_records("fig3_depth"):
+        data = by_setting(record[(record.batch_size == 1) & (record.model == NETWORK)])
+        parts = []
+        for engine, part in data.groupby("engine", sort=False):
+            base = part[part.variant == BASELINE].median_ms
+            modules = part[part.variant != BASELINE].overhead_median_pct
+            if base.empty or modules.empty:
+                continue
+            parts.append(
+                f"{label_words(engine)} {base.iloc[0]:.1f} ms, the five modules adding {_range(modules)} % (median)"
+            )
+        if parts:
+            lines.append(f"* On the {hardware}: " + "; ".join(parts) + ".")
+            evidence.append(data)
+    if not lines:
         return None
-    hardware, _, record = records[0]
-    data = by_setting(record[(record.batch_size == 1) & (record.model == NETWORK)])
-    if data.empty:
-        return None
-    parts = []
-    for engine, part in data.groupby("engine", sort=False):
-        base = part[part.variant == BASELINE].median_ms
-        modules = part[part.variant != BASELINE].overhead_median_pct
-        if base.empty or modules.empty:
-            continue
-        parts.append(
-            f"{label_words(engine)} {base.iloc[0]:.1f} ms, the five modules adding {_range(modules)} % (median)"
-        )
     table2 = paper.load("table2")
     printed = table2[table2.depth == 50].set_index("module")
     modules = printed.drop(index=BASELINE)
     text = (
-        f"On the {hardware} of the committed depth sweep, single-image ResNet-50 (224², fp32) takes: "
-        + "; ".join(parts)
-        + ". The modules add almost no arithmetic, but real time, and how much depends on the engine. "
+        "Single-image ResNet-50 (224², fp32), per machine of the committed depth sweeps:\n\n"
+        + "\n".join(lines)
+        + "\n\nThe modules add almost no arithmetic, but real time, and how much depends on the engine. "
         f"The paper's RTX 2080 Ti (Table 2): {printed.loc[BASELINE].pytorch_ms:.2f} ms in PyTorch and "
         f"{_range(modules.pytorch_ms, 2)} ms with a module; {printed.loc[BASELINE].tensorrt_ms:.2f} ms in TensorRT "
         f"and {_range(modules.tensorrt_ms, 2)} ms with a module."
     )
-    return Finding("What a module costs, per engine", text, "fig3_latency_depth", (data, printed))
+    return Finding("What a module costs, per engine", text, "fig3_latency_depth", (*evidence, printed))
 
 
 def int8_finding() -> Finding | None:
-    """The paper's lower-precision claim re-tested in int8 on the committed CPU record."""
+    """The paper's lower-precision claim re-tested in int8, one sentence per machine's committed record."""
     from attnlib.reproduce import int8
 
-    records = committed_records(int8.EXPERIMENT)
-    if not records:
+    sentences, claims = [], []
+    for hardware, _, record in committed_records(int8.EXPERIMENT):
+        claim = int8.precision_claim(int8.overhead_comparison(record))
+        sentences.append(int8.claim_sentence(claim, hardware))
+        claims.append(claim)
+    if not sentences:
         return None
-    hardware, _, record = records[0]
-    claim = int8.precision_claim(int8.overhead_comparison(record))
-    evidence = (record, pd.DataFrame([claim]))
-    return Finding("int8 on a CPU", int8.claim_sentence(claim, hardware), "fig3_latency_depth", evidence)
+    # the evidence is the claims themselves: the counts and medians each sentence states, nothing more
+    return Finding("int8 on a CPU", "\n\n".join(sentences), "fig3_latency_depth", (pd.DataFrame(claims),))
 
 
 def real_images_finding() -> Finding | None:
@@ -163,35 +167,39 @@ def real_images_finding() -> Finding | None:
 
 
 def zoo_finding() -> Finding | None:
-    """The attention zoo's committed record: the cheapest module per engine for ResNet-50 at batch 1."""
+    """The attention zoo's committed records, one line per machine: the cheapest module per engine for
+    ResNet-50 at batch 1, and how often a module's share of time exceeds its share of MACs."""
     from attnlib.reproduce import zoo
 
-    records = committed_records(zoo.EXPERIMENT)
-    if not records:
+    lines, evidence = [], []
+    for hardware, _, record in committed_records(zoo.EXPERIMENT):
+        data = zoo.overhead_data(record, zoo.zoo_structure((50,)))
+        single = data[(data.depth == 50) & (data.batch_size == 1)]
+        rows = zoo.cheapest(single)
+        if rows.empty:
+            continue
+        dearer = int((single.overhead_min_pct > single.macs_pct).sum())
+        parts = [
+            f"on {label_words(row.engine)} the cheapest of {row.modules} is {row.cheapest} "
+            f"({row._5:+.1f} %), AB ranking {row._6}"
+            for row in rows.itertuples()
+        ]
+        share = f"every one of the {dearer}" if dearer == len(single) else f"{dearer} of the {len(single)}"
+        lines.append(
+            f"* On the {hardware} ({str(record.date.min())[:10]}): "
+            + "; ".join(parts)
+            + f". In {share} measurements a module's share of the time "
+            "exceeds its share of the arithmetic."
+        )
+        evidence += [rows, pd.DataFrame([{"dearer": dearer, "measured": len(single)}])]
+    if not lines:
         return None
-    hardware, _, record = records[0]
-    data = zoo.overhead_data(record, zoo.zoo_structure((50,)))
-    single = data[(data.depth == 50) & (data.batch_size == 1)]
-    rows = zoo.cheapest(single)
-    if rows.empty:
-        return None
-    dearer = int((single.overhead_min_pct > single.macs_pct).sum())
-    parts = [
-        f"on {label_words(row.engine)} the cheapest of {row.modules} is {row.cheapest} "
-        f"({row._5:+.1f} %), AB ranking {row._6}"
-        for row in rows.itertuples()
-    ]
     text = (
-        f"The paper's five modules beside timm's channel-attention layers, timed under one protocol on the "
-        f"{hardware} (ResNet-50, batch 1): "
-        + "; ".join(parts)
-        + ". In "
-        + (f"every one of the {dearer}" if dearer == len(single) else f"{dearer} of the {len(single)}")
-        + " measurements a module's share of the time exceeds its share of the arithmetic; the chapter fits a cost "
-        "model on MACs and passes over the feature map."
+        "The paper's five modules beside timm's channel-attention layers, timed under one protocol (ResNet-50, "
+        "batch 1):\n\n" + "\n".join(lines) + "\n\nThe chapter fits a cost model on MACs and passes over the "
+        "feature map."
     )
-    counts = pd.DataFrame([{"dearer": dearer, "measured": len(single)}])
-    return Finding("The attention zoo", text, "beyond_attention_zoo", (rows, counts))
+    return Finding("The attention zoo", text, "beyond_attention_zoo", tuple(evidence))
 
 
 def advice_finding() -> Finding | None:
@@ -201,14 +209,16 @@ def advice_finding() -> Finding | None:
     verdicts = committed_verdicts(NETWORK)
     if not verdicts:
         return None
-    lines = [f"* From the {label.split(':', 1)[0]}: {sentence}" for _, label, _, sentence in verdicts]
+    lines = [f"* From the {found.label.split(':', 1)[0]}: {found.sentence}" for found in verdicts]
     text = (
         "Whether a module beats simply using the next deeper ResNet (the paper's criterion), on each machine "
         "and engine recorded, with the paper's accuracy gains:\n\n" + "\n".join(lines)
     )
-    evidence = tuple(verdict for _, _, verdict, _ in verdicts) + tuple(
-        record for _, _, record in committed_records("advise") + committed_records("fig3_depth")
+    # each sentence's numbers: its verdict table's, and the settings its record was timed at
+    requests = pd.DataFrame(
+        [{"batch": found.request.batch_size, "side": found.request.resolution} for found in verdicts]
     )
+    evidence = (*(found.verdict for found in verdicts), requests)
     return Finding("Which module for the machines recorded", text, "beyond_advise", evidence)
 
 

@@ -51,7 +51,7 @@ if not verdicts:
 import pandas as pd
 
 overview = pd.DataFrame(
-    [{"machine": hardware, "record": label.split(":")[0], "verdict": text} for hardware, label, _, text in verdicts]
+    [{"machine": found.hardware, "record": found.label.split(":")[0], "verdict": found.sentence} for found in verdicts]
 )
 styled(overview) if len(overview) else None
 
@@ -60,9 +60,10 @@ styled(overview) if len(overview) else None
 # top-1 gain and where that number comes from, the gain per percent of time, and the two criteria):
 
 # %%
-for hardware, label, verdict, _ in verdicts:
-    display(Markdown(label))
-    display(collapsed_table(styled(reader_table(verdict)), f"Verdict table, {hardware}", len(verdict)))
+for found in verdicts:
+    display(Markdown(found.label))
+    table = reader_table(found.verdict)
+    display(collapsed_table(styled(table), f"Verdict table, {found.hardware}", len(found.verdict)))
 
 # %% [markdown]
 # ## On your machine

@@ -230,3 +230,22 @@ def test_a_number_that_no_record_holds_is_caught() -> None:
     evidence = pd.DataFrame({"ms": [30.639845], "note": ["ResNet-50 at 224², 2 threads"]})
     finding = Finding("t", "ResNet-50 takes 30.6 ms on 2 threads, 12.5 % more than 224² suggests", "c", (evidence,))
     assert numbers_in(finding.text) - allowed_numbers([finding]) == {"12.5"}
+
+
+def test_the_front_page_gives_one_line_per_machine_that_left_a_record(scratch_data: Path) -> None:
+    """A second machine's committed records (here: copies of the first's, relabelled) add a line each to
+    the engines, int8 and zoo findings instead of being passed over."""
+    from attnlib import findings
+
+    latency = scratch_data / "results" / "latency"
+    for experiment in ("fig3_depth", "int8", "zoo"):
+        for path in sorted(latency.glob(f"{experiment}-cpu-*.json")):
+            record = json.loads(path.read_text())
+            record.update(cpu="Second Test CPU", date="2026-12-31T00:00:00+00:00", session="second-machine")
+            twin = path.with_name(path.stem.replace("-cpu-", "-cpu-twin-"))
+            twin.with_suffix(".json").write_text(json.dumps(record))
+            twin.with_suffix(".csv").write_text(path.with_suffix(".csv").read_text())
+    for make in (findings.engines_finding, findings.int8_finding, findings.zoo_finding):
+        found = make()
+        assert found is not None and "AMD EPYC" in found.text and "Second Test CPU" in found.text, make.__name__
+        assert not findings.numbers_in(found.text) - findings.allowed_numbers([found])

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from attnlib.advice.accuracy import ACCURACY_COLUMNS, accuracy_sources
     from attnlib.advice.answer import Advice, advise, record
-    from attnlib.advice.committed import committed_verdicts, from_depth_record
+    from attnlib.advice.committed import CommittedVerdict, committed_verdicts, from_depth_record
     from attnlib.advice.decision import decide
     from attnlib.advice.figure import plot
     from attnlib.advice.measurement import Measurement, measure, variants
@@ -50,6 +50,7 @@ _HOME = {
     "Advice": "answer",
     "advise": "answer",
     "record": "answer",
+    "CommittedVerdict": "committed",
     "committed_verdicts": "committed",
     "from_depth_record": "committed",
     "decide": "decision",
@@ -75,6 +76,7 @@ __all__ = [
     "DEFAULT_WIDTH",
     "READER_COLUMNS",
     "Advice",
+    "CommittedVerdict",
     "Measurement",
     "Request",
     "accuracy_sources",

@@ -3,6 +3,8 @@ answer — ``attnlib advise --commit`` records and the Fig. 3 depth sweeps (:fun
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 
 from attnlib.advice.accuracy import accuracy_sources
@@ -57,9 +59,20 @@ def from_depth_record(record: pd.DataFrame, model: str = "resnet50") -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def committed_verdicts(model: str = "resnet50") -> list[tuple[str, str, pd.DataFrame, str]]:
+class CommittedVerdict(NamedTuple):
+    """One committed record's answer: its machine, a label, the verdict table, the sentence, and the
+    request (resolution, batch, precision) the record was timed at — what the sentence states besides the table."""
+
+    hardware: str
+    label: str
+    verdict: pd.DataFrame
+    sentence: str
+    request: Request
+
+
+def committed_verdicts(model: str = "resnet50") -> list[CommittedVerdict]:
     """For every committed record that can answer for ``model`` — ``attnlib advise --commit`` records of
-    that model, and the Fig. 3 depth sweeps — (hardware, a label, the verdict table, the sentence)."""
+    that model, and the Fig. 3 depth sweeps — its :class:`CommittedVerdict`."""
     accuracy = accuracy_sources(model)
     found = []
     sources = (("advise", "attnlib advise record"), ("fig3_depth", "Fig. 3 depth sweep"))
@@ -80,5 +93,6 @@ def committed_verdicts(model: str = "resnet50") -> list[tuple[str, str, pd.DataF
                 precision=str(first.precision),
             )
             verdict = decide(summary, accuracy)
-            found.append((hardware, f"{kind}: {label}", verdict, sentence(verdict, summary, request, hardware)))
+            words = sentence(verdict, summary, request, hardware)
+            found.append(CommittedVerdict(hardware, f"{kind}: {label}", verdict, words, request))
     return found
