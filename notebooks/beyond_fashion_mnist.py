@@ -32,6 +32,7 @@
 
 # %% tags=["parameters"]
 profile = "default"
+campaign_shown = None  # which campaign the main sections read: None for the headline one, or "converged"/"short"
 
 # %%
 from IPython.display import Markdown, display
@@ -44,34 +45,39 @@ from attnlib.plots import (
     plot_retrofit_gains,
     show_figure,
 )
-from attnlib.reproduce import campaign, fashion
+from attnlib.reproduce import campaign, fashion, int8
 from attnlib.reproduce.claims import styled
 from attnlib.reproduce.common import open_page
 from attnlib.results import provenance_table
 
 page = open_page(fashion, profile)
-settings = fashion.settings_of("default", fashion.SHORT)
-base = settings.base
+headline = campaign_shown or fashion.headline_campaign("default")
+if headline not in fashion.CAMPAIGNS:
+    raise ValueError(f"unknown campaign {headline!r}; valid campaigns are {', '.join(fashion.CAMPAIGNS)}")
 
 # %% [markdown]
-# ## The converged campaign (in progress)
+# ## Two campaigns
 #
-# The results further down come from the **short campaign**: 7 000 of the 60 000 training images and
-# 15 epochs. Its own plateau check shows the networks stopped well short of convergence, so its verdicts
-# measure how fast a module learns, not what it reaches. A second campaign, `attnlib reproduce fashion`
-# at the default profile, trains on **all 60 000 images** until the networks converge: ResNet-8 (basic)
-# and ResNet-11 (bottleneck), one block per stage, 30 epochs, plateau checks on both networks with two
-# seeds, and a paired fp32 check of its bf16 arithmetic. Its sections replace the ones below once its
-# module comparison is complete. Until then this section shows where it stands. Every number here comes
-# from a committed record.
+# The chapter's first campaign, the **short campaign**, trained on 7 000 of the 60 000 training images
+# for 15 epochs. Its own plateau check shows its networks stopped well short of convergence, so its
+# verdicts measure how fast a module learns, not what it reaches. The **converged campaign**
+# (`attnlib reproduce fashion` at the default profile) trains on **all 60 000 images** until the networks
+# converge: ResNet-8 (basic) and ResNet-11 (bottleneck), one block per stage, 30 epochs, plateau checks on
+# both networks with two seeds, and a paired fp32 check of its bf16 arithmetic. The sections from
+# "Table 1's question" on read the converged campaign once its module comparison is complete, and the
+# short campaign until then; the line below says which they read. Every number here comes from a
+# committed record.
 
 # %%
 converged_runs = campaign.campaign_runs("fashion", "default")
 converged_plan = campaign.plan(converged_runs)
+display(Markdown(fashion.shown_campaign_text(headline, chosen=campaign_shown is not None)))
 display(Markdown(fashion.schedule_text("default")))
 display(Markdown(fashion.progress_text(converged_plan, fashion.run_hours("default"))))
 converged_finals = fashion.committed_finals("default")
-if not converged_finals.empty:
+short_finals = fashion.committed_finals("default", campaign=fashion.SHORT)
+finals = converged_finals if headline == fashion.CONVERGED else short_finals
+if not converged_finals.empty and headline != fashion.CONVERGED:  # else Table 1's section shows it
     display(fashion.comparison_table(converged_finals))
     flagged = fashion.flagged_runs(converged_finals)
     if not flagged.empty:
@@ -104,7 +110,6 @@ if not converged_curves.empty:
 
 # %%
 if fashion.headline_campaign("default") == fashion.CONVERGED:
-    short_finals = fashion.committed_finals("default", campaign=fashion.SHORT)
     display(
         styled(
             fashion.regime_changes(
@@ -170,15 +175,18 @@ display(Markdown(fashion.data_text()))
 collapsed_table(fashion.checksum_display(), "The four files and their SHA-256 as shipped", 4)
 
 # %% [markdown]
-# ## How the CPU campaign was sized
+# ## How the CPU campaigns were sized
 #
 # The paper trains CIFAR ResNet-56s for 164 epochs; 36 such runs are far out of reach of the 2-core CPU
-# that builds this book (one epoch of ResNet-56 on 60 000 images takes about 5 minutes there). The
-# campaign below was sized by measurement instead: the training throughput of each network, measured
-# on that CPU, sets how many images × epochs fit in about six hours for everything in this chapter. The
-# `paper` profile of the campaign runs the paper's full recipe on all 60 000 images at 32² for a GPU.
+# that builds this book (one epoch of ResNet-56 on 60 000 images takes about 5 minutes there). Both
+# campaigns were sized by measurement instead: the training throughput of each network, measured on the
+# CPU that ran the campaign, sets how many images × epochs fit in the hours the campaign was given (6
+# for the short one, 24 for the converged one). The `paper` profile of the campaign runs the paper's
+# full recipe on all 60 000 images at 32² for a GPU.
 
 # %%
+display(Markdown(f"The converged campaign's networks, from {fashion.rates_of(fashion.CONVERGED).source}:"))
+display(fashion.throughput_table(fashion.CONVERGED).style.hide(axis="index"))
 display(Markdown(fashion.schedule_text("default", campaign=fashion.SHORT)))
 display(fashion.throughput_table(fashion.SHORT).style.hide(axis="index"))
 
@@ -193,14 +201,13 @@ display(
 )
 
 # %% [markdown]
-# ### Is the schedule long enough?
+# ### Was the short campaign's schedule long enough?
 #
 # A short schedule measures how fast a module converges, not what it reaches, and penalises modules
-# that start slowly. The campaign therefore trains the basic baseline once for twice as many epochs:
-# if that adds less than half a point, the schedule is near the baseline's plateau.
+# that start slowly. The short campaign therefore trained its basic baseline once for twice as many
+# epochs: had that added less than half a point, its schedule would have been near the plateau.
 
 # %%
-default_finals = fashion.committed_finals("default", campaign=fashion.SHORT)
 curves = fashion.learning_curves("default", campaign=fashion.SHORT)
 if curves.empty:
     display(Markdown("*The baseline's learning curve appears here once its record is committed.*"))
@@ -211,7 +218,7 @@ else:
         "twice as long (committed records, evaluated every few epochs).",
         "fashion-learning-curve",
     )
-plateau = fashion.plateau_statement(default_finals, "default", campaign=fashion.SHORT)
+plateau = fashion.plateau_statement(short_finals, "default", campaign=fashion.SHORT)
 display(styled(fashion.statements_table([plateau], fashion.SHORT)))
 decision = fashion.plateau_decision(plateau, "default", fashion.SHORT)
 if decision:
@@ -226,16 +233,17 @@ if decision:
 # a gain these runs cannot tell from none.
 
 # %%
-if default_finals.empty:
+display(Markdown(f"*Read from the {headline} campaign: {fashion.checked_on_text(headline)}.*"))
+if finals.empty:
     display(Markdown("*No committed campaign record yet: run `attnlib reproduce fashion --commit`.*"))
 else:
-    display(fashion.comparison_table(default_finals))
-    table = fashion.gains(default_finals)
+    display(fashion.comparison_table(finals))
+    table = fashion.gains(finals)
     if not table.empty:
         show_figure(
             plot_gains(table),
             "Top-1 gain of each module over the baseline of its network on Fashion-MNIST (points), with 95 % "
-            "intervals paired by seed (committed records of the CPU campaign).",
+            f"intervals paired by seed (committed records of the {headline} campaign).",
             "fashion-gains",
         )
         display(fashion.gains_display(table))
@@ -244,8 +252,8 @@ else:
 # ### The paper's statements, re-tested
 
 # %%
-statements = fashion.chapter_statements(default_finals, "default", campaign=fashion.SHORT)
-display(styled(fashion.statements_table(statements, fashion.SHORT)))
+statements = fashion.chapter_statements(finals, "default", campaign=headline)
+display(styled(fashion.statements_table(statements, headline)))
 
 # %% [markdown]
 # ## Fig. 4 for real: accuracy against time, both measured here
@@ -259,7 +267,7 @@ display(styled(fashion.statements_table(statements, fashion.SHORT)))
 # images per second, which ran at different times beside other work.
 
 # %%
-latency, training = fashion.cost_records(fashion.SHORT)
+latency, training = fashion.cost_records(headline)
 if latency.empty:
     display(
         Markdown(
@@ -270,7 +278,7 @@ if latency.empty:
     )
 else:
     hardware = f"{latency.hardware.iloc[0]}, {latency.threads.iloc[0]} threads, {str(latency.date.iloc[0])[:10]}"
-    points = fashion.tradeoff_points(default_finals, latency, "openvino", 1, campaign=fashion.SHORT)
+    points = fashion.tradeoff_points(finals, latency, "openvino", 1, campaign=headline)
     if not points.empty:
         show_figure(
             plot_fashion_tradeoff(points, "OpenVINO, batch 1"),
@@ -279,9 +287,9 @@ else:
             "fashion-tradeoff",
         )
         tradeoff = fashion.deeper_tradeoff_statements(points, "OpenVINO", 1)
-        display(styled(fashion.statements_table(tradeoff, fashion.SHORT)))
+        display(styled(fashion.statements_table(tradeoff, headline)))
     display(Markdown(f"Time over each network's baseline, median of interleaved trials, on {hardware}:"))
-    display(fashion.cost_table(latency, training, campaign=fashion.SHORT))
+    display(fashion.cost_table(latency, training, campaign=headline))
 
 # %% [markdown]
 # ## Retrofitting modules into the trained network (Table 3's question)
@@ -294,20 +302,30 @@ else:
 # and the order of the training images, so a difference paired by seed is the module's own.
 
 # %%
-retrofits = fashion.retrofit_table(default_finals, "default", campaign=fashion.SHORT)
+retrofits = fashion.retrofit_table(finals, "default", campaign=headline)
 if retrofits.empty:
     display(Markdown("*The retrofit runs are not committed yet (they follow the comparison in the campaign).*"))
 else:
     display(retrofits)
     show_figure(
-        plot_retrofit_gains(fashion.retrofit_gains(default_finals, "default", campaign=fashion.SHORT)),
+        plot_retrofit_gains(fashion.retrofit_gains(finals, "default", campaign=headline)),
         "Top-1 of the trained basic baseline with each module inserted and fine-tuned, over the same network "
         "fine-tuned alone on the same schedule (points; 95 % intervals paired by seed), inserted plainly and with "
         "identity-init, for each of the paper's fine-tuning schedules scaled to this pretraining (committed records).",
         "fashion-retrofit",
     )
-    retrofit_checks = fashion.retrofit_statements(default_finals, "default", campaign=fashion.SHORT)
-    display(styled(fashion.statements_table(retrofit_checks, fashion.SHORT)))
+    retrofit_checks = fashion.retrofit_statements(finals, "default", campaign=headline)
+    display(styled(fashion.statements_table(retrofit_checks, headline)))
+
+# %% [markdown]
+# ## Does a module survive int8?
+#
+# The trained networks (seed 0 of every variant, committed under `data/models/fashion/`) evaluated on
+# the 10 000 test images in fp32 and in int8 on the two CPU engines that run int8 for real, calibrated on
+# 500 training images (`attnlib bench int8-accuracy --commit`); the newest record of each campaign.
+
+# %%
+int8.show_accuracy()
 
 # %% [markdown]
 # ## This machine, now: a live run

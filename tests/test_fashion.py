@@ -691,3 +691,26 @@ def test_a_record_of_the_other_campaigns_networks_never_replaces_a_campaigns_cos
     # a record of the same depths with the other block type does not cover the campaign's networks
     other = timed("c", ["cifar_resnet8", "cifar_resnet11"], ["bottleneck", "basic"])
     assert list(newest_covering(pd.concat([both, other], ignore_index=True), converged).session.unique()) == ["b"]
+
+
+@pytest.mark.book
+def test_the_chapter_reads_the_converged_campaign_when_asked_and_says_so(tmp_path: Path) -> None:
+    """``-p campaign_shown converged`` (the path the page takes by itself once the converged comparison is
+    complete): the main sections read the converged campaign's committed records and say so; an unknown
+    campaign is refused by name."""
+    import nbformat
+
+    from attnlib.notebooks import NotebookFailed, execute
+
+    path = execute("beyond_fashion_mnist", "smoke", tmp_path, {"campaign_shown": fashion.CONVERGED})
+    notebook = nbformat.read(path, as_version=4)
+    shown = " ".join(
+        "".join(output.get("data", {}).get("text/markdown", ""))
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    )
+    assert "read the converged campaign**, as this page was asked" in shown
+    assert f"*Read from the converged campaign: {fashion.checked_on_text(fashion.CONVERGED)}.*" in shown
+    with pytest.raises(NotebookFailed, match="unknown campaign 'longest'"):
+        execute("beyond_fashion_mnist", "smoke", tmp_path / "bad", {"campaign_shown": "longest"})

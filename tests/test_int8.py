@@ -169,3 +169,38 @@ def test_the_accuracy_verdict_names_a_network_that_loses_half_a_point():
     frame.loc[3, "top1"] = 90.0
     sentence = chapter.accuracy_sentence(frame)
     assert "1 of 2 networks lose" in sentence and "SRM" in sentence and "-1.00" in sentence
+
+
+def test_the_accuracy_table_names_a_deeper_baseline_and_old_records_read_as_the_short_campaign():
+    from attnlib.reproduce import fashion
+    from attnlib.reproduce import int8 as chapter
+
+    rows = [
+        ("k1", "compare", "cifar_resnet8", "baseline", "eager", "fp32", 92.0),
+        ("k2", "deeper", "cifar_resnet14", "baseline", "eager", "fp32", 92.5),
+    ]
+    frame = pd.DataFrame(rows, columns=["key", "part", "network", "module", "engine", "precision", "top1"])
+    table = chapter.accuracy_table(frame.assign(block="basic", same=1.0))
+    assert table.Module.tolist() == ["Baseline", "Baseline (deeper network)"]
+    assert chapter.accuracy_table(frame.drop(columns="part").assign(block="basic")).Module.tolist() == ["Baseline"] * 2
+    assert chapter.record_campaign({}) == fashion.SHORT  # made before the converged campaign existed
+    assert chapter.record_campaign({"campaign": fashion.CONVERGED}) == fashion.CONVERGED
+
+
+def test_the_page_shows_the_newest_accuracy_record_of_each_campaign_converged_first(scratch_data):
+    import json
+
+    from attnlib.reproduce import fashion
+    from attnlib.reproduce import int8 as chapter
+
+    folder = scratch_data / "results" / chapter.ACCURACY_KIND
+    (old,) = sorted(folder.glob("*.json"))  # the short campaign's record, made before records named their campaign
+    for stamp, top1 in (("20301231T000000000000Z", 90.0), ("20311231T000000000000Z", 93.0)):
+        record = {**json.loads(old.read_text()), "campaign": fashion.CONVERGED, "date": stamp}
+        twin = folder / f"{chapter.ACCURACY_KIND}-cpu-{stamp}"
+        twin.with_suffix(".json").write_text(json.dumps(record))
+        frame = pd.read_csv(old.with_suffix(".csv")).assign(top1=top1)
+        frame.to_csv(twin.with_suffix(".csv"), index=False)
+    shown = chapter.newest_accuracy_records()
+    assert [campaign for campaign, _, _ in shown] == [fashion.CONVERGED, fashion.SHORT]
+    assert set(shown[0][1].top1) == {93.0} and shown[1][2].get("campaign") is None

@@ -22,7 +22,7 @@ from attnlib.attention import BASELINE, available, display_name
 from attnlib.bench.engines import INT8_ENGINES, EngineOptions, get_engine
 from attnlib.bench.experiment import Experiment
 from attnlib.bench.latency import Variant
-from attnlib.names import network_words
+from attnlib.names import counted, network_words
 
 EXPERIMENT = "int8"
 ACCURACY_KIND = "int8_accuracy"
@@ -132,23 +132,30 @@ def claim_sentence(claim: dict[str, Any], hardware: str) -> str:
 # --- does a module survive quantization? ----------------------------------------------------------
 
 
-def accuracy_networks(profile: str = "default") -> list[str]:
-    """The Fashion-MNIST study's networks with committed weights: seed 0 of each compared variant."""
+def accuracy_networks(profile: str = "default", campaign: str | None = None) -> list[str]:
+    """A Fashion-MNIST campaign's networks with committed weights (default: the converged campaign):
+    seed 0 of each compared variant and of each deeper baseline."""
     from attnlib.reproduce import fashion
 
+    campaign = campaign or fashion.CONVERGED
     return [
         run.key
-        for run in fashion.runs(profile)
-        if run.part == "compare" and run.config.seed == 0 and fashion.weights_path(profile, run.key).is_file()
+        for run in fashion.runs(profile, campaign=campaign)
+        if fashion.keeps_weights(run, profile, campaign=campaign)
+        and fashion.weights_path(profile, run.key, campaign=campaign).is_file()
     ]
 
 
 def measure_accuracy(
-    profile: str = "default", engines: tuple[str, ...] = INT8_ENGINES, threads: int | None = None
+    profile: str = "default",
+    engines: tuple[str, ...] = INT8_ENGINES,
+    threads: int | None = None,
+    campaign: str | None = None,
 ) -> pd.DataFrame:
-    """Top-1 on the 10 000 test images of each committed Fashion-MNIST network in fp32 (eager) and in
-    int8 on ``engines`` (calibrated on the first :data:`ACCURACY_CALIBRATION_IMAGES` images of the
-    campaign's training subset), with how often int8 predicts the fp32 class."""
+    """Top-1 on the 10 000 test images of each committed network of a Fashion-MNIST campaign (default:
+    the converged one) in fp32 (eager) and in int8 on ``engines`` (calibrated on the first
+    :data:`ACCURACY_CALIBRATION_IMAGES` images of the campaign's training images), with how often int8
+    predicts the fp32 class."""
     import torch
 
     from attnlib.bench import int8
@@ -156,7 +163,8 @@ def measure_accuracy(
     from attnlib.reproduce import fashion
     from attnlib.train.data import load_fashion_mnist
 
-    base = fashion.SETTINGS.get(profile).base
+    campaign = campaign or fashion.CONVERGED
+    base = fashion.settings_of(profile, campaign).base
     splits = load_fashion_mnist(base.data_root, base.input_size, base.train_subset)
     test_images, labels = splits.val.images, splits.val.labels
     batches = list(test_images.split(EVALUATION_BATCH))
@@ -164,27 +172,33 @@ def measure_accuracy(
         raise ValueError(f"the test set must split into batches of {EVALUATION_BATCH}")
     calibration = [splits.train.images[:ACCURACY_CALIBRATION_IMAGES]]
     rows = []
-    for key in accuracy_networks(profile):
-        run = fashion.find_run(profile, key)
-        network = fashion.load_trained(profile, key)
+    for key in accuracy_networks(profile, campaign):
+        run = fashion.find_run(profile, key, campaign=campaign)
+        network = fashion.load_trained(profile, key, campaign=campaign)
         with torch.inference_mode():
             logits = torch.cat([network(batch) for batch in batches])
         reference = logits.argmax(1)
-        base = {"key": key, "network": run.config.model, "block": run.config.block, "module": run.module}
+        base_row = {
+            "key": key,
+            "part": run.part,
+            "network": run.config.model,
+            "block": run.config.block,
+            "module": run.module,
+        }
         top1 = _top1(reference, labels)
-        rows.append({**base, "engine": "eager", "precision": "fp32", "top1": top1, "same": 1.0, "cosine": 1.0})
+        rows.append({**base_row, "engine": "eager", "precision": "fp32", "top1": top1, "same": 1.0, "cosine": 1.0})
         for engine in engines:
             # no fp32 agreement gate here: how far int8 moves a trained network is what is measured
             # (the logits' cosine is recorded beside the accuracy)
             options = EngineOptions(precision="int8", threads=threads)
             with int8.calibrated_on(calibration):
-                prepared = prepare(engine, fashion.load_trained(profile, key), batches[0], options)
+                prepared = prepare(engine, fashion.load_trained(profile, key, campaign=campaign), batches[0], options)
             quantized = torch.cat([prepared.run(batch) for batch in batches])
             predicted = quantized.argmax(1)
             same = float((predicted == reference).float().mean())
             rows.append(
                 {
-                    **base,
+                    **base_row,
                     "engine": engine,
                     "precision": "int8",
                     "top1": _top1(predicted, labels),
@@ -199,6 +213,12 @@ def _top1(predicted: Any, labels: Any) -> float:
     return 100.0 * float((predicted == labels).float().mean())
 
 
+def _module_words(row: Any) -> str:
+    """A row's module for a reader; a deeper baseline says so (records before deeper networks were
+    evaluated have no ``part``)."""
+    return "Baseline (deeper network)" if getattr(row, "part", "compare") == "deeper" else display_name(row.module)
+
+
 def accuracy_table(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per network and module: fp32 top-1, and each int8 engine's top-1 with its change in
     points — as text, so the table fits the page's width."""
@@ -206,7 +226,7 @@ def accuracy_table(frame: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "Network": [network_words(row.network, row.block, cifar=False) for row in fp32.itertuples()],
-            "Module": [display_name(m) for m in fp32.module],
+            "Module": [_module_words(row) for row in fp32.itertuples()],
             "fp32 top-1 (%)": [f"{v:.2f}" for v in fp32.top1],
         },
         index=fp32.index,
@@ -287,21 +307,46 @@ def show(record: pd.DataFrame, hardware: str, where: str) -> None:
     display(collapsed_table(table.style.hide(axis="index").format(precision=1), summary, rows=len(table)))
 
 
-def show_accuracy() -> None:
-    """The committed int8-accuracy records: label with provenance, the verdict in words, the table."""
-    from IPython.display import Markdown, display
+def record_campaign(record: dict[str, Any]) -> str:
+    """The Fashion-MNIST campaign an int8-accuracy record evaluated (records that do not say are the
+    short campaign's: they were made before the converged campaign existed)."""
+    from attnlib.reproduce import fashion
 
+    return str(record.get("campaign") or fashion.SHORT)
+
+
+def newest_accuracy_records() -> list[tuple[str, pd.DataFrame, dict[str, Any]]]:
+    """The newest committed int8-accuracy record of each campaign, the converged campaign first:
+    (campaign, table, provenance). A newer record of a campaign (more of its networks evaluated)
+    replaces the older one on the page."""
+    from attnlib.reproduce import fashion
     from attnlib.results import read_records
 
-    records = read_records(ACCURACY_KIND)
+    newest: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
+    for frame, record in read_records(ACCURACY_KIND):  # oldest first
+        newest[record_campaign(record)] = (frame, record)
+    order = [c for c in fashion.CAMPAIGNS if c in newest]
+    return [(campaign, *newest[campaign]) for campaign in order]
+
+
+def show_accuracy() -> None:
+    """The newest committed int8-accuracy record of each campaign: label with provenance, the verdict in
+    words, the table."""
+    from IPython.display import Markdown, display
+
+    from attnlib.reproduce import fashion
+
+    records = newest_accuracy_records()
     if not records:
         display(Markdown("*No committed record yet: `attnlib bench int8-accuracy --commit` makes one.*"))
-    for frame, record in records:
+    for campaign, frame, record in records:
+        threads = record.get("threads") or record.get("torch_threads")
         display(
             Markdown(
-                f"**{record.get('cpu')}**, {record.get('threads') or record.get('torch_threads')} thread(s) — "
+                f"**The {campaign} campaign's networks** ({fashion.CAMPAIGN_WORDS[campaign]}), evaluated on "
+                f"{record.get('cpu')} with {counted(int(threads), 'thread') if threads else 'its default threads'}, "
                 f"{record.get('dataset')}, calibrated on {record.get('calibration_images')} training images, "
-                f"{record.get('date')}, commit `{str(record.get('git_commit'))[:7]}`"
+                f"{str(record.get('date'))[:10]}, commit `{str(record.get('git_commit'))[:7]}`:"
             )
         )
         display(Markdown(accuracy_sentence(frame)))

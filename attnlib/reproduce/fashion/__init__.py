@@ -121,6 +121,7 @@ from attnlib.reproduce.fashion.settings import (
 )
 from attnlib.reproduce.fashion.statements import (
     BASIC_LEVEL,
+    CAMPAIGN_WORDS,
     CHECKED_ON,
     DEPTH_DOES_NOT_PAY,
     PAPER_BLOCK_DIFFERENCE,
@@ -157,6 +158,7 @@ from attnlib.reproduce.fashion.tables import (
     progress_text,
     retrofit_table,
     schedule_text,
+    shown_campaign_text,
     throughput_table,
 )
 from attnlib.stats import interval_text, mean_interval, paired_gains, t_quantile
@@ -171,6 +173,7 @@ __all__ = [
     "BASIC_LEVEL",
     "BUDGET_HOURS",
     "CAMPAIGNS",
+    "CAMPAIGN_WORDS",
     "CANNOT_TELL",
     "CHECKED_ON",
     "CONVERGED",
@@ -281,6 +284,7 @@ __all__ = [
     "schedule_text",
     "settings_of",
     "settings_variants",
+    "shown_campaign_text",
     "slug",
     "statements_table",
     "t_quantile",

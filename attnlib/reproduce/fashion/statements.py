@@ -43,10 +43,15 @@ class Statement:
         }
 
 
+CAMPAIGN_WORDS = {
+    CONVERGED: "all 60 000 training images, trained to the plateau",
+    SHORT: "7 000 training images, 15 epochs",
+}
+"""What each campaign trained on, in a few words."""
+
 CHECKED_ON = {
-    CONVERGED: "Fashion-MNIST, all 60 000 training images, trained to the plateau (the converged campaign's "
-    "committed records)",
-    SHORT: "Fashion-MNIST, 7 000 training images, 15 epochs (the short campaign's committed records)",
+    campaign: f"Fashion-MNIST, {words} (the {campaign} campaign's committed records)"
+    for campaign, words in CAMPAIGN_WORDS.items()
 }
 
 

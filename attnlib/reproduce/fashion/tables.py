@@ -137,7 +137,7 @@ def schedule_text(profile: str, campaign: str = CONVERGED) -> str:
         + (", channels_last" if base.channels_last else "")
         + (" and torch.compile" if base.compile else "")
     )
-    checks = f"the plateau checks ({counts['schedule']} runs)" + (
+    checks = f"the plateau checks ({counted(counts['schedule'], 'run')})" + (
         f"; the fp32 precision check ({counts['precision']} runs)" if counts.get("precision") else ""
     )
     trade = (
@@ -222,3 +222,31 @@ def checksum_display() -> Any:
     break anywhere, so the table stays within the text width instead of widening the whole page."""
     wrap = "word-break: break-all; font-family: monospace; font-size: 0.8em"
     return checksum_table().style.hide(axis="index").set_table_styles([{"selector": "td", "props": wrap}])
+
+
+def shown_campaign_text(shown: str, chosen: bool = False, complete: bool | None = None) -> str:
+    """Which campaign the chapter's main sections read, and why, in one sentence: the headline campaign
+    (:func:`~attnlib.reproduce.fashion.finals.headline_campaign`), or the one the reader asked for with the
+    page's ``campaign_shown`` parameter. ``complete``: whether the converged campaign's module comparison
+    is complete (default: read from the committed records)."""
+    from attnlib.reproduce.fashion.finals import headline_campaign
+
+    if complete is None:
+        complete = headline_campaign("default") == CONVERGED
+    lead = f"**The sections from Table 1's question on read the {shown} campaign**"
+    if chosen:
+        caveat = (
+            "; its module comparison is not complete yet, so its verdicts there are provisional"
+            if shown == CONVERGED and not complete
+            else ""
+        )
+        return f"{lead}, as this page was asked (its `campaign_shown` parameter){caveat}."
+    if shown == CONVERGED:
+        return (
+            f"{lead}: every run of its module comparison is committed. The short campaign's verdicts stand beside "
+            "them under *Verdicts that changed*."
+        )
+    return (
+        f"{lead} (7 000 images, 15 epochs): the converged campaign's module comparison is not complete yet. Read "
+        "them as what they are, verdicts on networks far from their plateau."
+    )
