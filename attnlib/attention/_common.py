@@ -70,6 +70,17 @@ def add_gate_affine(
         module.register_parameter("gate_shift", None)
 
 
+def recalibrate(x: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:
+    """``x * gate``, in ``x``'s dtype.
+
+    The gate is small — (N, C) or (N, C, 1, 1) — and may come out of fp32 parameters (an identity-init
+    affine, SRM's BatchNorm) while ``x`` is bf16 or fp16 under autocast: multiplied as is, type
+    promotion would turn the whole feature map, and every layer after it, into fp32. Cast the small
+    tensor, so the module keeps the dtype it was given, as a convolution under autocast does.
+    """
+    return x * gate.to(x.dtype)
+
+
 def sigmoid_gate(module: nn.Module, logits: torch.Tensor) -> torch.Tensor:
     """σ(logits), or a·σ(logits) + b when the module was built with ``identity_init``; shape kept."""
     gate = torch.sigmoid(logits)

@@ -35,9 +35,11 @@ class AttentionBias(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_feature_map(x, self.channels, type(self).__name__)
         # The (N, C, 1, 1) bias is formed first, so the full-size tensor is touched only by one
-        # broadcast add: the whole module is one reduction and one elementwise pass over x.
+        # broadcast add: the whole module is one reduction and one elementwise pass over x. The small
+        # bias is cast to x's dtype: under bf16/fp16 autocast the fp32 weight would otherwise promote
+        # the whole feature map (and the layers after it) to fp32.
         bias = x.mean((2, 3), keepdim=True) * self.weight.view(1, -1, 1, 1)
-        return x + bias
+        return x + bias.to(x.dtype)
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}"

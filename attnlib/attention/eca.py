@@ -13,7 +13,7 @@ import math
 import torch
 from torch import nn
 
-from attnlib.attention._common import add_gate_affine, check_feature_map, factory_kwargs, sigmoid_gate
+from attnlib.attention._common import add_gate_affine, check_feature_map, factory_kwargs, recalibrate, sigmoid_gate
 
 
 def adaptive_kernel_size(channels: int, gamma: float = 2.0, beta: float = 1.0) -> int:
@@ -62,7 +62,7 @@ class EfficientChannelAttention(nn.Module):
         batch = x.shape[0]
         z = x.mean((2, 3)).view(batch, 1, self.channels)
         gate = sigmoid_gate(self, self.conv(z).view(batch, self.channels)).view(batch, self.channels, 1, 1)
-        return x * gate
+        return recalibrate(x, gate)
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, kernel_size={self.kernel_size}"

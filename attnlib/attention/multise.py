@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from attnlib.attention._common import add_gate_affine, check_feature_map, factory_kwargs, sigmoid_gate
+from attnlib.attention._common import add_gate_affine, check_feature_map, factory_kwargs, recalibrate, sigmoid_gate
 from attnlib.attention.se import reduced_channels
 
 
@@ -76,7 +76,7 @@ class MultiSqueezeExcitation(nn.Module):
         hidden = F.relu(self.fc1(z), inplace=True).view(batch, self.branches, self.hidden)
         weighted = (hidden * branch_weights.unsqueeze(2)).view(batch, -1)
         logits = torch.addmm(branch_weights @ self.fc2_bias, weighted, self.fc2.weight.t())
-        return x * sigmoid_gate(self, logits).view(batch, self.channels, 1, 1)
+        return recalibrate(x, sigmoid_gate(self, logits).view(batch, self.channels, 1, 1))
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, reduction={self.reduction}, branches={self.branches}"

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from attnlib.attention._common import add_gate_affine, check_feature_map, factory_kwargs, sigmoid_gate
+from attnlib.attention._common import add_gate_affine, check_feature_map, factory_kwargs, recalibrate, sigmoid_gate
 
 
 def reduced_channels(channels: int, reduction: int) -> int:
@@ -54,7 +54,7 @@ class SqueezeExcitation(nn.Module):
         check_feature_map(x, self.channels, type(self).__name__)
         z = x.mean((2, 3))
         gate = sigmoid_gate(self, self.fc2(F.relu(self.fc1(z), inplace=True)))
-        return x * gate.view(x.shape[0], self.channels, 1, 1)
+        return recalibrate(x, gate.view(x.shape[0], self.channels, 1, 1))
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, reduction={self.reduction}"

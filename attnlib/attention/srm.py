@@ -22,7 +22,14 @@ import math
 import torch
 from torch import nn
 
-from attnlib.attention._common import add_gate_affine, check_feature_map, factory_kwargs, is_tracing, sigmoid_gate
+from attnlib.attention._common import (
+    add_gate_affine,
+    check_feature_map,
+    factory_kwargs,
+    is_tracing,
+    recalibrate,
+    sigmoid_gate,
+)
 
 
 def style_pool(x: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -86,7 +93,7 @@ class StyleRecalibration(nn.Module):
         mean, std = style_pool(x, self.eps)
         weight = self.cfc.view(1, self.channels, 2, 1)
         z = mean * weight[:, :, 0:1] + std * weight[:, :, 1:2]
-        return x * sigmoid_gate(self, self.bn(z))
+        return recalibrate(x, sigmoid_gate(self, self.bn(z)))
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, eps={self.eps}"
