@@ -245,7 +245,7 @@ def test_the_plan_reads_its_cpu_rates_and_their_source_from_the_committed_record
     assert set(rates.images_per_s) >= set(fashion.SETTINGS.default.compared)  # every compared network is sized
     assert "record fashion_train_settings" in rates.source and "with AMX" in rates.source
     runs = campaign.campaign_runs("fashion", "default", only=["compare/cifar_resnet8-basic/baseline/seed0"])
-    assert runs[0].cpu_rates_source == rates.source
+    assert runs[0].cpu_rates_source.startswith(rates.source)
     assert rates.source in campaign.plan_summary("fashion", "default", campaign.plan(runs))
 
 
@@ -714,3 +714,14 @@ def test_the_chapter_reads_the_converged_campaign_when_asked_and_says_so(tmp_pat
     assert f"*Read from the converged campaign: {fashion.checked_on_text(fashion.CONVERGED)}.*" in shown
     with pytest.raises(NotebookFailed, match="unknown campaign 'longest'"):
         execute("beyond_fashion_mnist", "smoke", tmp_path / "bad", {"campaign_shown": "longest"})
+
+
+def test_a_run_the_campaign_has_done_is_estimated_from_its_own_epoch_times() -> None:
+    """The plan estimates a run from the campaign's committed runs of the same network, module and
+    precision (the modules differ in cost), and falls back to the measured rate for the others."""
+    observed = fashion.observed_epoch_seconds()
+    key = ("cifar_resnet8", "basic", "baseline", "bf16")
+    assert key in observed and observed[key] > 0
+    run = fashion.find_run("default", "compare/cifar_resnet8-basic/baseline/seed1")
+    assert fashion.cpu_hours(run, 60_000) == pytest.approx(run.config.epochs * observed[key] / 3600 / 2)
+    assert "that run's own epoch times" in fashion.estimate_source()

@@ -152,7 +152,7 @@ def _fashion_runs(table: str, profile: str, runs_root: Path | None, seeds: Seque
         note = "starts from " + fashion.pretrained_key(profile) if run.part == "retrofit" else ""
         hours = fashion.cpu_hours(run, _images(config)) if config.device == "cpu" else math.nan
         hours = None if math.isnan(hours) else hours  # only the networks whose throughput was measured
-        source = fashion.rates_of().source if hours is not None else ""
+        source = fashion.estimate_source(profile=profile) if hours is not None else ""
         placed = replace(config, output=str(folder))
         runs.append(CampaignRun(table, run.key, placed, folder, macs, _images(config), note, hours, source))
     return runs

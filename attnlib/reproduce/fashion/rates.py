@@ -110,13 +110,53 @@ def rates_of(campaign: str = CONVERGED, profile: str = "default") -> Rates:
     return recorded_rates(profile) or Rates({}, "no committed training-settings record")
 
 
-def cpu_hours(run: FashionRun, train_images: int, eval_images: int = 10_000, campaign: str = CONVERGED) -> float:
-    """Estimated wall hours of a run on the measured 2-core CPU (two runs at a time, one thread each).
+def observed_epoch_seconds(profile: str = "default", campaign: str = CONVERGED) -> dict[tuple[str, ...], float]:
+    """Seconds per epoch (training and evaluation) of the campaign's committed runs, median per (model,
+    block, module, precision): what a run of the same network and module took here, beside whatever else
+    ran then — the modules' own cost, which the training-settings record (baseline and SE) does not time."""
+    from attnlib.results import records_root
 
-    Training at the campaign's measured rate (:func:`rates_of`; :data:`FP32_SLOWDOWN` times slower for an
-    fp32 run of a bf16 campaign); evaluation counted at three times that rate. NaN for a network whose
-    throughput was not measured.
+    folder = records_root(committed=True) / "fashion"
+    names = tuple(sorted(path.name for path in folder.glob("*.json"))) if folder.is_dir() else ()
+    return _observed(str(folder.resolve()), names, profile, campaign)
+
+
+@functools.cache
+def _observed(folder: str, names: tuple[str, ...], profile: str, campaign: str) -> dict[tuple[str, ...], float]:
+    """:func:`observed_epoch_seconds` for one state of the records folder (``names``), read once."""
+    import statistics
+
+    from attnlib.reproduce.fashion.execution import committed_records
+
+    per_epoch: dict[tuple[str, ...], list[float]] = {}
+    for table, record in committed_records(profile, campaign=campaign).values():
+        config = record.get("config") or {}
+        if table.empty or "seconds" not in table:
+            continue
+        key = (config.get("model"), config.get("block") or "", config.get("attention") or "baseline",
+               config.get("precision") or "fp32")  # fmt: skip
+        per_epoch.setdefault(tuple(str(part) for part in key), []).append(float(table.seconds.sum()) / len(table))
+    return {key: statistics.median(values) for key, values in per_epoch.items()}
+
+
+OBSERVED_NOTE = "where the campaign has committed a run of the same network and module, that run's own epoch times"
+
+
+def cpu_hours(run: FashionRun, train_images: int, eval_images: int = 10_000, campaign: str = CONVERGED) -> float:
+    """Estimated wall hours of a run on the 2-core CPU (two runs at a time, one thread each).
+
+    From the campaign's own committed runs of the same network, module and precision when there are
+    some (:func:`observed_epoch_seconds`: the modules differ in cost, and these are the times the
+    campaign's records add up); else training at the campaign's measured rate (:func:`rates_of`;
+    :data:`FP32_SLOWDOWN` times slower for an fp32 run of a bf16 campaign), evaluation counted at three
+    times that rate. NaN for a network whose throughput was not measured.
     """
+    config = run.config
+    observed = observed_epoch_seconds(config.profile or "default", campaign).get(
+        (config.model, config.block or "", config.attention or "baseline", config.precision)
+    )
+    if observed is not None:
+        return config.epochs * observed / 3600 / CPU_PROCESSES
     rates = rates_of(campaign)
     rate = rates.images_per_s.get((run.config.model, run.config.block or ""))
     if rate is None:
@@ -136,6 +176,12 @@ def campaign_hours(profile: str, epochs_factor: int = 1, campaign: str = CONVERG
         longer = replace(run, config=replace(run.config, epochs=run.config.epochs * epochs_factor))
         total += cpu_hours(longer, run.config.train_subset or 60_000, campaign=campaign)
     return total
+
+
+def estimate_source(campaign: str = CONVERGED, profile: str = "default") -> str:
+    """Where :func:`cpu_hours` takes its numbers from, in words for the plan's summary."""
+    source = rates_of(campaign, profile).source
+    return f"{source}; and, {OBSERVED_NOTE}" if observed_epoch_seconds(profile, campaign) else source
 
 
 def throughput_rows(campaign: str = CONVERGED) -> list[dict[str, object]]:
