@@ -65,6 +65,8 @@ EXPECTED = (
         (("--commit", "--profile smoke --only compare/cifar_resnet8-basic/ab/seed0 --commit"),),
     ),
     Expectation(r"attnlib bench fashion --commit$", (("--commit", "--dry-run"),)),
+    # the Fashion chapter at smoke (its live run on generated images), reading the converged campaign
+    Expectation(r"attnlib notebook beyond_fashion_mnist -p campaign_shown converged$", ((r"$", " --profile smoke"),)),
     Expectation(r"^make notebook NB=fig2_complexity", (("-p profile paper", "-p profile smoke"),)),
     Expectation(r"attnlib notebook fig2_complexity -p depths", (("-p resolution 320", "-p resolution 64"),)),
     Expectation(r"jupyter-book build book -W$", error=r"the book cannot be built"),
