@@ -725,3 +725,14 @@ def test_a_run_the_campaign_has_done_is_estimated_from_its_own_epoch_times() -> 
     run = fashion.find_run("default", "compare/cifar_resnet8-basic/baseline/seed1")
     assert fashion.cpu_hours(run, 60_000) == pytest.approx(run.config.epochs * observed[key] / 3600 / 2)
     assert "that run's own epoch times" in fashion.estimate_source()
+
+
+def test_the_progress_table_adds_up_the_committed_runs_hours_per_part() -> None:
+    plan = campaign.plan(campaign.campaign_runs("fashion", "default"))
+    table = fashion.progress_table(plan).set_index("part")
+    total = table.loc["all"]
+    assert total.runs == len(plan) == table.drop(index="all").runs.sum()
+    assert total.done == table.drop(index="all").done.sum() == int((plan.state == "done").sum())
+    taken = "hours of the committed runs (one thread each)"
+    assert total[taken] == pytest.approx(round(fashion.run_hours("default"), 1), abs=0.05 * len(table))
+    assert list(table.index[:-1]) == [fashion.PART_WORDS[part] for part in fashion.PARTS]

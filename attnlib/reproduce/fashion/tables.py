@@ -250,3 +250,46 @@ def shown_campaign_text(shown: str, chosen: bool = False, complete: bool | None 
         f"{lead} (7 000 images, 15 epochs): the converged campaign's module comparison is not complete yet. Read "
         "them as what they are, verdicts on networks far from their plateau."
     )
+
+
+PART_WORDS = {
+    "compare": "module comparison",
+    "schedule": "plateau checks (twice as long)",
+    "precision": "fp32 precision check",
+    "deeper": "deeper baselines",
+    "retrofit": "retrofit study",
+}
+"""Each part of a campaign, for a reader, in the order the launcher takes them."""
+
+
+def progress_table(plan: pd.DataFrame, profile: str = "default", campaign: str = CONVERGED) -> pd.DataFrame:
+    """Per part of the campaign (and in all): runs, runs done, the hours their committed records took
+    (one thread each, and on the 2-core CPU at two runs at a time) and the estimated 2-core hours left —
+    the campaign's wall time as it accrues, against its budget."""
+    from attnlib.reproduce.fashion.execution import committed_records
+
+    taken = {
+        key: float(table.seconds.sum()) / 3600
+        for key, (table, _) in committed_records(profile, campaign=campaign).items()
+    }
+    parts = plan.run.str.split("/").str[0]
+    rows = []
+    for part, words in [*PART_WORDS.items(), ("", "all")]:
+        mine = plan if not part else plan[parts == part]
+        if mine.empty:
+            continue
+        done = mine[mine.state == "done"]
+        hours = sum(taken.get(key, 0.0) for key in done.run)
+        left = mine[mine.state != "done"]
+        estimate = left["CPU-hours (est.)"].sum() if "CPU-hours (est.)" in left else math.nan
+        rows.append(
+            {
+                "part": words,
+                "runs": len(mine),
+                "done": len(done),
+                "hours of the committed runs (one thread each)": round(hours, 1),
+                "2-core hours taken (two at a time)": round(hours / CPU_PROCESSES, 1),
+                "2-core hours left (estimate)": round(estimate, 1),
+            }
+        )
+    return pd.DataFrame(rows)
