@@ -736,3 +736,38 @@ def test_the_progress_table_adds_up_the_committed_runs_hours_per_part() -> None:
     taken = "hours of the committed runs (one thread each)"
     assert total[taken] == pytest.approx(round(fashion.run_hours("default"), 1), abs=0.05 * len(table))
     assert list(table.index[:-1]) == [fashion.PART_WORDS[part] for part in fashion.PARTS]
+
+
+def _runs_of_one_network(top1: list[float], losses: list[float] | None = None) -> pd.DataFrame:
+    losses = losses or [0.2] * len(top1)
+    return pd.DataFrame(
+        {
+            "part": "compare",
+            "key": [f"compare/cifar_resnet8-basic/m{i}/seed0" for i in range(len(top1))],
+            "network": "ResNet-8 (basic)",
+            "schedule": "",
+            "attention": ["baseline", "ab", "eca", "se", "srm", "multise"][: len(top1)],
+            "identity_init": False,
+            "seed": 0,
+            "top1": top1,
+            "train_loss": losses,
+            "first_train_loss": 2.3,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("top1", "losses", "flagged"),
+    [
+        # siblings that agree to 0.03 points and a module half a point better: within the test set's noise
+        ([93.05, 93.09, 93.10, 93.47], None, []),
+        ([93.05, 93.09, 93.10, 93.2, 88.0], None, ["srm"]),  # far below its siblings
+        ([93.05, 93.09, 93.10, 93.2], [0.2, 0.2, float("nan"), 0.2], ["eca"]),  # a diverged loss
+        ([93.05, 93.09, 93.10, 93.2], [0.2, 2.5, 0.2, 0.2], ["ab"]),  # ended above where it began
+    ],
+)
+def test_runs_to_look_at_twice(top1, losses, flagged) -> None:
+    finals = _runs_of_one_network(top1, losses)
+    found = fashion.flagged_runs(finals)
+    assert sorted(found.module.str.lower().str.replace("-", "")) == sorted(flagged)
+    assert fashion.test_set_noise(92.0) == pytest.approx(0.271, abs=0.001)

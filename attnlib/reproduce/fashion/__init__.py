@@ -68,6 +68,7 @@ from attnlib.reproduce.fashion.finals import (
     headline_campaign,
     learning_curves,
     run_hours,
+    test_set_noise,
 )
 from attnlib.reproduce.fashion.live import (
     LIVE,
@@ -296,6 +297,7 @@ __all__ = [
     "slug",
     "statements_table",
     "t_quantile",
+    "test_set_noise",
     "throughput_table",
     "timed_networks",
     "tradeoff_points",

@@ -142,21 +142,23 @@ def _observed(folder: str, names: tuple[str, ...], profile: str, campaign: str) 
 OBSERVED_NOTE = "where the campaign has committed a run of the same network and module, that run's own epoch times"
 
 
-def cpu_hours(run: FashionRun, train_images: int, eval_images: int = 10_000, campaign: str = CONVERGED) -> float:
+def cpu_hours(
+    run: FashionRun, train_images: int, eval_images: int = 10_000, campaign: str = CONVERGED, observed: bool = True
+) -> float:
     """Estimated wall hours of a run on the 2-core CPU (two runs at a time, one thread each).
 
     From the campaign's own committed runs of the same network, module and precision when there are
     some (:func:`observed_epoch_seconds`: the modules differ in cost, and these are the times the
     campaign's records add up); else training at the campaign's measured rate (:func:`rates_of`;
     :data:`FP32_SLOWDOWN` times slower for an fp32 run of a bf16 campaign), evaluation counted at three
-    times that rate. NaN for a network whose throughput was not measured.
+    times that rate. NaN for a network whose throughput was not measured. ``observed=False``: from the
+    measured rates alone, as the campaign was sized (:func:`campaign_hours`).
     """
     config = run.config
-    observed = observed_epoch_seconds(config.profile or "default", campaign).get(
-        (config.model, config.block or "", config.attention or "baseline", config.precision)
-    )
-    if observed is not None:
-        return config.epochs * observed / 3600 / CPU_PROCESSES
+    seconds = observed_epoch_seconds(config.profile or "default", campaign) if observed else {}
+    per_epoch = seconds.get((config.model, config.block or "", config.attention or "baseline", config.precision))
+    if per_epoch is not None:
+        return config.epochs * per_epoch / 3600 / CPU_PROCESSES
     rates = rates_of(campaign)
     rate = rates.images_per_s.get((run.config.model, run.config.block or ""))
     if rate is None:
@@ -169,12 +171,13 @@ def cpu_hours(run: FashionRun, train_images: int, eval_images: int = 10_000, cam
 
 
 def campaign_hours(profile: str, epochs_factor: int = 1, campaign: str = CONVERGED) -> float:
-    """Estimated wall hours of the whole campaign at ``profile`` on the measured CPU (:func:`cpu_hours`),
-    with every run's epochs multiplied by ``epochs_factor`` (what a longer schedule would cost)."""
+    """The campaign's size as it was planned: wall hours of the whole campaign at ``profile`` on the measured
+    CPU at the measured rates (:func:`cpu_hours` without the runs' own times), with every run's epochs
+    multiplied by ``epochs_factor`` (what a longer schedule would cost)."""
     total = 0.0
     for run in runs(profile, campaign=campaign):
         longer = replace(run, config=replace(run.config, epochs=run.config.epochs * epochs_factor))
-        total += cpu_hours(longer, run.config.train_subset or 60_000, campaign=campaign)
+        total += cpu_hours(longer, run.config.train_subset or 60_000, campaign=campaign, observed=False)
     return total
 
 

@@ -126,7 +126,9 @@ def schedule_text(profile: str, campaign: str = CONVERGED) -> str:
     deeper = ", ".join(network_name(m, b) for m, b in settings.deeper)
     finetune = ", ".join(f"{s.paper_name} → {s.epochs} epoch{'s' if s.epochs > 1 else ''}" for s in settings.finetune)
     images = (
-        f"a fixed, class-balanced **{base.train_subset} of the 60 000** training images"
+        f"a fixed, class-balanced **{base.train_subset:,} of the 60 000** training images".replace(
+            f"{base.train_subset:,}", f"{base.train_subset:,}".replace(",", " ")
+        )
         if base.train_subset
         else "**all 60 000** training images"
     )
