@@ -56,7 +56,9 @@ def test_an_interrupted_campaign_finishes_only_the_missing_runs_and_aggregates_t
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_thread: None
 ) -> None:
     trained: list[str] = []
-    real_train = campaign.train
+    from attnlib.reproduce.campaign import launch
+
+    real_train = launch.train
 
     def counting_train(config, **options):
         if len(trained) == 3 and not getattr(counting_train, "resumed", False):
@@ -64,7 +66,7 @@ def test_an_interrupted_campaign_finishes_only_the_missing_runs_and_aggregates_t
         trained.append(config.run_name)
         return real_train(config, **options)
 
-    monkeypatch.setattr(campaign, "train", counting_train)
+    monkeypatch.setattr(launch, "train", counting_train)
     arguments = ["reproduce", "table1", "--profile", "smoke", "--only", *ONLY, "--runs", str(tmp_path)]
     assert main(arguments) == 130  # what an interrupted `attnlib` command returns
     runs = campaign_runs("table1", "smoke", tmp_path, ONLY)
