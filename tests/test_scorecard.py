@@ -9,6 +9,7 @@ import pytest
 
 from attnlib import paper
 from attnlib.reproduce import scorecard
+from attnlib.reproduce.scorecard.claims import _range_status
 from attnlib.results import provenance, write_record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,14 +144,14 @@ def test_a_gpu_latency_record_fills_table_2s_timing_cells(scratch_data):
     [((6.0, 40.0), "reproduced"), ((4.0, 70.0), "reproduced"), ((0.8, 20.0), "differs"), ((6.0, 80.0), "differs")],
 )
 def test_a_range_claim_holds_when_ours_lies_within_the_widened_range(ours, status):
-    assert scorecard._range_status(5, 50, ours) == status
+    assert _range_status(5, 50, ours) == status
 
 
 @pytest.mark.parametrize(
     ("ours", "status"), [((6.0, 40.0), "holds on other hardware"), ((0.8, 20.0), "does not hold on other hardware")]
 )
 def test_a_range_measured_on_other_hardware_holds_or_not_there(ours, status):
-    assert scorecard._range_status(5, 50, ours, paper_setting=False) == status
+    assert _range_status(5, 50, ours, paper_setting=False) == status
 
 
 def test_the_headline_counts_every_status(card):
