@@ -458,7 +458,15 @@ def test_the_best_module_and_block_type_statements_follow_the_numbers() -> None:
     bigger = {"baseline": [90.0, 90.1, 89.9], "se": [93.0, 93.2, 92.9], "eca": [92.0, 92.2, 91.8]}
     finals = _finals({basic: clear_winner, bottleneck: bigger})
     statement = fashion.bottleneck_statement(fashion.gains(finals), finals)
-    assert statement.verdict == fashion.HOLDS and "6 module × seed pairs" in statement.evidence
+    assert statement.verdict == fashion.HOLDS and "over 3 seeds" in statement.evidence
+    # the seeds are the replicates: a baseline that moves every gain of its seed together widens the interval
+    lucky = {**bigger, "baseline": [90.0, 92.5, 89.9]}  # seed 1's bottleneck baseline is lucky: its gains shrink
+    finals = _finals({basic: clear_winner, bottleneck: lucky})
+    assert fashion.bottleneck_statement(fashion.gains(finals), finals).verdict.startswith(fashion.CANNOT_TELL)
+    one_seed = _finals({basic: clear_winner, bottleneck: bigger})
+    one_seed = one_seed[one_seed.seed == 0]
+    verdict = fashion.bottleneck_statement(fashion.gains(one_seed), one_seed).verdict
+    assert verdict == f"{fashion.HOLDS} (provisional: one seed, no interval yet)"
     finals = _finals({basic: bigger, bottleneck: clear_winner})
     verdict = fashion.bottleneck_statement(fashion.gains(finals), finals).verdict
     assert verdict == f"{fashion.DOES_NOT_HOLD} (basic blocks gain more)"

@@ -287,7 +287,14 @@ def best_module_statement(table: pd.DataFrame, finals: pd.DataFrame | None = Non
 
 
 def bottleneck_statement(table: pd.DataFrame, finals: pd.DataFrame) -> Statement:
-    """Table 1's "gains with bottleneck blocks are larger than with basic blocks", on paired per-run gains."""
+    """Table 1's "gains with bottleneck blocks are larger than with basic blocks", seed by seed.
+
+    Each seed gives one difference: the mean over modules of (bottleneck gain − basic gain), every gain
+    paired with its network's baseline of that seed. The seeds are the independent replicates — a seed's
+    baseline is shared by all its modules, so a lucky or unlucky baseline moves every gain of that seed
+    together, and module × seed pairs would count the same baseline five times. The 95 % interval is
+    over seeds; with one seed the verdict is provisional.
+    """
     claim = "Modules gain more in networks of bottleneck blocks than in networks of basic blocks"
     data = finals[finals.part == "compare"]
     per_run = []
@@ -301,14 +308,20 @@ def bottleneck_statement(table: pd.DataFrame, finals: pd.DataFrame) -> Statement
     if frame.empty or frame.block.nunique() < 2:
         return Statement(claim, "not enough runs yet (both block types are needed)", NOT_TESTABLE)
     wide = frame.pivot_table(index=["attention", "seed"], columns="block", values="gain").dropna()
-    if len(wide) < 2:
+    if wide.empty:
         return Statement(claim, "not enough paired runs yet", NOT_TESTABLE)
-    difference = wide["bottleneck"] - wide["basic"]
-    mean, low, high = mean_interval(difference)
+    per_seed = (wide["bottleneck"] - wide["basic"]).groupby(level="seed").mean()
+    mean, low, high = mean_interval(per_seed)
+    seeds = ", ".join(f"{value:+.2f}" for value in per_seed)
     evidence = (
         f"mean gain {wide['bottleneck'].mean():+.2f} points with bottleneck blocks, {wide['basic'].mean():+.2f} with "
-        f"basic blocks; difference {interval_text(mean, low, high)} over {len(wide)} module × seed pairs"
+        f"basic blocks; the difference per seed (mean over modules): {seeds}; over "
+        f"{counted(len(per_seed), 'seed')} {interval_text(mean, low, high)} (seeds are the replicates: a seed's "
+        "baseline is shared by all its modules)"
     )
+    if len(per_seed) < 2:
+        verdict = HOLDS if mean > 0 else DOES_NOT_HOLD
+        return Statement(claim, evidence, f"{verdict} (provisional: one seed, no interval yet)")
     side = interval_side(low, high)
     if side == 1:
         verdict = HOLDS
