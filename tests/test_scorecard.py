@@ -160,3 +160,15 @@ def test_the_headline_counts_every_status(card):
     assert f"{len(card)} numbers" in text
     assert all(str(count) in text for count in numbers.values())
     assert scorecard.by_part(card).to_numpy().sum() == len(card)
+
+
+def test_the_real_image_section_reads_the_converged_campaign_with_all_its_checks(monkeypatch) -> None:
+    """Once the converged comparison is complete the section reads it, with every check its verdicts rest on."""
+    from attnlib.reproduce import fashion
+
+    monkeypatch.setattr(fashion, "headline_campaign", lambda profile="default", root=None: fashion.CONVERGED)
+    section = scorecard.real_data_section()
+    claims = " ".join(section["The paper says"])
+    assert "ResNet-8 (basic)" in claims and "ResNet-11 (bottleneck)" in claims
+    assert "reaches at least 92.0 %" in claims and "instead of fp32" in claims
+    assert set(section["Checked on"]) == {fashion.checked_on_text(fashion.CONVERGED)}
