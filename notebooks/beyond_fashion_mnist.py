@@ -74,7 +74,7 @@ converged_plan = campaign.plan(converged_runs)
 display(Markdown(fashion.shown_campaign_text(headline, chosen=campaign_shown is not None)))
 display(Markdown(fashion.schedule_text("default")))
 display(Markdown(fashion.progress_text(converged_plan, fashion.run_hours("default"))))
-display(fashion.progress_table(converged_plan).style.hide(axis="index"))
+display(fashion.progress_table(converged_plan).style.hide(axis="index").format(precision=1))
 converged_finals = fashion.committed_finals("default")
 short_finals = fashion.committed_finals("default", campaign=fashion.SHORT)
 finals = converged_finals if headline == fashion.CONVERGED else short_finals
