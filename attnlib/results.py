@@ -114,6 +114,27 @@ def cpu_features() -> list[str]:
     return []
 
 
+NATIVE_BF16_FEATURES = ("amx_bf16", "avx512_bf16")
+"""Either gives a CPU native bf16 arithmetic: without one, bf16 autocast may run slower than fp32."""
+
+
+def has_native_bf16(features: list[str] | None = None) -> bool:
+    """Whether a CPU with these features (this CPU's when None) computes bf16 natively."""
+    return any(feature in (cpu_features() if features is None else features) for feature in NATIVE_BF16_FEATURES)
+
+
+def machine_words(cpu: str, features: list[str], cores: int | None = None) -> str:
+    """``the 2-core Intel(R) Xeon(R) Processor with AMX``: a CPU in words, with the native bf16 it has
+    (or not) — what decides whether its bf16 timings carry to another machine."""
+    if "amx_bf16" in features:
+        bf16 = " with AMX"
+    elif "avx512_bf16" in features:
+        bf16 = " with AVX-512 BF16"
+    else:
+        bf16 = " without native bf16"
+    return f"the {cores}-core {cpu}{bf16}" if cores else f"the {cpu}{bf16}"
+
+
 def gpu_details() -> dict[str, Any]:
     """The visible GPU's particulars for a record (empty without CUDA): CUDA and cuDNN versions, the
     TF32 and cuDNN-autotuning switches in force, multiprocessors and memory, and what ``nvidia-smi``

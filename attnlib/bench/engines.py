@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from attnlib import names
+from attnlib.results import has_native_bf16
 
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16, "int8": torch.float32}
 """Precision → the dtype a model and its input are placed in. ``int8`` networks start in fp32 and are
@@ -86,14 +87,6 @@ class EngineOptions:
     @property
     def dtype(self) -> torch.dtype:
         return PRECISIONS[self.precision]
-
-
-def _cpu_has_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 @contextlib.contextmanager
@@ -442,7 +435,7 @@ def engine_status(engine: str, options: EngineOptions | None = None) -> tuple[bo
         return False, "int8 is measured on CPU only (TensorRT's int8 needs a calibrator attnlib does not ship)"
     if options.precision == "int8" and engine not in INT8_ENGINES:
         return False, "int8 is measured on the compile (PT2E, x86 inductor) and openvino (NNCF) engines only"
-    if options.precision == "bf16" and options.device == "cpu" and not _cpu_has_bf16():
+    if options.precision == "bf16" and options.device == "cpu" and not has_native_bf16():
         return False, "this CPU has no native bf16 (avx512_bf16/amx_bf16)"
     if spec.package is None:
         reason = spec.check(torch, options) if spec.check is not None else None

@@ -25,8 +25,6 @@ FP32_SLOWDOWN = 2.0
 TRAIN_SETTINGS_EXPERIMENT = "fashion_train_settings"
 """``attnlib bench train --settings campaign``: the campaign's networks in fp32, bf16, + channels_last, + compile."""
 
-NATIVE_BF16 = ("amx_bf16", "avx512_bf16")
-
 
 @dataclass(frozen=True)
 class Rates:
@@ -55,17 +53,6 @@ def campaign_setting(campaign: str = CONVERGED, profile: str = "default") -> Tra
     return TrainingSetting(base.precision, base.channels_last, base.compile)
 
 
-def _machine_words(cpu: str, features: list[str], cores: int | None) -> str:
-    """``the 2-core Intel(R) Xeon(R) Processor with AMX``: the CPU and the native bf16 it has (or not)."""
-    if "amx_bf16" in features:
-        bf16 = " with AMX"
-    elif "avx512_bf16" in features:
-        bf16 = " with AVX-512 BF16"
-    else:
-        bf16 = " without native bf16"
-    return f"the {cores}-core {cpu}{bf16}" if cores else f"the {cpu}{bf16}"
-
-
 def recorded_rates(profile: str = "default") -> Rates | None:
     """The converged campaign's rates from the newest committed training-settings record (None when
     no committed record holds the campaign's setting)."""
@@ -78,7 +65,7 @@ def recorded_rates(profile: str = "default") -> Rates | None:
 def _recorded_rates(root: str, profile: str) -> Rates | None:
     """:func:`recorded_rates` for one records folder, read once per process (a plan asks once per run)."""
     from attnlib.bench.experiment import load_latency_records
-    from attnlib.results import read_records
+    from attnlib.results import has_native_bf16, machine_words, read_records
 
     records = load_latency_records(TRAIN_SETTINGS_EXPERIMENT, Path(root))
     setting = campaign_setting(CONVERGED, profile).name
@@ -91,10 +78,10 @@ def _recorded_rates(root: str, profile: str) -> Rates | None:
         r for _, r in read_records("latency", Path(root)) if r.get("experiment") == TRAIN_SETTINGS_EXPERIMENT
     ]
     provenance = next((r for r in provenances if r.get("date") == newest.date.iloc[0]), {})
-    machine = _machine_words(
+    machine = machine_words(
         str(newest.hardware.iloc[0]), list(provenance.get("cpu_features") or []), provenance.get("cpu_count")
     )
-    native = any(feature in (provenance.get("cpu_features") or []) for feature in NATIVE_BF16)
+    native = has_native_bf16(list(provenance.get("cpu_features") or []))
     caveat = "; a CPU without native bf16 takes longer" if "bf16" in setting and native else ""
     return Rates(
         {(str(model), str(block)): float(rate) for (model, block), rate in rates.items()},
