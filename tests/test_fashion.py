@@ -779,3 +779,13 @@ def test_runs_to_look_at_twice(top1, losses, flagged) -> None:
     found = fashion.flagged_runs(finals)
     assert sorted(found.module.str.lower().str.replace("-", "")) == sorted(flagged)
     assert fashion.test_set_noise(92.0) == pytest.approx(0.271, abs=0.001)
+
+
+def test_the_test_set_noise_follows_the_number_of_test_images_the_records_name() -> None:
+    # half a point above siblings that agree closely: within the noise of 10 000 test images, an
+    # outlier when the records say only 1 000 000 images scored them (noise 0.03 points)
+    finals = _runs_of_one_network([93.05, 93.09, 93.10, 93.6])
+    assert fashion.flagged_runs(finals).empty
+    finals["test_images"] = 1_000_000
+    assert list(fashion.flagged_runs(finals).module) == ["SE"]
+    assert fashion.test_set_noise(92.0, 1_000) == pytest.approx(0.858, abs=0.001)

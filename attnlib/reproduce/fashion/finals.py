@@ -47,6 +47,7 @@ def final_row(run: FashionRun, history: list[dict[str, Any]], record: dict[str, 
             date=record.get("date"),
             commit=str(record.get("git_commit"))[:10],
             initialized_top1=(record.get("initialized") or {}).get("top1"),
+            test_images=record.get("val_size"),
         )
     return row
 
@@ -135,11 +136,22 @@ def test_set_noise(top1: float, images: int = TEST_IMAGES) -> float:
     return 100 * math.sqrt(share * (1 - share) / images)
 
 
+def _test_images(runs: pd.DataFrame) -> int:
+    """How many test images scored these runs: their records' ``val_size`` (the fewest, where they
+    differ), else :data:`TEST_IMAGES`."""
+    if "test_images" in runs:
+        counts = pd.to_numeric(runs.test_images, errors="coerce").dropna()
+        if not counts.empty and counts.min() > 0:
+            return int(counts.min())
+    return TEST_IMAGES
+
+
 def flagged_runs(finals: pd.DataFrame) -> pd.DataFrame:
     """Runs a reader should look at twice: a training loss that diverged (not finite, or ending above
     where it began), or a final top-1 more than :data:`OUTLIER_STDS` standard deviations from the mean of
     its siblings (the other runs of the same part, network and fine-tuning schedule; at least three). The
-    siblings' spread is taken as at least the test set's own noise (:func:`test_set_noise`): siblings that
+    siblings' spread is taken as at least the test set's own noise (:func:`test_set_noise`, on the
+    number of test images their records name): siblings that
     happen to agree closely must not make a module that is half a point better look broken.
 
     Columns: key, network, module, seed, top1, why (in words).
@@ -156,7 +168,8 @@ def flagged_runs(finals: pd.DataFrame) -> pd.DataFrame:
                 reasons.append(f"training loss diverged (ended at {run.train_loss:.3g}, began at {first:.3g})")
             others = siblings.drop(index).top1.dropna()
             if len(others) >= 3:
-                spread = max(float(others.std(ddof=1)), test_set_noise(float(others.mean())))
+                noise = test_set_noise(float(others.mean()), _test_images(siblings.drop(index)))
+                spread = max(float(others.std(ddof=1)), noise)
                 distance = (run.top1 - others.mean()) / spread
                 if abs(distance) > OUTLIER_STDS:
                     reasons.append(
