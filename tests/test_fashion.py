@@ -789,3 +789,33 @@ def test_the_test_set_noise_follows_the_number_of_test_images_the_records_name()
     finals["test_images"] = 1_000_000
     assert list(fashion.flagged_runs(finals).module) == ["SE"]
     assert fashion.test_set_noise(92.0, 1_000) == pytest.approx(0.858, abs=0.001)
+
+
+@pytest.mark.parametrize(("basic", "bottleneck"), [(30, 30), (60, 30), (30, 60)])
+def test_each_block_type_trains_the_schedule_its_plateau_check_chose(monkeypatch, basic, bottleneck) -> None:
+    from dataclasses import replace
+
+    from attnlib.reproduce.fashion import settings as fashion_settings
+
+    default = fashion.SETTINGS.get("default")
+    thirty = {run.key: run.config for run in fashion.runs("default")}
+    chosen = replace(default, block_epochs=(("basic", basic), ("bottleneck", bottleneck)))
+    monkeypatch.setattr(fashion_settings, "SETTINGS", replace(fashion_settings.SETTINGS, default=chosen))
+    planned = {run.key: run.config for run in fashion.runs("default")}
+    for part, factor in (("compare", 1), ("schedule", 2), ("deeper", 1)):
+        for key, config in planned.items():
+            if key.startswith(f"{part}/"):
+                epochs = (basic if config.block == "basic" else bottleneck) * factor
+                assert config.epochs == epochs, key
+                # the lr drops at half and three quarters of every schedule (15, 22 of 30)
+                assert config.lr_milestones == tuple(m * epochs // 30 for m in (15, 22)), key
+    # a schedule twice as long shares its config with the plateau check of the shorter one
+    longer = planned["compare/cifar_resnet8-basic/baseline/seed0"]
+    assert (longer == thirty["schedule/cifar_resnet8-basic/baseline/seed0"]) == (basic == 60)
+    words = fashion_settings.schedule_words(chosen)
+    assert (words.count("epochs**") == 1) == (basic == bottleneck)
+    assert f"**{basic} epochs**" in words and f"**{bottleneck} epochs**" in words
+    base = {"part": "compare", "network": "ResNet-8 (basic)", "attention": "baseline", "seed": 0}
+    finals = pd.DataFrame([{**base, "top1": 93.0}, {**base, "part": "schedule", "top1": 93.9}])
+    (plateau, _) = fashion.plateau_statements(finals, "default")
+    assert f"({basic} epochs)" in plateau.claim and f"after {2 * basic}" in plateau.evidence

@@ -48,12 +48,14 @@ class FashionSettings:
     ``base`` holds every training setting shared by the runs (dataset, schedule, input size, training
     subset, precision); ``compared`` the (model, block) pairs of the module comparison and ``deeper``
     their deeper baselines, in the same order; ``schedule_factor`` the length of the plateau check in
-    multiples of ``base.epochs`` (0: none), trained for the baselines of ``schedule_networks`` of the
+    multiples of the network's epochs (0: none), trained for the baselines of ``schedule_networks`` of the
     compared networks with ``schedule_seeds``; ``precision_seeds`` the seeds of the paired precision
     check (the first compared network's baseline trained in fp32 beside the campaign's precision;
     empty: none); ``retrofit_from`` the compared network whose seed-0 baseline is the pretrained
     network of the retrofit study. ``experiment`` names the campaign in its records, run folders and
-    weights.
+    weights. ``block_epochs`` gives the epochs of the networks of a block type where they differ from
+    ``base.epochs``: each block type's schedule is the one its own plateau check chose, and a deeper
+    baseline trains as long as the compared network of its block type.
     """
 
     base: TrainConfig
@@ -68,11 +70,40 @@ class FashionSettings:
     schedule_networks: int = 1
     schedule_seeds: tuple[int, ...] = (0,)
     precision_seeds: tuple[int, ...] = ()
+    block_epochs: tuple[tuple[str, int], ...] = ()
+
+    def epochs_of(self, block: str) -> int:
+        """How many epochs the networks of ``block`` train in this campaign."""
+        return dict(self.block_epochs).get(block, self.base.epochs)
+
+    def config_of(self, model: str, block: str, epochs_factor: int = 1, **changes: Any) -> TrainConfig:
+        """``base`` for one network, trained ``epochs_factor`` times its block type's epochs: the lr drops
+        at the same fractions of the schedule (``base``'s milestones stretched by whole multiples)."""
+        epochs = self.epochs_of(block) * epochs_factor
+        return replace(
+            self.base,
+            model=model,
+            block=block,
+            epochs=epochs,
+            lr_milestones=stretched_milestones(self.base, epochs),
+            **changes,
+        )
 
 
 def scaled_milestones(epochs: int, paper_epochs: int = 164, paper_milestones: tuple[int, ...] = (81, 122)) -> tuple:
     """The paper's CIFAR learning-rate drops at the same fractions of a shorter schedule."""
     return tuple(max(1, round(m * epochs / paper_epochs)) for m in paper_milestones)
+
+
+def stretched_milestones(base: TrainConfig, epochs: int) -> tuple[int, ...]:
+    """``base``'s lr milestones for a schedule of ``epochs``: multiplied when ``epochs`` is a whole
+    multiple of ``base.epochs`` (so a plateau check of a 30-epoch schedule and a 60-epoch schedule
+    share one config), else the paper's scaled afresh."""
+    if epochs == base.epochs:
+        return base.lr_milestones
+    if epochs % base.epochs == 0:
+        return tuple(m * (epochs // base.epochs) for m in base.lr_milestones)
+    return scaled_milestones(epochs)
 
 
 def scaled_finetune(pretraining_epochs: int) -> tuple[FinetuneSchedule, ...]:
@@ -263,11 +294,7 @@ def runs(profile: str, campaign: str = CONVERGED) -> list[FashionRun]:
     done: list[FashionRun] = []
 
     def trained(part: str, model: str, block: str, module: str, seed: int, epochs_factor: int = 1) -> FashionRun:
-        epochs = base.epochs * epochs_factor
-        milestones = base.lr_milestones if epochs_factor == 1 else tuple(m * epochs_factor for m in base.lr_milestones)
-        config = replace(
-            base, model=model, block=block, attention=module, seed=seed, epochs=epochs, lr_milestones=milestones
-        )
+        config = settings.config_of(model, block, epochs_factor, attention=module, seed=seed)
         key = f"{part}/{_network_key(model, block)}/{module}/seed{seed}"
         return FashionRun(part, key, config, module)
 
@@ -303,6 +330,29 @@ def runs(profile: str, campaign: str = CONVERGED) -> list[FashionRun]:
                 key = f"retrofit/{row}/{schedule.name}/seed{seed}"
                 done.append(FashionRun("retrofit", key, config, module, identity_init, schedule))
     return done
+
+
+def schedule_words(settings: FashionSettings) -> str:
+    """The campaign's schedule in words: ``**30 epochs**, lr ×0.1 at epochs 15 and 22``, or one such
+    clause per block type where the block types train for different lengths."""
+    by_epochs: dict[int, list[str]] = {}
+    for _, block in settings.compared:
+        blocks = by_epochs.setdefault(settings.epochs_of(block), [])
+        if block not in blocks:
+            blocks.append(block)
+
+    def clause(epochs: int) -> str:
+        drops = stretched_milestones(settings.base, epochs)
+        at = " and ".join(
+            [", ".join(str(m) for m in drops[:-1]), str(drops[-1])] if len(drops) > 1 else [str(drops[0])]
+        )
+        return f"**{epochs} epochs**, lr ×0.1 at epochs {at}"
+
+    if len(by_epochs) == 1:
+        return clause(next(iter(by_epochs)))
+    return "; ".join(
+        f"{clause(epochs)} for the {' and '.join(blocks)} networks" for epochs, blocks in by_epochs.items()
+    )
 
 
 def retrofit_rows() -> list[tuple[str, bool]]:

@@ -76,12 +76,13 @@ def plateau_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVE
     provisional.
     """
     settings = settings_of(profile, campaign)
-    longer = settings.base.epochs * settings.schedule_factor
     out = []
     for model, block in settings.compared[: settings.schedule_networks]:
         network = network_name(model, block)
+        epochs = settings.epochs_of(block)
+        longer = epochs * settings.schedule_factor
         claim = (
-            f"The schedule ({settings.base.epochs} epochs) is long enough for {network}: training its baseline "
+            f"The schedule ({epochs} epochs) is long enough for {network}: training its baseline "
             f"twice as long adds less than {PLATEAU_POINTS} top-1 points to the mean"
         )
         of_network = finals[(finals.network == network) & (finals.attention == BASELINE)] if len(finals) else finals
@@ -95,7 +96,7 @@ def plateau_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVE
         seeds = ", ".join(str(int(seed)) for seed in added.index)
         evidence = (
             f"baseline, {counted(len(added), 'seed')} ({seeds}): {short[added.index].mean():.2f} % after "
-            f"{settings.base.epochs} epochs, {long[added.index].mean():.2f} % after {longer}; "
+            f"{epochs} epochs, {long[added.index].mean():.2f} % after {longer}; "
             f"twice as long adds {interval_text(mean, low, high)}"
         )
         verdict = HOLDS if mean < PLATEAU_POINTS else DOES_NOT_HOLD

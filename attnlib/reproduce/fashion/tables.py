@@ -21,6 +21,7 @@ from attnlib.reproduce.fashion.settings import (
     network_name,
     retrofit_rows,
     runs,
+    schedule_words,
     settings_of,
 )
 from attnlib.reproduce.fashion.statements import Statement
@@ -100,7 +101,7 @@ def plateau_decision(statement: Statement, profile: str, campaign: str = CONVERG
     and why the schedule was kept (empty when the check holds or has not run)."""
     if not statement.verdict.startswith(DOES_NOT_HOLD):
         return ""
-    base = settings_of(profile, campaign).base
+    schedule = schedule_words(settings_of(profile, campaign))
     now, doubled = campaign_hours(profile, campaign=campaign), campaign_hours(profile, 2, campaign=campaign)
     budget = BUDGET_HOURS.get(campaign, 24)
     return (
@@ -108,7 +109,7 @@ def plateau_decision(statement: Statement, profile: str, campaign: str = CONVERG
         f"this check is at least twice as long, and twice as long would cost about {doubled:.1f} CPU hours instead "
         f"of {now:.1f}, past the {budget} hours this study was given. What it still "
         "measures, and what it does not: every module and its baseline train on the same images with the same "
-        f"seeds and the same {base.epochs}-epoch schedule, so each gain below is paired and fair at *equal "
+        f"seeds and the same schedule ({schedule}), so each gain below is paired and fair at *equal "
         'training budget* — it answers "which module helps most when training stops here". It does not '
         "answer the paper's question of what each module reaches when trained to convergence: a module that "
         "learns faster early is favoured here, and the gains may shrink (or change order) with longer training. "
@@ -153,12 +154,11 @@ def schedule_text(profile: str, campaign: str = CONVERGED) -> str:
         f"**The {campaign} campaign** (profile `{profile}`): {networks}, each with the baseline and the five modules, "
         f"seeds {list(settings.seeds)} ({counts['compare']} runs); {checks}; the deeper baselines {deeper} "
         f"({counts['deeper']} runs); and the retrofit study ({counts['retrofit']} fine-tunings). Every run trains on "
-        f"{images} at **{base.input_size}²** {arithmetic} for **{base.epochs} epochs** with the paper's CIFAR "
-        f"recipe — SGD, momentum {base.momentum}, weight decay {base.weight_decay}, batch {base.batch_size}, lr "
-        f"{base.lr}, ×0.1 at epochs {', '.join(str(m) for m in base.lr_milestones)} (the paper's 81 and 122 of 164, "
-        f"scaled) — and is evaluated in fp32 on all 10 000 test images every {base.eval_every} epochs and after the "
-        f"last. The fine-tuning schedules are the paper's, scaled by this pretraining's length against ImageNet's 90 "
-        f"epochs: {finetune}. {trade}"
+        f"{images} at **{base.input_size}²** {arithmetic} for {schedule_words(settings)} (the paper's 81 and 122 "
+        f"of 164, scaled) with the paper's CIFAR recipe — SGD, momentum {base.momentum}, weight decay "
+        f"{base.weight_decay}, batch {base.batch_size}, lr {base.lr} — and is evaluated in fp32 on all 10 000 test "
+        f"images every {base.eval_every} epochs and after the last. The fine-tuning schedules are the paper's, "
+        f"scaled by this pretraining's length against ImageNet's 90 epochs: {finetune}. {trade}"
     )
 
 
