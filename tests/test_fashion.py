@@ -221,12 +221,13 @@ def test_the_default_plan_lists_every_run_with_cpu_hours(tmp_path: Path, monkeyp
     runs = campaign.campaign_runs("fashion", "default", tmp_path)
     parts = pd.Series([run.key.split("/")[0] for run in runs]).value_counts().to_dict()
     # the converged campaign: plateau checks on both networks with two seeds, an fp32 check with two
-    assert parts == {"compare": 36, "schedule": 4, "precision": 2, "deeper": 6, "retrofit": 90}
+    assert parts == {"compare": 36, "schedule": 4, "precision": 2, "deeper": 6, "retrofit": 60}
     frame = campaign.plan(runs)
     assert (frame.state == "missing").all() and (frame["CPU-hours (est.)"] > 0).all()
     summary = campaign.plan_summary("fashion", "default", frame)
-    # sized to at most 24 hours of the 2-core machine, with a margin for what the plan does not count
-    assert "Estimated CPU wall hours" in summary and float(summary.split("hours: ")[1].split()[0]) <= 21.0
+    # sized to at most the 24 hours of the 2-core machine the issue gives it (basic networks 60 epochs,
+    # bottleneck 30, two retrofit seeds: 23.9 hours from the measured throughput)
+    assert "Estimated CPU wall hours" in summary and float(summary.split("hours: ")[1].split()[0]) <= 24.0
     assert fashion.campaign_hours("default", campaign=fashion.SHORT) <= 6.0  # the first campaign, as sized
     paper = campaign.plan(campaign.campaign_runs("fashion", "paper", tmp_path))
     assert "CPU-hours (est.)" not in paper.columns and (paper["GPU-hours (est.)"] > 0).all()
@@ -798,6 +799,9 @@ def test_each_block_type_trains_the_schedule_its_plateau_check_chose(monkeypatch
     from attnlib.reproduce.fashion import settings as fashion_settings
 
     default = fashion.SETTINGS.get("default")
+    monkeypatch.setattr(
+        fashion_settings, "SETTINGS", replace(fashion_settings.SETTINGS, default=replace(default, block_epochs=()))
+    )
     thirty = {run.key: run.config for run in fashion.runs("default")}
     chosen = replace(default, block_epochs=(("basic", basic), ("bottleneck", bottleneck)))
     monkeypatch.setattr(fashion_settings, "SETTINGS", replace(fashion_settings.SETTINGS, default=chosen))

@@ -184,11 +184,16 @@ def flagged_runs(finals: pd.DataFrame) -> pd.DataFrame:
 
 def run_hours(profile: str, root: Any = None, campaign: str = CONVERGED) -> float:
     """Hours the committed runs of ``profile`` took, one run at a time: the sum of their records' epoch
-    times (training and evaluation, as measured while the run ran, beside whatever else ran then)."""
-    return (
-        sum(float(table.seconds.sum()) for table, _ in committed_records(profile, root, campaign=campaign).values())
-        / 3600
+    times (training and evaluation, as measured while the run ran, beside whatever else ran then). Only
+    the records of today's runs count: a record of a superseded setting (a schedule since lengthened)
+    is not part of the campaign."""
+    found = committed_records(profile, root, campaign=campaign)
+    seconds = sum(
+        float(found[run.key][0].seconds.sum())
+        for run in runs(profile, campaign=campaign)
+        if run.key in found and matches_record(run, found[run.key][1])
     )
+    return seconds / 3600
 
 
 def headline_campaign(profile: str = "default", root: Any = None) -> str:
