@@ -187,7 +187,7 @@ def test_the_accuracy_table_names_a_deeper_baseline_and_old_records_read_as_the_
     assert chapter.record_campaign({"campaign": fashion.CONVERGED}) == fashion.CONVERGED
 
 
-def test_the_page_shows_the_newest_accuracy_record_of_each_campaign_converged_first(scratch_data):
+def test_the_page_shows_the_newest_accuracy_record_of_each_campaign_converged_first(scratch_data, monkeypatch):
     import json
 
     from attnlib.reproduce import fashion
@@ -202,6 +202,33 @@ def test_the_page_shows_the_newest_accuracy_record_of_each_campaign_converged_fi
         twin.with_suffix(".json").write_text(json.dumps(record))
         frame = pd.read_csv(old.with_suffix(".csv")).assign(top1=top1)
         frame.to_csv(twin.with_suffix(".csv"), index=False)
+    real = fashion.committed_finals
+
+    def finals(profile, root=None, campaign=fashion.CONVERGED):
+        # the converged campaign's committed runs end where the newest record's networks do
+        if campaign == fashion.CONVERGED:
+            return pd.DataFrame({"key": pd.read_csv(old.with_suffix(".csv")).key.unique(), "top1": 93.0})
+        return real(profile, root, campaign=campaign)
+
+    monkeypatch.setattr(fashion, "committed_finals", finals)
     shown = chapter.newest_accuracy_records()
     assert [campaign for campaign, _, _ in shown] == [fashion.CONVERGED, fashion.SHORT]
     assert set(shown[0][1].top1) == {93.0} and shown[1][2].get("campaign") is None
+    assert shown[0][1].attrs["superseded"] == 0 == shown[1][1].attrs["superseded"]
+
+
+def test_networks_retrained_since_a_record_are_left_out_of_it(monkeypatch):
+    from attnlib.reproduce import fashion
+    from attnlib.reproduce import int8 as chapter
+
+    rows = [
+        (key, engine, precision, top1)
+        for key, top1 in (("a", 93.05), ("b", 92.03), ("c", 92.8))
+        for engine, precision in (("eager", "fp32"), ("compile", "int8"))
+    ]
+    frame = pd.DataFrame(rows, columns=["key", "engine", "precision", "top1"])
+    # "a" was retrained on a longer schedule (it ends elsewhere now); "c" has no matching run today
+    finals = pd.DataFrame({"key": ["a", "b"], "top1": [93.91, 92.0299997]})
+    monkeypatch.setattr(fashion, "committed_finals", lambda profile, root=None, campaign=None: finals)
+    kept = chapter.current_networks(frame, fashion.CONVERGED)
+    assert sorted(set(kept.key)) == ["b"] and len(kept) == 2 and kept.attrs["superseded"] == 2

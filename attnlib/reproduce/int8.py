@@ -315,18 +315,40 @@ def record_campaign(record: dict[str, Any]) -> str:
     return str(record.get("campaign") or fashion.SHORT)
 
 
+def current_networks(frame: pd.DataFrame, campaign: str, profile: str = "default") -> pd.DataFrame:
+    """The rows of an int8-accuracy record whose networks are still the campaign's: the record's fp32
+    top-1 of a network equals the final top-1 of the committed run of today's settings (to 0.02 points).
+    A network retrained since (a lengthened schedule) is another network: its old rows are left out, and
+    ``attrs["superseded"]`` names how many networks were dropped."""
+    from attnlib.reproduce import fashion
+
+    finals = fashion.committed_finals(profile, campaign=campaign)
+    final = dict(zip(finals.key, finals.top1, strict=True)) if len(finals) else {}
+    fp32 = frame[(frame.engine == "eager") & (frame.precision == "fp32")].set_index("key").top1
+    current = [key for key, top1 in fp32.items() if key in final and abs(float(final[key]) - float(top1)) <= 0.02]
+    kept = frame[frame.key.isin(current)].reset_index(drop=True)
+    kept.attrs["superseded"] = int(fp32.index.nunique() - len(current))
+    return kept
+
+
 def newest_accuracy_records() -> list[tuple[str, pd.DataFrame, dict[str, Any]]]:
     """The newest committed int8-accuracy record of each campaign, the converged campaign first:
     (campaign, table, provenance). A newer record of a campaign (more of its networks evaluated)
-    replaces the older one on the page."""
+    replaces the older one on the page. Only the rows of networks still in the campaign are kept
+    (:func:`current_networks`); a record left with none is not shown."""
     from attnlib.reproduce import fashion
     from attnlib.results import read_records
 
     newest: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
     for frame, record in read_records(ACCURACY_KIND):  # oldest first
         newest[record_campaign(record)] = (frame, record)
-    order = [c for c in fashion.CAMPAIGNS if c in newest]
-    return [(campaign, *newest[campaign]) for campaign in order]
+    found = []
+    for campaign in (c for c in fashion.CAMPAIGNS if c in newest):
+        frame, record = newest[campaign]
+        kept = current_networks(frame, campaign, str(record.get("profile") or "default"))
+        if len(kept):
+            found.append((campaign, kept, record))
+    return found
 
 
 def show_accuracy() -> None:
@@ -350,4 +372,12 @@ def show_accuracy() -> None:
             )
         )
         display(Markdown(accuracy_sentence(frame)))
+        if frame.attrs.get("superseded"):
+            display(
+                Markdown(
+                    f"*{counted(frame.attrs['superseded'], 'network')} this record evaluated "
+                    f"{'was' if frame.attrs['superseded'] == 1 else 'were'} retrained since (a longer schedule): "
+                    "left out until `attnlib bench int8-accuracy --commit` evaluates the new weights.*"
+                )
+            )
         display(accuracy_table(frame).style.hide(axis="index"))
