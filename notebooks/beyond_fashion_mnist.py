@@ -95,6 +95,7 @@ if not converged_finals.empty and headline != fashion.CONVERGED:  # else Table 1
 
 # %%
 display(styled(fashion.statements_table(fashion.convergence_statements(converged_finals, "default"))))
+display(Markdown(fashion.schedule_choice_text(fashion.schedule_trials("default"), "default")))
 converged_curves = fashion.learning_curves("default")
 if not converged_curves.empty:
     show_figure(

@@ -823,3 +823,21 @@ def test_each_block_type_trains_the_schedule_its_plateau_check_chose(monkeypatch
     finals = pd.DataFrame([{**base, "top1": 93.0}, {**base, "part": "schedule", "top1": 93.9}])
     (plateau, _) = fashion.plateau_statements(finals, "default")
     assert f"({basic} epochs)" in plateau.claim and f"after {2 * basic}" in plateau.evidence
+
+
+def test_the_page_says_why_a_block_type_trains_longer_from_the_runs_at_both_lengths() -> None:
+    trials = pd.DataFrame(
+        [("ResNet-8 (basic)", "basic", seed, epochs, top1)
+         for seed, epochs, top1 in ((0, 30, 93.05), (0, 60, 93.91), (1, 60, 93.67), (1, 30, 93.3))],
+        columns=["network", "block", "seed", "epochs", "top1"],
+    )  # fmt: skip
+    text = fashion.schedule_choice_text(trials, "default")
+    assert "basic networks train 60 epochs, not 30" in text and "+0.62 points (2 seeds: 0, 1" in text
+    assert "more than the 0.5 points" in text and "provisional" not in text and "60 against 120" in text
+    one = fashion.schedule_choice_text(trials[trials.seed == 0], "default")
+    assert "+0.86 points (1 seed: 0; 93.05 → 93.91 %)" in one and "provisional" in one
+    assert "No committed run compares" in fashion.schedule_choice_text(trials[trials.epochs == 60], "default")
+    assert fashion.schedule_choice_text(trials, "default", campaign=fashion.SHORT) == ""  # one schedule
+    # the committed evidence: every baseline of the lengthened block type, superseded records included
+    committed = fashion.schedule_trials("default")
+    assert set(committed.block) <= {"basic"} and {30, 60} <= set(committed.epochs)

@@ -68,6 +68,7 @@ from attnlib.reproduce.fashion.finals import (
     headline_campaign,
     learning_curves,
     run_hours,
+    schedule_trials,
     test_set_noise,
 )
 from attnlib.reproduce.fashion.live import (
@@ -162,6 +163,7 @@ from attnlib.reproduce.fashion.tables import (
     progress_table,
     progress_text,
     retrofit_table,
+    schedule_choice_text,
     schedule_text,
     shown_campaign_text,
     throughput_table,
@@ -290,7 +292,9 @@ __all__ = [
     "runs",
     "scaled_finetune",
     "scaled_milestones",
+    "schedule_choice_text",
     "schedule_text",
+    "schedule_trials",
     "settings_of",
     "settings_variants",
     "shown_campaign_text",

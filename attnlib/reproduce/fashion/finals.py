@@ -12,6 +12,7 @@ from attnlib.attention import BASELINE, display_name
 from attnlib.reproduce.fashion.execution import committed_records, matches_record, run_folder
 from attnlib.reproduce.fashion.settings import (
     CONVERGED,
+    RECORD_KIND,
     SHORT,
     FashionRun,
     _network_key,
@@ -180,6 +181,41 @@ def flagged_runs(finals: pd.DataFrame) -> pd.DataFrame:
                 module = display_name(run.attention) + (" + identity-init" if run.get("identity_init") else "")
                 rows.append([run.key, run.network, module, int(run.seed), f"{run.top1:.2f}", "; ".join(reasons)])
     return pd.DataFrame(rows, columns=columns)
+
+
+def schedule_trials(profile: str, root: Any = None, campaign: str = CONVERGED) -> pd.DataFrame:
+    """Every committed baseline run of a block type whose schedule was lengthened (``block_epochs``),
+    at any length it was trained — including records a longer schedule has since superseded: the
+    evidence the schedule was chosen on. Columns: network, block, seed, epochs, top1."""
+    from attnlib.results import read_records
+
+    settings = settings_of(profile, campaign)
+    lengthened = {block for block, epochs in settings.block_epochs if epochs != settings.base.epochs}
+    rows = []
+    for table, record in read_records(RECORD_KIND, root):
+        entry, config = record.get("campaign") or {}, record.get("config") or {}
+        if (
+            entry.get("experiment") != settings.experiment
+            or record.get("profile") != profile
+            or entry.get("module") != BASELINE
+            or entry.get("part") not in ("compare", "schedule")
+            or config.get("block") not in lengthened
+            or record.get("reused_from")  # the same run as another record
+            or table.top1.dropna().empty
+        ):
+            continue
+        rows.append(
+            {
+                "network": network_name(config["model"], config["block"]),
+                "block": config["block"],
+                "seed": int(config["seed"]),
+                "epochs": int(record.get("epochs_trained") or len(table)),
+                "top1": float(table.top1.dropna().iloc[-1]),
+            }
+        )
+    columns = ["network", "block", "seed", "epochs", "top1"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.drop_duplicates(["network", "seed", "epochs"], keep="last").reset_index(drop=True)
 
 
 def run_hours(profile: str, root: Any = None, campaign: str = CONVERGED) -> float:

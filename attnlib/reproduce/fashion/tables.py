@@ -24,7 +24,7 @@ from attnlib.reproduce.fashion.settings import (
     schedule_words,
     settings_of,
 )
-from attnlib.reproduce.fashion.statements import Statement
+from attnlib.reproduce.fashion.statements import PLATEAU_POINTS, Statement
 from attnlib.stats import interval_text
 
 DEEPER_ROW = "Baseline (deeper network)"
@@ -160,6 +160,38 @@ def schedule_text(profile: str, campaign: str = CONVERGED) -> str:
         f"images every {base.eval_every} epochs and after the last. The fine-tuning schedules are the paper's, "
         f"scaled by this pretraining's length against ImageNet's 90 epochs: {finetune}. {trade}"
     )
+
+
+def schedule_choice_text(trials: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> str:
+    """Why a block type trains longer than the campaign's base schedule, from the committed baselines
+    trained at both lengths (:func:`~attnlib.reproduce.fashion.finals.schedule_trials`), paired by seed;
+    empty when no block type was lengthened."""
+    settings = settings_of(profile, campaign)
+    short_epochs = settings.base.epochs
+    texts = []
+    for block, epochs in settings.block_epochs:
+        if epochs == short_epochs:
+            continue
+        rows = trials[trials.block == block] if len(trials) else trials
+        short = rows[rows.epochs == short_epochs].set_index("seed").top1 if len(rows) else pd.Series(dtype=float)
+        long = rows[rows.epochs == epochs].set_index("seed").top1 if len(rows) else pd.Series(dtype=float)
+        added = long.sub(short).dropna()
+        head = f"**Why the {block} networks train {epochs} epochs, not {short_epochs}.**"
+        if added.empty:
+            texts.append(f"{head} No committed run compares the two lengths on the same seed.")
+            continue
+        network = str(rows.network.iloc[0])
+        seeds = ", ".join(str(int(seed)) for seed in added.index)
+        side = "more" if added.mean() >= PLATEAU_POINTS else "less"
+        texts.append(
+            f"{head} Trained {epochs} epochs instead of {short_epochs}, the baseline of {network} gained "
+            f"{added.mean():+.2f} points ({counted(len(added), 'seed')}: {seeds}; {short[added.index].mean():.2f} → "
+            f"{long[added.index].mean():.2f} %), {side} than the {PLATEAU_POINTS} points the plateau criterion "
+            f"allows{' — one seed, so the reason is provisional' if len(added) < 2 else ''}. The {short_epochs}-epoch "
+            f"records stay committed and are read only here; the {epochs}-epoch schedule's own plateau check "
+            f"({epochs} against {epochs * settings.schedule_factor} epochs) is in the table above."
+        )
+    return "\n\n".join(texts)
 
 
 def throughput_table(campaign: str = CONVERGED) -> pd.DataFrame:
