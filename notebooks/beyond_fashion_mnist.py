@@ -94,8 +94,11 @@ if not converged_finals.empty and headline != fashion.CONVERGED:  # else Table 1
 # reaches 92 %, and training in fp32 instead of bf16 moves the top-1 less than the seeds do.
 
 # %%
-display(styled(fashion.statements_table(fashion.convergence_statements(converged_finals, "default"))))
+convergence = fashion.convergence_statements(converged_finals, "default")
+display(styled(fashion.statements_table(convergence)))
 display(Markdown(fashion.schedule_choice_text(fashion.schedule_trials("default"), "default")))
+for statement in convergence:
+    display(Markdown(fashion.plateau_decision(statement, "default")))
 converged_curves = fashion.learning_curves("default")
 if not converged_curves.empty:
     show_figure(

@@ -585,7 +585,8 @@ def test_a_failed_plateau_check_explains_the_kept_schedule() -> None:
         return fashion.plateau_decision(fashion.plateau_statement(frame, "default", campaign=short), "default", short)
 
     text = decision(finals(89.0))
-    assert "equal training budget" in text and "CPU hours" in text and "past the 6 hours" in text
+    assert "equal training budget" in text and "hours of the 2-core CPU" in text and "past the 6 hours" in text
+    assert text.startswith("**The schedule stops short")  # one schedule for the whole short campaign
     assert fashion.campaign_hours("default", 2) > 1.9 * fashion.campaign_hours("default")
     assert decision(finals(86.2)) == ""  # the check holds: nothing to explain
     assert decision(finals(86.2).iloc[:1]) == ""  # not run yet
@@ -841,3 +842,17 @@ def test_the_page_says_why_a_block_type_trains_longer_from_the_runs_at_both_leng
     # the committed evidence: every baseline of the lengthened block type, superseded records included
     committed = fashion.schedule_trials("default")
     assert set(committed.block) <= {"basic"} and {30, 60} <= set(committed.epochs)
+
+
+def test_a_failed_plateau_check_of_one_block_type_costs_that_type_s_longer_schedule() -> None:
+    bottleneck = {"part": "compare", "network": "ResNet-11 (bottleneck)", "attention": "baseline"}
+    finals = pd.DataFrame(
+        [{**bottleneck, "seed": seed, "top1": 92.0} for seed in (0, 1)]
+        + [{**bottleneck, "part": "schedule", "seed": seed, "top1": 92.8} for seed in (0, 1)]
+    )
+    statement = next(s for s in fashion.plateau_statements(finals, "default") if s.key == "plateau:bottleneck")
+    assert statement.verdict.startswith(fashion.DOES_NOT_HOLD)
+    text = fashion.plateau_decision(statement, "default")
+    assert text.startswith("**The bottleneck networks' schedule stops short")
+    whole, longer = fashion.campaign_hours("default"), fashion.campaign_hours("default", 2, block="bottleneck")
+    assert whole < longer < fashion.campaign_hours("default", 2) and f"about {longer:.1f} hours" in text

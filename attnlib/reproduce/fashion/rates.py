@@ -157,13 +157,15 @@ def cpu_hours(
     return seconds / 3600 / CPU_PROCESSES
 
 
-def campaign_hours(profile: str, epochs_factor: int = 1, campaign: str = CONVERGED) -> float:
+def campaign_hours(profile: str, epochs_factor: int = 1, campaign: str = CONVERGED, block: str | None = None) -> float:
     """The campaign's size as it was planned: wall hours of the whole campaign at ``profile`` on the measured
-    CPU at the measured rates (:func:`cpu_hours` without the runs' own times), with every run's epochs
-    multiplied by ``epochs_factor`` (what a longer schedule would cost)."""
+    CPU at the measured rates (:func:`cpu_hours` without the runs' own times), with the epochs of every run
+    (of the networks of ``block`` only, when given) multiplied by ``epochs_factor`` (what a longer
+    schedule would cost)."""
     total = 0.0
     for run in runs(profile, campaign=campaign):
-        longer = replace(run, config=replace(run.config, epochs=run.config.epochs * epochs_factor))
+        factor = epochs_factor if block is None or run.config.block == block else 1
+        longer = replace(run, config=replace(run.config, epochs=run.config.epochs * factor))
         total += cpu_hours(longer, run.config.train_subset or 60_000, campaign=campaign, observed=False)
     return total
 

@@ -21,6 +21,8 @@ from attnlib.reproduce.fashion.settings import (
 )
 from attnlib.stats import bound_text, interval_side, interval_text, mean_interval, paired_gains
 
+PLATEAU_KEY = "plateau:"
+"""A plateau statement's key: this, then the block type of the network it checks."""
 PLATEAU_POINTS = 0.5  # a schedule is near the plateau when twice as long adds less than this (top-1 points)
 
 
@@ -89,8 +91,11 @@ def plateau_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVE
         short = of_network[of_network.part == "compare"].set_index("seed").top1 if len(of_network) else pd.Series()
         long = of_network[of_network.part == "schedule"].set_index("seed").top1 if len(of_network) else pd.Series()
         added = long.sub(short).dropna()
+        key = f"{PLATEAU_KEY}{block}"
         if added.empty:
-            out.append(Statement(claim, "the plateau check has not been run yet", f"{NOT_TESTABLE} (runs missing)"))
+            out.append(
+                Statement(claim, "the plateau check has not been run yet", f"{NOT_TESTABLE} (runs missing)", key)
+            )
             continue
         mean, low, high = mean_interval(added)
         seeds = ", ".join(str(int(seed)) for seed in added.index)
@@ -104,7 +109,7 @@ def plateau_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVE
             verdict += " (provisional: one seed cannot resolve half a point)"
         else:
             verdict += " (by the mean over the seeds, the criterion set before the runs)"
-        out.append(Statement(claim, evidence, verdict))
+        out.append(Statement(claim, evidence, verdict, key))
     return out
 
 

@@ -24,7 +24,7 @@ from attnlib.reproduce.fashion.settings import (
     schedule_words,
     settings_of,
 )
-from attnlib.reproduce.fashion.statements import PLATEAU_POINTS, Statement
+from attnlib.reproduce.fashion.statements import PLATEAU_KEY, PLATEAU_POINTS, Statement
 from attnlib.stats import interval_text
 
 DEEPER_ROW = "Baseline (deeper network)"
@@ -98,16 +98,23 @@ BUDGET_HOURS = {SHORT: 6, CONVERGED: 24}
 
 def plateau_decision(statement: Statement, profile: str, campaign: str = CONVERGED) -> str:
     """What a failed plateau check (a :func:`plateau_statements` statement) means for the comparison,
-    and why the schedule was kept (empty when the check holds or has not run)."""
+    and why the schedule was kept (empty when the check holds or has not run). Where each block type has
+    its own schedule, the longer schedule's cost is that of the statement's block type alone."""
     if not statement.verdict.startswith(DOES_NOT_HOLD):
         return ""
-    schedule = schedule_words(settings_of(profile, campaign))
-    now, doubled = campaign_hours(profile, campaign=campaign), campaign_hours(profile, 2, campaign=campaign)
+    settings = settings_of(profile, campaign)
+    # a campaign with one schedule for all would lengthen all; one with a schedule per block type, that type's
+    per_block = bool(settings.block_epochs) and statement.key.startswith(PLATEAU_KEY)
+    block = statement.key[len(PLATEAU_KEY) :] if per_block else None
+    schedule = schedule_words(settings)
+    now = campaign_hours(profile, campaign=campaign)
+    doubled = campaign_hours(profile, 2, campaign=campaign, block=block)
     budget = BUDGET_HOURS.get(campaign, 24)
+    which = f"the {block} networks' schedule" if block else "the schedule"
     return (
-        f"**The schedule stops short of the plateau, and the campaign keeps it.** A schedule that passes "
-        f"this check is at least twice as long, and twice as long would cost about {doubled:.1f} CPU hours instead "
-        f"of {now:.1f}, past the {budget} hours this study was given. What it still "
+        f"**{which[0].upper()}{which[1:]} stops short of the plateau, and the campaign keeps it.** A schedule that "
+        f"passes this check is at least twice as long, and twice as long would cost about {doubled:.1f} hours of the "
+        f"2-core CPU instead of {now:.1f}, past the {budget} hours this study was given. What it still "
         "measures, and what it does not: every module and its baseline train on the same images with the same "
         f"seeds and the same schedule ({schedule}), so each gain below is paired and fair at *equal "
         'training budget* — it answers "which module helps most when training stops here". It does not '
