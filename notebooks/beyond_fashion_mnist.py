@@ -61,13 +61,14 @@ if headline not in fashion.CAMPAIGNS:
 # The chapter's first campaign, the **short campaign**, trained on 7 000 of the 60 000 training images
 # for 15 epochs. Its own plateau check shows its networks stopped well short of convergence, so its
 # verdicts measure how fast a module learns, not what it reaches. The **converged campaign**
-# (`attnlib reproduce fashion` at the default profile) trains on **all 60 000 images** until the networks
-# converge: ResNet-8 (basic) and ResNet-11 (bottleneck), one block per stage, each block type trained as
-# long as its own plateau check asks (60 epochs for the basic networks, 30 for the bottleneck ones: 30
-# stopped the basic baseline short), plateau checks on both networks with two seeds, and a paired fp32
-# check of its bf16 arithmetic. The sections from "Table 1's question" on read the converged campaign
-# once its module comparison is complete, and the short campaign until then; the line below says which
-# they read. Every number here comes from a committed record.
+# (`attnlib reproduce fashion` at the default profile) trains on **all 60 000 images**, aiming at
+# convergence: ResNet-8 (basic) and ResNet-11 (bottleneck), one block per stage, each block type trained
+# as long as its own plateau check asks and the 24-hour budget allows (60 epochs for the basic networks,
+# 30 for the bottleneck ones; the checks below say whether that reached the plateau), plateau checks on
+# both networks with two seeds, and a paired fp32 check of its bf16 arithmetic. The sections from
+# "Table 1's question" on read the converged campaign once its module comparison is complete, and the
+# short campaign until then; the line below says which they read. Every number here comes from a
+# committed record.
 
 # %%
 converged_runs = campaign.campaign_runs("fashion", "default")
