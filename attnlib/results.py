@@ -287,18 +287,20 @@ def read_records(kind: str, root: Path | None = None) -> list[tuple[pd.DataFrame
     """
     folder = (root or records_root(committed=True)) / kind
     pairs = [(c, c.with_suffix(".json")) for c in sorted(folder.glob("*.csv")) if c.with_suffix(".json").is_file()]
-    # Read once per state of the folder (a campaign plan asks for the same records once per run); callers
-    # get copies, so none can change what another reads.
-    stamp = (str(folder.resolve()), kind, tuple((c.name, *_stat(c), *_stat(j)) for c, j in pairs))
-    if _READ_CACHE.get("stamp") != stamp:
-        _READ_CACHE.update(
-            stamp=stamp,
-            records=[upgrade_record(kind, pd.read_csv(c), json.loads(j.read_text())) for c, j in pairs],
-        )
-    return [(table.copy(), copy.deepcopy(record)) for table, record in _READ_CACHE["records"]]
+    # Read once per state of each folder (a campaign plan asks for the same records once per run; one page
+    # reads the Fashion records for its table, its schedule evidence and its int8 rows); callers get
+    # copies, so none can change what another reads.
+    place = (str(folder.resolve()), kind)
+    stamp = tuple((c.name, *_stat(c), *_stat(j)) for c, j in pairs)
+    cached = _READ_CACHE.get(place)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, [upgrade_record(kind, pd.read_csv(c), json.loads(j.read_text())) for c, j in pairs])
+        _READ_CACHE[place] = cached
+    return [(table.copy(), copy.deepcopy(record)) for table, record in cached[1]]
 
 
-_READ_CACHE: dict[str, Any] = {}
+# One entry per (folder, kind): reading another kind of record does not drop this one.
+_READ_CACHE: dict[tuple[str, str], tuple[tuple[Any, ...], list[tuple[pd.DataFrame, dict[str, Any]]]]] = {}
 
 
 def _stat(path: Path) -> tuple[int, int]:

@@ -43,6 +43,29 @@ def test_records_are_never_overwritten(tmp_path):
     assert len(results.read_records("k", root=tmp_path)) == 2
 
 
+def test_records_are_read_from_disk_once_per_state_of_each_folder(tmp_path, monkeypatch):
+    """A page that reads two kinds of record in turn reads each folder once; a new record is read."""
+    results.write_record("fashion", "a", pd.DataFrame({"x": [1]}), {}, root=tmp_path)
+    results.write_record("int8", "b", pd.DataFrame({"y": [2]}), {}, root=tmp_path)
+    reads: list[str] = []
+    real_read_csv = pd.read_csv
+
+    def counting_read_csv(path, *args, **kwargs):
+        reads.append(path.parent.name)
+        return real_read_csv(path, *args, **kwargs)
+
+    monkeypatch.setattr(results.pd, "read_csv", counting_read_csv)
+    for _ in range(3):
+        results.read_records("fashion", root=tmp_path)
+        results.read_records("int8", root=tmp_path)
+    assert sorted(reads) == ["fashion", "int8"]
+    first = results.read_records("fashion", root=tmp_path)
+    first[0][0].loc[0, "x"] = 99  # a caller's change does not reach the next reader
+    assert results.read_records("fashion", root=tmp_path)[0][0].loc[0, "x"] == 1
+    results.write_record("fashion", "c", pd.DataFrame({"x": [3]}), {}, root=tmp_path)
+    assert len(results.read_records("fashion", root=tmp_path)) == 2 and reads.count("fashion") == 3
+
+
 def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     class Boom(Exception):
         pass
