@@ -27,10 +27,12 @@ data: $(STAMP)
 	$(BIN)/attnlib data fashion-mnist $(if $(FASHION_MNIST_FROM),--from $(FASHION_MNIST_FROM))
 
 # The Fashion-MNIST study's CPU campaign: two launchers of one thread each share it (hours; resumable;
-# each finished run's record goes to data/results/fashion, to be committed as it lands).
+# each finished run's record goes to data/results/fashion, to be committed as it lands). HOURS=2.5: start
+# only the runs that end within 2.5 hours (a sitting ends on finished runs).
+HOURS ?=
 fashion-campaign: $(STAMP)
-	OMP_NUM_THREADS=1 $(BIN)/attnlib reproduce fashion --commit & \
-	OMP_NUM_THREADS=1 $(BIN)/attnlib reproduce fashion --commit; wait
+	OMP_NUM_THREADS=1 $(BIN)/attnlib reproduce fashion --commit $(if $(HOURS),--hours $(HOURS)) & \
+	OMP_NUM_THREADS=1 $(BIN)/attnlib reproduce fashion --commit $(if $(HOURS),--hours $(HOURS)); wait
 
 notebooks: $(STAMP)
 	$(BIN)/attnlib data fashion-mnist --if-possible

@@ -335,6 +335,71 @@ def test_a_run_another_launcher_holds_is_passed_over(tmp_path: Path, capsys: pyt
     assert f"passed over {key}: another launcher is training it" in capsys.readouterr().out
 
 
+def test_a_launcher_with_hours_starts_only_runs_that_fit_and_fills_the_rest_with_shorter_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    import dataclasses
+    import json
+
+    from attnlib.reproduce.campaign import launch
+
+    runs = campaign.campaign_runs("fashion", "smoke", tmp_path)[:3]
+    long, half_done, short = (
+        dataclasses.replace(run, run_hours=hours) for run, hours in zip(runs, (2.0, 3.0, 0.5), strict=True)
+    )
+    half_done.run_dir.mkdir(parents=True)
+    epochs = half_done.config.epochs
+    (half_done.run_dir / "record.json").write_text(json.dumps({"history": [{}] * (epochs - epochs // 2)}))
+    now = [0.0]
+    budget = campaign.TimeBudget.of([long, half_done, short], hours=1.6, clock=lambda: now[0])
+    started: list[str] = []
+    monkeypatch.setattr(launch, "execute_run", lambda table, profile, key, *rest: started.append(key))
+    campaign.launch_local("fashion", "smoke", [long.key, half_done.key, short.key], tmp_path, within=budget)
+    # the 3-hour run whose folder holds at least half its epochs fits in 1.6 h; the 2-hour one does not
+    assert started == [half_done.key, short.key]
+    out = capsys.readouterr().out
+    assert f"passed over {long.key}: would not finish in the time left (estimated 120 min, 96 min left)" in out
+    now[0] = 1.6 * 3600 - 60  # a minute left: nothing starts, each run says why
+    started.clear()
+    campaign.launch_local("fashion", "smoke", [short.key], tmp_path, within=budget)
+    assert not started and "(estimated 30 min, 1 min left)" in capsys.readouterr().out
+    unknown = campaign.TimeBudget.of([dataclasses.replace(short, run_hours=None)], hours=5)
+    assert "no time estimate" in unknown.refusal(short.key)
+
+
+def test_the_hours_option_reaches_the_launcher(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """``--hours`` too short for any run: every run is passed over with its estimate, none trains."""
+    assert main(["reproduce", "fashion", "--profile", "smoke", "--runs", str(tmp_path), "--hours", "0.0001"]) == 0
+    out = capsys.readouterr().out
+    assert "would not finish in the time left" in out or "no time estimate" in out
+    assert not list(tmp_path.rglob("checkpoint.pt"))
+
+
+def test_make_fashion_campaign_passes_hours_to_both_launchers() -> None:
+    """The README's ``make fashion-campaign HOURS=2.5``: two one-thread launchers, each with ``--hours``."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    shown = subprocess.run(
+        ["make", "-n", "-o", ".venv/.attnlib-installed", "fashion-campaign", "HOURS=2.5"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert shown.count("OMP_NUM_THREADS=1") == 2 and shown.count("reproduce fashion --commit --hours 2.5") == 2
+    assert (
+        "--hours"
+        not in subprocess.run(
+            ["make", "-n", "-o", ".venv/.attnlib-installed", "fashion-campaign"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    assert "make fashion-campaign HOURS=2.5" in (root / "README.md").read_text().replace("\n", " ")
+
+
 def test_paired_gains_and_their_t_interval_by_hand() -> None:
     finals = pd.DataFrame(
         {

@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"would run {args.table} {key} in this process")
             return 0
         logging.basicConfig(level=logging.WARNING, format="attnlib: %(message)s")
-        campaign.launch_local(args.table, args.profile, keys, runs_root, args.commit)
+        within = campaign.TimeBudget.of(runs, args.hours) if args.hours is not None else None
+        campaign.launch_local(args.table, args.profile, keys, runs_root, args.commit, within=within)
     elif args.launcher == "torchrun":
         campaign.launch_torchrun(args.table, args.profile, keys, args.gpus, runs_root, args.commit, args.dry_run)
     else:
@@ -94,6 +95,12 @@ def add(commands: Any) -> None:
     parser.add_argument("--launcher", default="local", choices=LAUNCHERS)
     parser.add_argument("--dry-run", action="store_true", help="print what would be launched, launch nothing")
     parser.add_argument("--max-runs", type=positive_int, help="launch at most this many runs this time")
+    parser.add_argument(
+        "--hours",
+        type=positive_float,
+        help="local: start only runs whose estimate ends within this many hours from now (a sitting ends on "
+        "finished runs; shorter runs later in the order fill the rest)",
+    )
     parser.add_argument("--runs", help="run folders' root (default data/checkpoints, where attnlib train puts them)")
     parser.add_argument("--gpus", type=positive_int, default=1, help="GPUs (processes) per run: torchrun, slurm")
     parser.add_argument("--partition", help="slurm: partition")

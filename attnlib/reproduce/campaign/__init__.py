@@ -27,6 +27,7 @@ from attnlib.reproduce.campaign.aggregate import aggregate
 from attnlib.reproduce.campaign.launch import (
     CampaignJob,
     SlurmOptions,
+    TimeBudget,
     execute_run,
     job_keys,
     launch_local,
@@ -68,6 +69,7 @@ __all__ = [
     "CampaignJob",
     "CampaignRun",
     "SlurmOptions",
+    "TimeBudget",
     "aggregate",
     "campaign_runs",
     "committed_keys",

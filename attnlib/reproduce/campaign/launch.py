@@ -7,17 +7,46 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from attnlib.paper import data_root
-from attnlib.reproduce.campaign.plan import run_states
+from attnlib.reproduce.campaign.plan import completed_epochs, run_states
 from attnlib.reproduce.campaign.runs import CampaignRun, campaign_runs, table3_root
 from attnlib.train import train, write_training_record
 
 # --- running ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeBudget:
+    """The time a launcher may still start runs in: a deadline on the monotonic clock and the runs,
+    whose estimates (:attr:`CampaignRun.run_hours`, less the epochs their folders already hold) decide
+    what fits. A run without an estimate does not fit."""
+
+    deadline: float
+    runs: dict[str, CampaignRun]
+    clock: Callable[[], float] = time.monotonic
+
+    @classmethod
+    def of(cls, runs: Sequence[CampaignRun], hours: float, clock: Callable[[], float] = time.monotonic) -> TimeBudget:
+        """``hours`` from now, for ``runs``."""
+        return cls(clock() + hours * 3600, {run.key: run for run in runs}, clock)
+
+    def refusal(self, key: str) -> str:
+        """Why ``key`` should not start now ("" when it fits)."""
+        left = (self.deadline - self.clock()) / 60
+        run = self.runs.get(key)
+        if run is None or run.run_hours is None:
+            return "no time estimate for it, and this launcher may only start runs that fit in its --hours"
+        epochs = max(run.config.epochs, 1)
+        estimate = run.run_hours * 60 * (1 - min(completed_epochs(run), epochs) / epochs)
+        if estimate > left:
+            return f"would not finish in the time left (estimated {estimate:.0f} min, {max(left, 0):.0f} min left)"
+        return ""
 
 
 def execute_run(
@@ -80,15 +109,22 @@ def launch_local(
     runs_root: Path | None = None,
     commit: bool = False,
     announce: Callable[[str], None] = print,
+    within: TimeBudget | None = None,
 ) -> None:
     """Run ``keys`` one after another in this process.
 
     A run another launcher is training (its folder is locked), or one waiting for a run that is
-    not done yet, is passed over and named: several launchers can share one campaign.
+    not done yet, is passed over and named: several launchers can share one campaign. With ``within``,
+    a run whose estimate does not fit in the time left is passed over too, so that a sitting of known
+    length ends on finished runs (a half-trained run's checkpoint stays on the machine that trained it)
+    and a shorter run later in the order fills the rest.
     """
     from attnlib.train.loop import RunFolderInUse
 
     for index, key in enumerate(keys):
+        if within is not None and (refusal := within.refusal(key)):
+            announce(f"attnlib: passed over {key}: {refusal}")
+            continue
         announce(f"attnlib: [{index + 1}/{len(keys)}] {table} {key}")
         try:
             execute_run(table, profile, key, runs_root, commit)

@@ -57,6 +57,7 @@ class CampaignRun:
     note: str = ""
     cpu_hours: float | None = None  # an estimate from measured CPU throughput (the Fashion-MNIST campaign)
     cpu_rates_source: str = ""  # where that throughput was measured, in words
+    run_hours: float | None = None  # the run's own wall hours beside the campaign's other launchers (estimate)
 
 
 def campaign_runs(
@@ -129,7 +130,8 @@ def _fashion_runs(table: str, profile: str, runs_root: Path | None, seeds: Seque
         hours = None if math.isnan(hours) else hours  # only the networks whose throughput was measured
         source = fashion.estimate_source(profile=profile) if hours is not None else ""
         placed = replace(config, output=str(folder))
-        runs.append(CampaignRun(table, run.key, placed, folder, macs, _images(config), note, hours, source))
+        own = None if hours is None else hours * fashion.CPU_PROCESSES  # cpu_hours shares the cores
+        runs.append(CampaignRun(table, run.key, placed, folder, macs, _images(config), note, hours, source, own))
     return runs
 
 
