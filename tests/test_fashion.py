@@ -373,6 +373,9 @@ def test_the_hours_option_reaches_the_launcher(tmp_path: Path, capsys: pytest.Ca
     out = capsys.readouterr().out
     assert "would not finish in the time left" in out or "no time estimate" in out
     assert not list(tmp_path.rglob("checkpoint.pt"))
+    with pytest.raises(SystemExit) as refused:
+        main(["reproduce", "fashion", "--launcher", "slurm", "--hours", "2"])
+    assert refused.value.code == 2 and "--hours is for the local launcher" in capsys.readouterr().err
 
 
 def test_make_fashion_campaign_passes_hours_to_both_launchers() -> None:

@@ -114,4 +114,9 @@ def add(commands: Any) -> None:
     )
     parser.add_argument("--commit", action="store_true", help="write each finished run's record to data/results/")
     parser.add_argument("--run", help=argparse.SUPPRESS)  # one run: what torchrun and SLURM tasks execute
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, check=lambda args: _check_reproduce(parser, args))
+
+
+def _check_reproduce(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.hours is not None and args.launcher != "local":
+        parser.error(f"--hours is for the local launcher (a {args.launcher} job's time limit: --time)")
