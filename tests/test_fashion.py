@@ -359,19 +359,23 @@ def test_a_launcher_with_hours_starts_only_runs_that_fit_and_fills_the_rest_with
     assert started == [half_done.key, short.key]
     out = capsys.readouterr().out
     assert f"passed over {long.key}: would not finish in the time left (estimated 120 min, 96 min left)" in out
-    now[0] = 1.6 * 3600 - 60  # a minute left: nothing starts, each run says why
+    now[0] = 1.6 * 3600 - 120  # two minutes left: nothing starts, each run says why
     started.clear()
     campaign.launch_local("fashion", "smoke", [short.key], tmp_path, within=budget)
-    assert not started and "(estimated 30 min, 1 min left)" in capsys.readouterr().out
+    assert not started and "(estimated 30 min, 2 min left)" in capsys.readouterr().out
+    now[0] = 1.6 * 3600 - 30  # time is up: one line, not one per run
+    campaign.launch_local("fashion", "smoke", [long.key, short.key], tmp_path, within=budget)
+    out = capsys.readouterr().out
+    assert not started and "passed over" not in out and "--hours are up; 2 run(s) left" in out
     unknown = campaign.TimeBudget.of([dataclasses.replace(short, run_hours=None)], hours=5)
     assert "no time estimate" in unknown.refusal(short.key)
 
 
 def test_the_hours_option_reaches_the_launcher(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    """``--hours`` too short for any run: every run is passed over with its estimate, none trains."""
+    """``--hours`` too short for any run: the launcher says the time is up, and none trains."""
     assert main(["reproduce", "fashion", "--profile", "smoke", "--runs", str(tmp_path), "--hours", "0.0001"]) == 0
     out = capsys.readouterr().out
-    assert "would not finish in the time left" in out or "no time estimate" in out
+    assert "--hours are up" in out
     assert not list(tmp_path.rglob("checkpoint.pt"))
     with pytest.raises(SystemExit) as refused:
         main(["reproduce", "fashion", "--launcher", "slurm", "--hours", "2"])

@@ -36,6 +36,10 @@ class TimeBudget:
         """``hours`` from now, for ``runs``."""
         return cls(clock() + hours * 3600, {run.key: run for run in runs}, clock)
 
+    def over(self) -> bool:
+        """Whether less than a minute is left: nothing starts any more."""
+        return self.deadline - self.clock() < 60
+
     def refusal(self, key: str) -> str:
         """Why ``key`` should not start now ("" when it fits)."""
         left = (self.deadline - self.clock()) / 60
@@ -122,6 +126,9 @@ def launch_local(
     from attnlib.train.loop import RunFolderInUse
 
     for index, key in enumerate(keys):
+        if within is not None and within.over():
+            announce(f"attnlib: the --hours are up; {len(keys) - index} run(s) left for the next sitting")
+            break
         if within is not None and (refusal := within.refusal(key)):
             announce(f"attnlib: passed over {key}: {refusal}")
             continue
