@@ -38,6 +38,8 @@ PRESETS = ("gpu", "gpu-compile", "cpu")
 
 TABLES = ("table1", "table2", "table3", "table4", "table5", "fashion")
 LAUNCHERS = ("local", "torchrun", "slurm")
+CPU_PROCESSES = 2
+"""Runs at a time of a CPU campaign on the 2-core CPU, one thread each: they share its cores."""
 ASSUMED_TMACS = 10.0
 """Stated, not measured: sustained training throughput per GPU in tera-MACs/s (about a third of an
 A100's dense fp16 tensor peak). Pass your own measured value with ``--tmacs``."""

@@ -292,12 +292,18 @@ def read_records(kind: str, root: Path | None = None) -> list[tuple[pd.DataFrame
     # copies, so none can change what another reads.
     place = (str(folder.resolve()), kind)
     stamp = tuple((c.name, *_stat(c), *_stat(j)) for c, j in pairs)
-    cached = _READ_CACHE.get(place)
+    cached = _READ_CACHE.pop(place, None)
     if cached is None or cached[0] != stamp:
         cached = (stamp, [upgrade_record(kind, pd.read_csv(c), json.loads(j.read_text())) for c, j in pairs])
-        _READ_CACHE[place] = cached
+    _READ_CACHE[place] = cached  # newest last: the least recently read folder is dropped first
+    while len(_READ_CACHE) > READ_CACHE_FOLDERS:
+        del _READ_CACHE[next(iter(_READ_CACHE))]
     return [(table.copy(), copy.deepcopy(record)) for table, record in cached[1]]
 
+
+READ_CACHE_FOLDERS = 8
+"""How many (folder, kind) reads :func:`read_records` keeps: the committed kinds a page reads in turn
+fit, while the temporary folders of a test session do not pile up for the life of the process."""
 
 # One entry per (folder, kind): reading another kind of record does not drop this one.
 _READ_CACHE: dict[tuple[str, str], tuple[tuple[Any, ...], list[tuple[pd.DataFrame, dict[str, Any]]]]] = {}

@@ -144,12 +144,12 @@ else:
 # AVX-512 BF16 or AMX are present.
 
 # %%
-settings_record = fashion.training_settings_table()
-if settings_record.empty:
+settings_records = fashion.training_settings_by_machine()
+if not settings_records:
     display(Markdown("*No committed training-settings record yet (`attnlib bench train --settings campaign`).*"))
-else:
-    display(Markdown(fashion.training_settings_text(settings_record)))
-    display(settings_record.style.hide(axis="index"))
+for settings_text, settings_table in settings_records:
+    display(Markdown(settings_text))
+    display(settings_table.style.hide(axis="index"))
 
 # %% [markdown]
 # ### What a module costs on these networks

@@ -235,12 +235,12 @@ def test_the_default_plan_lists_every_run_with_cpu_hours(tmp_path: Path, monkeyp
 
 def test_the_plan_reads_its_cpu_rates_and_their_source_from_the_committed_record() -> None:
     rates = fashion.rates_of(fashion.CONVERGED)
-    record = pd.concat(
-        pd.read_csv(path)
-        for path in sorted((DATA / "results" / "latency").glob(f"{fashion.TRAIN_SETTINGS_EXPERIMENT}-*.csv"))
-    )
     setting = fashion.campaign_setting().name
     assert setting == "bf16 + channels_last + compile"
+    # the first record that times the campaign's setting sized it; another machine's later record does not
+    # move the plan
+    paths = sorted((DATA / "results" / "latency").glob(f"{fashion.TRAIN_SETTINGS_EXPERIMENT}-*.csv"))
+    record = next(frame for frame in map(pd.read_csv, paths) if setting in set(frame.setting))
     measured = record[(record.setting == setting) & (record.model == "cifar_resnet8")]
     assert rates.images_per_s[("cifar_resnet8", "basic")] == pytest.approx(measured.images_per_s.mean())
     assert set(rates.images_per_s) >= set(fashion.SETTINGS.default.compared)  # every compared network is sized
@@ -248,6 +248,70 @@ def test_the_plan_reads_its_cpu_rates_and_their_source_from_the_committed_record
     runs = campaign.campaign_runs("fashion", "default", only=["compare/cifar_resnet8-basic/baseline/seed0"])
     assert runs[0].cpu_rates_source.startswith(rates.source)
     assert rates.source in campaign.plan_summary("fashion", "default", campaign.plan(runs))
+
+
+def _settings_record(root: Path, date: str, cpu: str, features: list[str], speedups: tuple[float, float]) -> None:
+    """A two-setting training-settings record of ResNet-8 made on ``cpu`` at ``date``, under ``root``."""
+    from attnlib import results
+
+    rows = pd.DataFrame(
+        {
+            "network": "ResNet-8 (basic)",
+            "model": "cifar_resnet8",
+            "block": "basic",
+            "attention": "baseline",
+            "setting": ["fp32", fashion.campaign_setting().name],
+            "images_per_s": [800.0, 800.0 * speedups[1]],
+            "speedup_median": [1.0, speedups[1]],
+        }
+    )
+    provenance = {"experiment": fashion.TRAIN_SETTINGS_EXPERIMENT, "cpu": cpu, "cpu_count": 2, "date": date}
+    results.write_record("latency", f"{fashion.TRAIN_SETTINGS_EXPERIMENT}-cpu", rows, provenance | {
+        "cpu_features": features}, root=root)  # fmt: skip
+
+
+def test_the_chapter_shows_each_machines_newest_training_settings_record_and_the_plan_keeps_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sitting on a CPU without native bf16 adds its own record: both machines are shown, in words that
+    say whether the campaign's bf16 setting is faster than fp32 there; the plan stays sized by the first."""
+    monkeypatch.setenv("ATTNLIB_DATA", str(tmp_path / "data"))
+    root = tmp_path / "data" / "results"
+    _settings_record(root, "2026-12-05T09:00:00+00:00", "Intel Xeon", ["avx512_bf16", "amx_bf16"], (1.0, 2.4))
+    _settings_record(root, "2026-12-06T05:00:00+00:00", "AMD EPYC", ["avx2"], (1.0, 0.6))
+    _settings_record(root, "2026-12-07T05:00:00+00:00", "AMD EPYC", ["avx2"], (1.0, 0.7))
+    shown = fashion.training_settings_by_machine()
+    assert [text.split(",")[0] for text, _ in shown] == [
+        "Measured on the 2-core Intel Xeon with AMX",
+        "Measured on the 2-core AMD EPYC without native bf16",
+    ]
+    (intel, intel_table), (amd, amd_table) = shown
+    assert "trains at 2.40× the speed of fp32." in intel and "2026-12-05" in intel and len(intel_table) == 2
+    assert "0.70× the speed of fp32: without native bf16" in amd and "2026-12-07" in amd  # that machine's newest
+    assert list(amd_table["over fp32"]) == ["1.00×", "0.70×"] and "nan" not in amd
+    assert fashion.recorded_rates().images_per_s[("cifar_resnet8", "basic")] == pytest.approx(1920.0)
+    assert "Intel Xeon with AMX" in fashion.recorded_rates().source
+    # on the AMD machine a launcher scales the campaign's estimates by that machine's own record
+    from attnlib import results
+
+    monkeypatch.setattr(results, "cpu_model", lambda: "AMD EPYC")
+    monkeypatch.setattr(results, "cpu_features", lambda: ["avx2"])
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    factor, why = fashion.machine_slowdown("cifar_resnet8", "basic", "bf16")
+    assert factor == pytest.approx(1920 / 560)
+    assert why == (
+        "2-core AMD EPYC without native bf16: ResNet-8 (basic) trains 3.4× slower in "
+        f"{fashion.campaign_setting().name} than where the campaign was sized"
+    )
+    assert fashion.machine_slowdown("cifar_resnet8", "basic", "fp32")[0] == pytest.approx(1.0)
+    assert fashion.machine_slowdown("cifar_resnet11", "bottleneck", "bf16") is None  # neither record timed it
+    runs = campaign.campaign_runs("fashion", "default", tmp_path, only=["*/cifar_resnet8-basic/baseline/seed0"])
+    slowdowns = fashion.machine_slowdowns({run.key: run.config for run in runs})
+    assert {key.split("/")[0]: round(value[0], 2) for key, value in slowdowns.items()} == {
+        "compare": 3.43, "schedule": 3.43, "precision": 1.0}  # fmt: skip
+    monkeypatch.setattr(results, "cpu_model", lambda: "Intel Xeon")
+    monkeypatch.setattr(results, "cpu_features", lambda: ["avx512_bf16", "amx_bf16"])
+    assert fashion.machine_slowdown("cifar_resnet8", "basic", "bf16") is None  # the machine it was sized on
 
 
 def test_without_a_training_settings_record_the_plan_makes_no_cpu_estimate(
@@ -345,8 +409,10 @@ def test_a_launcher_with_hours_starts_only_runs_that_fit_and_fills_the_rest_with
 
     runs = campaign.campaign_runs("fashion", "smoke", tmp_path)[:3]
     long, half_done, short = (
-        dataclasses.replace(run, run_hours=hours) for run, hours in zip(runs, (2.0, 3.0, 0.5), strict=True)
+        dataclasses.replace(run, cpu_hours=hours / fashion.CPU_PROCESSES)
+        for run, hours in zip(runs, (2.0, 3.0, 0.5), strict=True)
     )
+    assert (long.run_hours, short.run_hours) == pytest.approx((2.0, 0.5))  # the CPU hours, times the runs at a time
     half_done.run_dir.mkdir(parents=True)
     epochs = half_done.config.epochs
     (half_done.run_dir / "record.json").write_text(json.dumps({"history": [{}] * (epochs - epochs // 2)}))
@@ -367,7 +433,11 @@ def test_a_launcher_with_hours_starts_only_runs_that_fit_and_fills_the_rest_with
     campaign.launch_local("fashion", "smoke", [long.key, short.key], tmp_path, within=budget)
     out = capsys.readouterr().out
     assert not started and "passed over" not in out and "--hours are up; 2 run(s) left" in out
-    unknown = campaign.TimeBudget.of([dataclasses.replace(short, run_hours=None)], hours=5)
+    slower = campaign.TimeBudget.of([short], hours=1.6, clock=lambda: 0.0, slowdowns={short.key: (4.0, "it is slow")})
+    assert slower.refusal(short.key) == (
+        "would not finish in the time left (estimated 120 min on this machine, it is slow, 96 min left)"
+    )
+    unknown = campaign.TimeBudget.of([dataclasses.replace(short, cpu_hours=None)], hours=5)
     assert "no time estimate" in unknown.refusal(short.key)
 
 

@@ -66,6 +66,20 @@ def test_records_are_read_from_disk_once_per_state_of_each_folder(tmp_path, monk
     assert len(results.read_records("fashion", root=tmp_path)) == 2 and reads.count("fashion") == 3
 
 
+def test_the_read_cache_keeps_only_the_most_recently_read_folders(tmp_path):
+    """Reading more folders than the cache keeps drops the least recently read one, not the one in use."""
+    folders = [tmp_path / f"run{i}" for i in range(results.READ_CACHE_FOLDERS + 3)]
+    for folder in folders:
+        results.write_record("k", "x", pd.DataFrame({"x": [1]}), {}, root=folder)
+    for folder in folders:
+        results.read_records("k", root=folders[0])  # the first folder stays in use throughout
+        assert len(results.read_records("k", root=folder)) == 1
+    kept = {place for place, _ in results._READ_CACHE.items()}
+    assert len(results._READ_CACHE) <= results.READ_CACHE_FOLDERS
+    assert (str((folders[0] / "k").resolve()), "k") in kept
+    assert (str((folders[1] / "k").resolve()), "k") not in kept
+
+
 def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     class Boom(Exception):
         pass

@@ -46,7 +46,14 @@ def run(args: argparse.Namespace) -> int:
                 print(f"would run {args.table} {key} in this process")
             return 0
         logging.basicConfig(level=logging.WARNING, format="attnlib: %(message)s")
-        within = campaign.TimeBudget.of(runs, args.hours) if args.hours is not None else None
+        within = None
+        if args.hours is not None:
+            slowdowns = {}
+            if args.table == "fashion":  # this machine against the one the campaign was sized on
+                from attnlib.reproduce import fashion
+
+                slowdowns = fashion.machine_slowdowns({run.key: run.config for run in runs}, args.profile)
+            within = campaign.TimeBudget.of(runs, args.hours, slowdowns=slowdowns)
         campaign.launch_local(args.table, args.profile, keys, runs_root, args.commit, within=within)
     elif args.launcher == "torchrun":
         campaign.launch_torchrun(args.table, args.profile, keys, args.gpus, runs_root, args.commit, args.dry_run)

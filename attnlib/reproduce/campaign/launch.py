@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +25,28 @@ from attnlib.train import train, write_training_record
 class TimeBudget:
     """The time a launcher may still start runs in: a deadline on the monotonic clock and the runs,
     whose estimates (:attr:`CampaignRun.run_hours`, less the epochs their folders already hold) decide
-    what fits. A run without an estimate does not fit."""
+    what fits. A run without an estimate does not fit.
+
+    The estimates are the campaign's, made on the machine it was sized on; ``slowdowns`` holds, per run
+    key, how many times longer this machine takes (from its own measurement), with why in words — a
+    CPU without native bf16 trains the campaign's bf16 runs many times slower, and should not start one
+    a sitting cannot finish."""
 
     deadline: float
     runs: dict[str, CampaignRun]
     clock: Callable[[], float] = time.monotonic
+    slowdowns: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, runs: Sequence[CampaignRun], hours: float, clock: Callable[[], float] = time.monotonic) -> TimeBudget:
-        """``hours`` from now, for ``runs``."""
-        return cls(clock() + hours * 3600, {run.key: run for run in runs}, clock)
+    def of(
+        cls,
+        runs: Sequence[CampaignRun],
+        hours: float,
+        clock: Callable[[], float] = time.monotonic,
+        slowdowns: dict[str, tuple[float, str]] | None = None,
+    ) -> TimeBudget:
+        """``hours`` from now, for ``runs`` (``slowdowns``: this machine against the campaign's estimates)."""
+        return cls(clock() + hours * 3600, {run.key: run for run in runs}, clock, dict(slowdowns or {}))
 
     def over(self) -> bool:
         """Whether less than a minute is left: nothing starts any more."""
@@ -47,9 +59,13 @@ class TimeBudget:
         if run is None or run.run_hours is None:
             return "no time estimate for it, and this launcher may only start runs that fit in its --hours"
         epochs = max(run.config.epochs, 1)
-        estimate = run.run_hours * 60 * (1 - min(completed_epochs(run), epochs) / epochs)
+        factor, why = self.slowdowns.get(key, (1.0, ""))
+        estimate = factor * run.run_hours * 60 * (1 - min(completed_epochs(run), epochs) / epochs)
         if estimate > left:
-            return f"would not finish in the time left (estimated {estimate:.0f} min, {max(left, 0):.0f} min left)"
+            here = f" on this machine, {why}" if why else ""
+            return (
+                f"would not finish in the time left (estimated {estimate:.0f} min{here}, {max(left, 0):.0f} min left)"
+            )
         return ""
 
 

@@ -57,7 +57,12 @@ class CampaignRun:
     note: str = ""
     cpu_hours: float | None = None  # an estimate from measured CPU throughput (the Fashion-MNIST campaign)
     cpu_rates_source: str = ""  # where that throughput was measured, in words
-    run_hours: float | None = None  # the run's own wall hours beside the campaign's other launchers (estimate)
+
+    @property
+    def run_hours(self) -> float | None:
+        """The run's own wall hours beside the campaign's other launchers (an estimate): its CPU hours,
+        which share the cores among :data:`~attnlib.names.CPU_PROCESSES` runs at a time, times that count."""
+        return None if self.cpu_hours is None else self.cpu_hours * names.CPU_PROCESSES
 
 
 def campaign_runs(
@@ -130,8 +135,7 @@ def _fashion_runs(table: str, profile: str, runs_root: Path | None, seeds: Seque
         hours = None if math.isnan(hours) else hours  # only the networks whose throughput was measured
         source = fashion.estimate_source(profile=profile) if hours is not None else ""
         placed = replace(config, output=str(folder))
-        own = None if hours is None else hours * fashion.CPU_PROCESSES  # cpu_hours shares the cores
-        runs.append(CampaignRun(table, run.key, placed, folder, macs, _images(config), note, hours, source, own))
+        runs.append(CampaignRun(table, run.key, placed, folder, macs, _images(config), note, hours, source))
     return runs
 
 

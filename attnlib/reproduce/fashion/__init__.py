@@ -44,8 +44,7 @@ from attnlib.reproduce.fashion.costs import (
     settings_variants,
     timed_networks,
     tradeoff_points,
-    training_settings_table,
-    training_settings_text,
+    training_settings_by_machine,
 )
 from attnlib.reproduce.fashion.execution import (
     PretrainedMissing,
@@ -88,6 +87,8 @@ from attnlib.reproduce.fashion.rates import (
     campaign_setting,
     cpu_hours,
     estimate_source,
+    machine_slowdown,
+    machine_slowdowns,
     observed_epoch_seconds,
     rates_of,
     recorded_rates,
@@ -261,6 +262,8 @@ __all__ = [
     "live_config",
     "live_warning",
     "load_trained",
+    "machine_slowdown",
+    "machine_slowdowns",
     "matches_record",
     "mean_interval",
     "measure_training_costs",
@@ -305,8 +308,7 @@ __all__ = [
     "throughput_table",
     "timed_networks",
     "tradeoff_points",
-    "training_settings_table",
-    "training_settings_text",
+    "training_settings_by_machine",
     "verdict_word",
     "weights_path",
 ]

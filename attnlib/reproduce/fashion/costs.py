@@ -248,37 +248,55 @@ def deeper_tradeoff_statements(points: pd.DataFrame, engine: str, batch: int) ->
     return out
 
 
-def training_settings_table() -> pd.DataFrame:
-    """The newest committed ``bench train --settings campaign`` record: images per second of each network in
-    each training setting, and the speed-up over fp32 (median of interleaved steps), for the page."""
+def training_settings_by_machine() -> list[tuple[str, pd.DataFrame]]:
+    """The newest committed ``bench train --settings campaign`` record of each machine that made one, oldest
+    machine first: a sentence naming the machine (with the instruction-set features that decide whether
+    bf16 is fast on it) and how much faster than fp32 the campaign's setting trained there, and the table of
+    images per second of each network in each setting with the speed-up over fp32 (median of interleaved
+    steps). The campaign spans sittings on different machines; each one's measurement is shown."""
     from attnlib.bench.experiment import load_latency_records
+    from attnlib.reproduce.fashion.rates import campaign_setting
+    from attnlib.results import machine_words, read_records
 
     records = load_latency_records(TRAIN_SETTINGS_EXPERIMENT)
     if records.empty:
-        return pd.DataFrame()
-    newest = records[records.date == records.date.iloc[-1]] if "date" in records else records
-    return pd.DataFrame(
-        {
-            "network": newest.network,
-            "module": newest.attention.map(display_name),
-            "setting": newest.setting,
-            "training images/s (one thread)": newest.images_per_s.round().astype(int),
-            "over fp32": newest.speedup_median.map(lambda value: f"{value:.2f}×"),
-        }
-    )
-
-
-def training_settings_text(table: pd.DataFrame) -> str:
-    """Which machine measured the training settings, with its ISA features, in one sentence."""
-    from attnlib.bench.experiment import load_latency_records
-    from attnlib.results import read_records
-
-    records = load_latency_records(TRAIN_SETTINGS_EXPERIMENT)
-    row = records.iloc[-1]
-    provenances = [r for _, r in read_records("latency") if r.get("experiment") == TRAIN_SETTINGS_EXPERIMENT]
-    features = ", ".join(provenances[-1].get("cpu_features") or []) if provenances else ""
-    return (
-        f"Measured on {row.hardware}, one thread, {str(row.date)[:10]}"
-        + (f" (instruction-set features: {features})" if features else "")
-        + ": batch 128, 28², random batches (data loading not included)."
-    )
+        return []
+    provenances = {
+        str(r.get("date")): r for _, r in read_records("latency") if r.get("experiment") == TRAIN_SETTINGS_EXPERIMENT
+    }
+    newest: dict[str, tuple[str, dict[str, Any]]] = {}
+    for date in sorted(set(records.date.astype(str))):
+        provenance = provenances.get(date, {})
+        hardware = str(records[records.date.astype(str) == date].hardware.iloc[0])
+        machine = machine_words(hardware, list(provenance.get("cpu_features") or []), provenance.get("cpu_count"))
+        newest.pop(machine, None)
+        newest[machine] = (date, provenance)
+    setting = campaign_setting().name
+    shown = []
+    for machine, (date, provenance) in newest.items():
+        rows = records[records.date.astype(str) == date]
+        table = pd.DataFrame(
+            {
+                "network": rows.network,
+                "module": rows.attention.map(display_name),
+                "setting": rows.setting,
+                "training images/s (one thread)": rows.images_per_s.round().astype(int),
+                "over fp32": rows.speedup_median.map(lambda value: f"{value:.2f}×"),
+            }
+        )
+        features = ", ".join(provenance.get("cpu_features") or []) or "none of the ones that speed up bf16"
+        text = (
+            f"Measured on {machine}, one thread, {date[:10]} (instruction-set features: {features}): batch 128, "
+            "28², random batches (data loading not included)."
+        )
+        speedups = rows[rows.setting == setting].speedup_median
+        if not speedups.empty:
+            low, high = float(speedups.min()), float(speedups.max())
+            span = f"{low:.2f}×" if f"{low:.2f}" == f"{high:.2f}" else f"{low:.2f}–{high:.2f}×"
+            text += f" There the campaign's setting ({setting}) trains at {span} the speed of fp32"
+            if high < 1:
+                text += ": without native bf16 instructions, bf16 autocast is slower than fp32 on this CPU."
+            else:
+                text += "." if low > 1 else ": no faster than fp32 on this CPU."
+        shown.append((text, table))
+    return shown

@@ -1,8 +1,9 @@
 """The training throughput a Fashion-MNIST campaign is sized with, and what its runs cost in CPU hours.
 
-The converged campaign's rates are read from the newest committed ``attnlib bench train --settings
-campaign`` record (the campaign's own training setting; baseline and SE averaged per network), so the
-plan's estimate and its stated source follow the record. The short campaign was sized before such
+The converged campaign's rates are read from the first committed ``attnlib bench train --settings
+campaign`` record that times the campaign's own training setting (baseline and SE averaged per network):
+the measurement the campaign was sized with. A later record, of another machine a sitting ran on, is shown
+beside it in the chapter but does not move the plan. The short campaign was sized before such
 records existed: its rates are kept as measured then, with their source in words.
 """
 
@@ -10,14 +11,18 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from attnlib.names import TrainingSetting
+from attnlib.names import CPU_PROCESSES, TrainingSetting
 from attnlib.reproduce.fashion.settings import CONVERGED, SHORT, FashionRun, network_name, runs, settings_of
 
-CPU_PROCESSES = 2
-"""Runs at a time on the 2-core CPU, one thread each."""
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from attnlib.train import TrainConfig
 
 FP32_SLOWDOWN = 2.0
 """How much slower the converged campaign's fp32 precision-check runs train than its bf16 runs (measured ~1.9–2.3×)."""
@@ -54,8 +59,8 @@ def campaign_setting(campaign: str = CONVERGED, profile: str = "default") -> Tra
 
 
 def recorded_rates(profile: str = "default") -> Rates | None:
-    """The converged campaign's rates from the newest committed training-settings record (None when
-    no committed record holds the campaign's setting)."""
+    """The converged campaign's rates from the first committed training-settings record that holds the
+    campaign's setting, the one it was sized with (None when no committed record holds that setting)."""
     from attnlib.results import records_root
 
     return _recorded_rates(str(records_root(committed=True).resolve()), profile)
@@ -71,21 +76,21 @@ def _recorded_rates(root: str, profile: str) -> Rates | None:
     setting = campaign_setting(CONVERGED, profile).name
     if records.empty or setting not in set(records.setting):
         return None
-    newest = records[records.date == records[records.setting == setting].date.max()]
-    measured = newest[newest.setting == setting]
+    sized = records[records.date == records[records.setting == setting].date.min()]
+    measured = sized[sized.setting == setting]
     rates = measured.groupby(["model", "block"], sort=False).images_per_s.mean()
     provenances = [
         r for _, r in read_records("latency", Path(root)) if r.get("experiment") == TRAIN_SETTINGS_EXPERIMENT
     ]
-    provenance = next((r for r in provenances if r.get("date") == newest.date.iloc[0]), {})
+    provenance = next((r for r in provenances if r.get("date") == sized.date.iloc[0]), {})
     machine = machine_words(
-        str(newest.hardware.iloc[0]), list(provenance.get("cpu_features") or []), provenance.get("cpu_count")
+        str(sized.hardware.iloc[0]), list(provenance.get("cpu_features") or []), provenance.get("cpu_count")
     )
     native = has_native_bf16(list(provenance.get("cpu_features") or []))
     caveat = "; a CPU without native bf16 takes longer" if "bf16" in setting and native else ""
     return Rates(
         {(str(model), str(block)): float(rate) for (model, block), rate in rates.items()},
-        f"{setting} throughput measured {str(newest.date.iloc[0])[:10]} on {machine} (record "
+        f"{setting} throughput measured {str(sized.date.iloc[0])[:10]} on {machine} (record "
         f"{TRAIN_SETTINGS_EXPERIMENT}){caveat}",
     )
 
@@ -124,6 +129,60 @@ def _observed(folder: str, names: tuple[str, ...], profile: str, campaign: str) 
                config.get("precision") or "fp32")  # fmt: skip
         per_epoch.setdefault(tuple(str(part) for part in key), []).append(float(table.seconds.sum()) / len(table))
     return {key: statistics.median(values) for key, values in per_epoch.items()}
+
+
+def machine_slowdown(model: str, block: str, precision: str, profile: str = "default") -> tuple[float, str] | None:
+    """How many times longer a run of ``model`` (``block``) at ``precision`` trains on this machine than on
+    the machine the converged campaign was sized on, with why in words: the two machines' committed
+    training-settings records, in the campaign's setting for a run of its precision and in fp32 for an
+    fp32 run. None when this machine has no record of its own (nothing to say), when it is the machine the
+    campaign was sized on, or when either record lacks the network.
+
+    A launcher's ``--hours`` uses it so that a sitting on a slower machine — a CPU without native bf16
+    trains the campaign's bf16 runs several times slower than fp32 — starts only the runs it can finish.
+    """
+    from attnlib.bench.experiment import load_latency_records
+    from attnlib.results import cpu_features, cpu_model, machine_words, read_records, records_root
+
+    sized = recorded_rates(profile)
+    records = load_latency_records(TRAIN_SETTINGS_EXPERIMENT, records_root(committed=True))
+    if sized is None or records.empty:
+        return None
+    here = machine_words(cpu_model(), cpu_features(), os.cpu_count())
+    provenances = [r for _, r in read_records("latency") if r.get("experiment") == TRAIN_SETTINGS_EXPERIMENT]
+    own = [r for r in provenances if machine_words(str(r.get("cpu")), list(r.get("cpu_features") or []),
+                                                   r.get("cpu_count")) == here]  # fmt: skip
+    if not own or here in sized.source:
+        return None
+    campaign = campaign_setting(CONVERGED, profile)
+    setting = campaign.name if precision == campaign.precision else "fp32"
+    first = records[records.date == records[records.setting == campaign.name].date.min()]
+    mine = records[records.date == own[-1].get("date")]
+
+    def rate(rows: pd.DataFrame) -> float:
+        chosen = rows[(rows.model == model) & (rows.block == block) & (rows.setting == setting)]
+        return float(chosen.images_per_s.mean()) if len(chosen) else math.nan
+
+    factor = rate(first) / rate(mine)
+    if math.isnan(factor):
+        return None
+    network = network_name(model, block)
+    speed = f"{factor:.1f}× slower" if factor >= 1 else f"{1 / factor:.1f}× faster"
+    return factor, f"{here[4:]}: {network} trains {speed} in {setting} than where the campaign was sized"
+
+
+def machine_slowdowns(configs: dict[str, TrainConfig], profile: str = "default") -> dict[str, tuple[float, str]]:
+    """:func:`machine_slowdown` of each run (key → its config) that has one: what a launcher's ``--hours``
+    scales the campaign's estimates by on this machine."""
+    found: dict[tuple[str, str, str], tuple[float, str] | None] = {}
+    slowdowns = {}
+    for key, config in configs.items():
+        network = (config.model, config.block or "", config.precision)
+        if network not in found:
+            found[network] = machine_slowdown(*network, profile=profile)
+        if found[network] is not None:
+            slowdowns[key] = found[network]
+    return slowdowns
 
 
 OBSERVED_NOTE = "where the campaign has committed a run of the same network and module, that run's own epoch times"
