@@ -77,6 +77,10 @@ display(Markdown(fashion.shown_campaign_text(headline, chosen=campaign_shown is 
 display(Markdown(fashion.schedule_text("default")))
 display(Markdown(fashion.progress_text(converged_plan, fashion.run_hours("default"))))
 display(fashion.progress_table(converged_plan).style.hide(axis="index").format(precision=1))
+machines = fashion.machines_table(converged_plan, "default")
+if not machines.empty:
+    display(Markdown("The machines that trained the committed runs (from each record's provenance):"))
+    display(machines.style.hide(axis="index").format(precision=1))
 converged_finals = fashion.committed_finals("default")
 short_finals = fashion.committed_finals("default", campaign=fashion.SHORT)
 finals = converged_finals if headline == fashion.CONVERGED else short_finals
@@ -141,7 +145,11 @@ else:
 # setting was chosen by measurement: a committed record of `attnlib bench train --settings campaign`
 # times one training step of each network in each setting, interleaved in one run, on the machine that
 # runs the campaign. The record keeps the CPU's instruction-set features, and bf16 is fast only where
-# AVX-512 BF16 or AMX are present.
+# AVX-512 BF16 or AMX are present. The campaign runs in sittings on whatever machine a session gets: each
+# machine that ran a sitting measured itself, and its record is shown below. The plan stays sized by the
+# first record; a launcher's `--hours` scales its estimates by its own machine's record, so a machine
+# without native bf16, where the bf16 setting trains many times slower than fp32, starts only the runs it
+# can finish (such as the fp32 precision check).
 
 # %%
 settings_records = fashion.training_settings_by_machine()

@@ -888,6 +888,12 @@ def test_the_progress_table_adds_up_the_committed_runs_hours_per_part() -> None:
     taken = "hours of the committed runs (one thread each)"
     assert total[taken] == pytest.approx(round(fashion.run_hours("default"), 1), abs=0.05 * len(table))
     assert list(table.index[:-1]) == [fashion.PART_WORDS[part] for part in fashion.PARTS]
+    # the machines that trained the done runs account for every one of them and their hours
+    machines = fashion.machines_table(plan)
+    assert machines.runs.sum() == total.done
+    assert machines["hours (one thread each)"].sum() == pytest.approx(total[taken], abs=0.05 * len(machines) + 0.05)
+    assert machines.machine.str.contains(r"^2-core .+ (?:with AMX|with AVX-512 BF16|without native bf16)$").all()
+    assert set(machines.precision) <= {"bf16", "fp32"}
 
 
 def _runs_of_one_network(top1: list[float], losses: list[float] | None = None) -> pd.DataFrame:

@@ -303,6 +303,31 @@ PART_WORDS = {
 """Each part of a campaign, for a reader, in the order the launcher takes them."""
 
 
+def machines_table(plan: pd.DataFrame, profile: str = "default", campaign: str = CONVERGED) -> pd.DataFrame:
+    """Which machine trained the runs the ``plan`` counts as done: per machine (its CPU, cores and
+    whether it has native bf16, from each record's provenance) and precision, the runs, the epochs and the
+    hours their records took, one thread each. The campaign runs in sittings on whatever machine a sitting
+    gets; its epoch times, and so its hours, depend on it."""
+    from attnlib.reproduce.fashion.execution import committed_records
+    from attnlib.results import machine_words
+
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    done = set(plan[plan.state == "done"].run)
+    for key, (table, record) in committed_records(profile, campaign=campaign).items():
+        if key not in done:
+            continue
+        cpu = str(record.get("gpu") or record.get("cpu") or "unknown")
+        machine = machine_words(cpu, list(record.get("cpu_features") or []), record.get("cpu_count"))[4:]
+        precision = str((record.get("config") or {}).get("precision") or "fp32")
+        row = rows.setdefault((machine, precision), {"machine": machine, "precision": precision, "runs": 0,
+                                                     "epochs": 0, "hours (one thread each)": 0.0})  # fmt: skip
+        row["runs"] += 1
+        row["epochs"] += len(table)
+        row["hours (one thread each)"] += float(table.seconds.sum()) / 3600 if "seconds" in table else 0.0
+    frame = pd.DataFrame(list(rows.values()))
+    return frame.round({"hours (one thread each)": 1}) if not frame.empty else frame
+
+
 def progress_table(plan: pd.DataFrame, profile: str = "default", campaign: str = CONVERGED) -> pd.DataFrame:
     """Per part of the campaign (and in all): runs, runs done, the hours their committed records took
     (one thread each, and on the 2-core CPU at two runs at a time) and the estimated 2-core hours left —
