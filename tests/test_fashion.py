@@ -807,7 +807,10 @@ def test_the_precision_check_compares_paired_differences_with_the_seed_spread(fp
     )  # fmt: skip
     statement = fashion.precision_statement(pd.concat([finals, checks]), "default")
     assert statement.verdict.startswith(expected), statement
-    assert "spans 0.40 points over its 3 seeds" in statement.evidence
+    assert "spans 0.40 points over its 3 seeds" in statement.evidence and "trained on" not in statement.evidence
+    machines = pd.concat([finals.assign(hardware="Intel Xeon"), checks.assign(hardware="AMD EPYC")])
+    paired = fashion.precision_statement(machines, "default")  # two machines: the evidence names both
+    assert paired.evidence.endswith("(the fp32 runs trained on AMD EPYC, the bf16 ones on Intel Xeon)")
     missing = fashion.precision_statement(finals, "default")
     assert missing.verdict.startswith(fashion.NOT_TESTABLE) and "0 of 2 paired seeds" in missing.evidence
     assert fashion.precision_statement(finals, "default", campaign=fashion.SHORT) is None  # it has no check

@@ -166,6 +166,14 @@ def precision_statement(finals: pd.DataFrame, profile: str, campaign: str = CONV
         f"fp32 − {settings.base.precision} per seed: {listed} (mean {interval_text(mean, low, high)}); the "
         f"{settings.base.precision} baseline's top-1 spans {spread:.2f} points over its {len(ours)} seeds"
     )
+    if "hardware" in runs_of:  # the check may pair runs of two machines; fp32 arithmetic needs no bf16 support
+        trained = {part: ", ".join(sorted(set(runs_of[runs_of.part == part].hardware.dropna().astype(str))))
+                   for part in ("precision", "compare")}  # fmt: skip
+        if trained["precision"] and trained["precision"] != trained["compare"]:
+            evidence += (
+                f" (the fp32 runs trained on {trained['precision']}, the {settings.base.precision} ones on "
+                f"{trained['compare']})"
+            )
     inside = bool((differences.abs() <= spread).all())
     verdict = HOLDS if inside else DOES_NOT_HOLD
     return Statement(claim, evidence, verdict + (" (every difference within the spread)" if inside else ""))
