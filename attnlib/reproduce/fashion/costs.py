@@ -9,7 +9,6 @@ import pandas as pd
 
 from attnlib.attention import BASELINE, compared, display_name
 from attnlib.reproduce.claims import DOES_NOT_HOLD, HOLDS, NOT_TESTABLE
-from attnlib.reproduce.fashion.rates import TRAIN_SETTINGS_EXPERIMENT
 from attnlib.reproduce.fashion.settings import CONVERGED, DEEPER_LABEL, _in_channels, network_name, settings_of
 from attnlib.reproduce.fashion.statements import DEPTH_DOES_NOT_PAY, Statement
 
@@ -254,27 +253,13 @@ def training_settings_by_machine() -> list[tuple[str, pd.DataFrame]]:
     bf16 is fast on it) and how much faster than fp32 the campaign's setting trained there, and the table of
     images per second of each network in each setting with the speed-up over fp32 (median of interleaved
     steps). The campaign spans sittings on different machines; each one's measurement is shown."""
-    from attnlib.bench.experiment import load_latency_records
-    from attnlib.reproduce.fashion.rates import campaign_setting
-    from attnlib.results import machine_words, read_records
+    from attnlib.reproduce.fashion.rates import campaign_setting, settings_records
 
-    records = load_latency_records(TRAIN_SETTINGS_EXPERIMENT)
-    if records.empty:
-        return []
-    provenances = {
-        str(r.get("date")): r for _, r in read_records("latency") if r.get("experiment") == TRAIN_SETTINGS_EXPERIMENT
-    }
-    newest: dict[str, tuple[str, dict[str, Any]]] = {}
-    for date in sorted(set(records.date.astype(str))):
-        provenance = provenances.get(date, {})
-        hardware = str(records[records.date.astype(str) == date].hardware.iloc[0])
-        machine = machine_words(hardware, list(provenance.get("cpu_features") or []), provenance.get("cpu_count"))
-        newest.pop(machine, None)
-        newest[machine] = (date, provenance)
+    newest = {record.machine: record for record in settings_records()}  # a machine's last record wins
     setting = campaign_setting().name
     shown = []
-    for machine, (date, provenance) in newest.items():
-        rows = records[records.date.astype(str) == date]
+    for record in sorted(newest.values(), key=lambda found: found.date):
+        rows, date = record.rows, record.date
         table = pd.DataFrame(
             {
                 "network": rows.network,
@@ -284,9 +269,9 @@ def training_settings_by_machine() -> list[tuple[str, pd.DataFrame]]:
                 "over fp32": rows.speedup_median.map(lambda value: f"{value:.2f}×"),
             }
         )
-        features = ", ".join(provenance.get("cpu_features") or []) or "none of the ones that speed up bf16"
+        features = ", ".join(record.features) or "none of the ones that speed up bf16"
         text = (
-            f"Measured on {machine}, one thread, {date[:10]} (instruction-set features: {features}): batch 128, "
+            f"Measured on {record.machine}, one thread, {date[:10]} (instruction-set features: {features}): batch 128, "
             "28², random batches (data loading not included)."
         )
         speedups = rows[rows.setting == setting].speedup_median

@@ -58,6 +58,49 @@ def campaign_setting(campaign: str = CONVERGED, profile: str = "default") -> Tra
     return TrainingSetting(base.precision, base.channels_last, base.compile)
 
 
+@dataclass(frozen=True)
+class SettingsRecord:
+    """One committed training-settings record: when it was made, the machine in words
+    (:func:`~attnlib.results.machine_words`), the CPU's decisive features and its rows."""
+
+    date: str
+    machine: str
+    features: list[str]
+    rows: pd.DataFrame
+
+
+def settings_records(root: Path | None = None) -> list[SettingsRecord]:
+    """Every committed ``bench train --settings campaign`` record, oldest first, each with its machine: the
+    one reading that the plan's sizing, the chapter's per-machine tables and a launcher's slowdown share."""
+    from attnlib.bench.experiment import load_latency_records
+    from attnlib.results import machine_words, read_records, records_root
+
+    folder = root or records_root(committed=True)
+    records = load_latency_records(TRAIN_SETTINGS_EXPERIMENT, folder)
+    if records.empty:
+        return []
+    provenances = {
+        str(r.get("date")): r
+        for _, r in read_records("latency", folder)
+        if r.get("experiment") == TRAIN_SETTINGS_EXPERIMENT
+    }
+    found = []
+    for date in sorted(set(records.date.astype(str))):
+        rows = records[records.date.astype(str) == date]
+        provenance = provenances.get(date, {})
+        features = list(provenance.get("cpu_features") or [])
+        machine = machine_words(str(rows.hardware.iloc[0]), features, provenance.get("cpu_count"))
+        found.append(SettingsRecord(date, machine, features, rows))
+    return found
+
+
+def sizing_record(root: Path | None = None, profile: str = "default") -> SettingsRecord | None:
+    """The first committed training-settings record that times the converged campaign's setting: the one
+    the campaign was sized with (None when there is none)."""
+    setting = campaign_setting(CONVERGED, profile).name
+    return next((record for record in settings_records(root) if setting in set(record.rows.setting)), None)
+
+
 def recorded_rates(profile: str = "default") -> Rates | None:
     """The converged campaign's rates from the first committed training-settings record that holds the
     campaign's setting, the one it was sized with (None when no committed record holds that setting)."""
@@ -69,28 +112,18 @@ def recorded_rates(profile: str = "default") -> Rates | None:
 @functools.cache
 def _recorded_rates(root: str, profile: str) -> Rates | None:
     """:func:`recorded_rates` for one records folder, read once per process (a plan asks once per run)."""
-    from attnlib.bench.experiment import load_latency_records
-    from attnlib.results import has_native_bf16, machine_words, read_records
+    from attnlib.results import has_native_bf16
 
-    records = load_latency_records(TRAIN_SETTINGS_EXPERIMENT, Path(root))
-    setting = campaign_setting(CONVERGED, profile).name
-    if records.empty or setting not in set(records.setting):
+    sized = sizing_record(Path(root), profile)
+    if sized is None:
         return None
-    sized = records[records.date == records[records.setting == setting].date.min()]
-    measured = sized[sized.setting == setting]
+    setting = campaign_setting(CONVERGED, profile).name
+    measured = sized.rows[sized.rows.setting == setting]
     rates = measured.groupby(["model", "block"], sort=False).images_per_s.mean()
-    provenances = [
-        r for _, r in read_records("latency", Path(root)) if r.get("experiment") == TRAIN_SETTINGS_EXPERIMENT
-    ]
-    provenance = next((r for r in provenances if r.get("date") == sized.date.iloc[0]), {})
-    machine = machine_words(
-        str(sized.hardware.iloc[0]), list(provenance.get("cpu_features") or []), provenance.get("cpu_count")
-    )
-    native = has_native_bf16(list(provenance.get("cpu_features") or []))
-    caveat = "; a CPU without native bf16 takes longer" if "bf16" in setting and native else ""
+    caveat = "; a CPU without native bf16 takes longer" if "bf16" in setting and has_native_bf16(sized.features) else ""
     return Rates(
         {(str(model), str(block)): float(rate) for (model, block), rate in rates.items()},
-        f"{setting} throughput measured {str(sized.date.iloc[0])[:10]} on {machine} (record "
+        f"{setting} throughput measured {sized.date[:10]} on {sized.machine} (record "
         f"{TRAIN_SETTINGS_EXPERIMENT}){caveat}",
     )
 
@@ -141,34 +174,29 @@ def machine_slowdown(model: str, block: str, precision: str, profile: str = "def
     A launcher's ``--hours`` uses it so that a sitting on a slower machine — a CPU without native bf16
     trains the campaign's bf16 runs several times slower than fp32 — starts only the runs it can finish.
     """
-    from attnlib.bench.experiment import load_latency_records
-    from attnlib.results import cpu_features, cpu_model, machine_words, read_records, records_root
+    from attnlib.results import cpu_features, cpu_model, machine_words
 
-    sized = recorded_rates(profile)
-    records = load_latency_records(TRAIN_SETTINGS_EXPERIMENT, records_root(committed=True))
-    if sized is None or records.empty:
-        return None
+    sized = sizing_record(profile=profile)
     here = machine_words(cpu_model(), cpu_features(), os.cpu_count())
-    provenances = [r for _, r in read_records("latency") if r.get("experiment") == TRAIN_SETTINGS_EXPERIMENT]
-    own = [r for r in provenances if machine_words(str(r.get("cpu")), list(r.get("cpu_features") or []),
-                                                   r.get("cpu_count")) == here]  # fmt: skip
-    if not own or here in sized.source:
+    own = [record for record in settings_records() if record.machine == here]
+    if sized is None or not own or sized.machine == here:
         return None
     campaign = campaign_setting(CONVERGED, profile)
     setting = campaign.name if precision == campaign.precision else "fp32"
-    first = records[records.date == records[records.setting == campaign.name].date.min()]
-    mine = records[records.date == own[-1].get("date")]
 
     def rate(rows: pd.DataFrame) -> float:
         chosen = rows[(rows.model == model) & (rows.block == block) & (rows.setting == setting)]
         return float(chosen.images_per_s.mean()) if len(chosen) else math.nan
 
-    factor = rate(first) / rate(mine)
+    factor = rate(sized.rows) / rate(own[-1].rows)
     if math.isnan(factor):
         return None
     network = network_name(model, block)
     speed = f"{factor:.1f}× slower" if factor >= 1 else f"{1 / factor:.1f}× faster"
-    return factor, f"{here[4:]}: {network} trains {speed} in {setting} than where the campaign was sized"
+    return (
+        factor,
+        f"{here.removeprefix('the ')}: {network} trains {speed} in {setting} than where the campaign was sized",
+    )
 
 
 def machine_slowdowns(configs: dict[str, TrainConfig], profile: str = "default") -> dict[str, tuple[float, str]]:

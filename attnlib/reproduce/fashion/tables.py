@@ -317,7 +317,9 @@ def machines_table(plan: pd.DataFrame, profile: str = "default", campaign: str =
         if key not in done:
             continue
         cpu = str(record.get("gpu") or record.get("cpu") or "unknown")
-        machine = machine_words(cpu, list(record.get("cpu_features") or []), record.get("cpu_count"))[4:]
+        machine = machine_words(cpu, list(record.get("cpu_features") or []), record.get("cpu_count")).removeprefix(
+            "the "
+        )
         precision = str((record.get("config") or {}).get("precision") or "fp32")
         row = rows.setdefault((machine, precision), {"machine": machine, "precision": precision, "runs": 0,
                                                      "epochs": 0, "hours (one thread each)": 0.0})  # fmt: skip
