@@ -573,7 +573,8 @@ def plot_gains(table: pd.DataFrame) -> Figure:
 
 def plot_retrofit_gains(table: pd.DataFrame) -> Figure:
     """The retrofit study: each module's top-1 over the baseline fine-tuned alone, inserted plainly (filled)
-    and with identity-init (open), with 95 % intervals paired by seed; one panel per fine-tuning schedule.
+    and with identity-init (open), with 95 % intervals (paired by seed, or over the
+    test images where one seed ran); one panel per fine-tuning schedule.
 
     ``table``: :func:`attnlib.reproduce.fashion.retrofit_gains`. Modules are rows (labels on the y axis),
     the two insertions sit just above and below a module's row, and zero is drawn.

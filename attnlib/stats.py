@@ -1,5 +1,6 @@
 """The statistics every chapter that compares seeds or timings uses: Student-t intervals of a mean,
-gains paired by seed, a paired bootstrap of a ratio of medians, and the verdict an interval allows.
+gains paired by seed, paired test-image intervals of two runs, a paired bootstrap of a ratio of
+medians, and the verdict an interval allows.
 
 One place, so that "holds", "does not hold" and "cannot tell" mean the same on every page: a verdict
 is decided by a 95 % interval, never by a mean alone (CONVENTIONS: a verdict follows its interval).
@@ -54,6 +55,26 @@ def paired_gains(finals: pd.DataFrame, reference: str = BASELINE) -> pd.DataFram
                 {"network": network, "attention": module, "gain": mean, "low": low, "high": high, "seeds": len(paired)}
             )
     return pd.DataFrame(rows)
+
+
+def paired_correct_interval(reference: np.ndarray, other: np.ndarray) -> tuple[float, float, float]:
+    """``other``'s top-1 minus ``reference``'s, in points, and its 95 % interval over the test images.
+
+    Both masks say image by image whether a network's top-1 was right on the same test set; the
+    difference per image is -1, 0 or +1 and the interval is the normal one of its mean (the paired, Wald
+    counterpart of McNemar's test). It holds the test set's sampling noise only: two runs of one seed
+    leave out the seed-to-seed variation, which an interval over seeds holds.
+    """
+    reference, other = np.asarray(reference, dtype=bool), np.asarray(other, dtype=bool)
+    if reference.shape != other.shape or reference.ndim != 1 or reference.size < 2:
+        raise ValueError(
+            f"two masks of one value per test image, of the same length, are needed; got shapes "
+            f"{reference.shape} and {other.shape}"
+        )
+    differences = other.astype(np.float64) - reference.astype(np.float64)
+    mean = 100 * float(differences.mean())
+    half = 1.96 * 100 * float(differences.std(ddof=1)) / math.sqrt(differences.size)
+    return mean, mean - half, mean + half
 
 
 def interval_text(mean: float, low: float, high: float, unit: str = " points") -> str:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from attnlib import results
+from attnlib.stats import paired_correct_interval
+from attnlib.train.records import pack_mask, unpack_mask
 
 
 def test_provenance_has_hardware_versions_profile_date_commit():
@@ -210,3 +216,32 @@ def test_a_machine_says_whether_it_computes_bf16_natively(features, native, word
 
 def test_this_machine_s_native_bf16_is_read_from_its_features():
     assert results.has_native_bf16() is results.has_native_bf16(results.cpu_features())
+
+
+# --- paired test-image intervals and the masks records keep -----------------------------------------
+
+
+@pytest.mark.parametrize("size", [2, 8, 10_001])
+def test_a_packed_mask_comes_back_bit_for_bit(size: int) -> None:
+    mask = np.random.default_rng(size).random(size) < 0.9
+    packed = pack_mask(torch.from_numpy(mask))
+    assert packed["size"] == size and np.array_equal(unpack_mask(packed), mask)
+    with pytest.raises(ValueError, match="holds only"):
+        unpack_mask({**packed, "size": size + 8})
+    with pytest.raises(ValueError, match="'size' and base64 'bits'"):
+        unpack_mask({"bits": packed["bits"]})
+
+
+def test_the_paired_test_image_interval_by_hand() -> None:
+    reference = np.zeros(1_000, dtype=bool)
+    reference[:900] = True
+    other = reference.copy()
+    other[900:930] = True  # 30 more right
+    other[:10] = False  # 10 fewer
+    mean, low, high = paired_correct_interval(reference, other)
+    differences = np.r_[np.ones(30), -np.ones(10), np.zeros(960)]
+    half = 1.96 * 100 * differences.std(ddof=1) / math.sqrt(1_000)
+    assert mean == pytest.approx(2.0) and (low, high) == pytest.approx((2.0 - half, 2.0 + half))
+    assert paired_correct_interval(reference, reference) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="same length"):
+        paired_correct_interval(reference, other[:-1])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from attnlib.attention import BASELINE
@@ -51,6 +53,26 @@ def write_training_record(
         root,
         committed,
     )
+
+
+def pack_mask(mask: object) -> dict[str, object]:
+    """A per-image bool mask (a tensor or array) as it is kept in a record: its length and its bits,
+    packed and base64-encoded (10 000 test images: 1 668 characters)."""
+    bits = np.asarray(mask, dtype=bool).ravel()
+    return {"size": int(bits.size), "bits": base64.b64encode(np.packbits(bits).tobytes()).decode("ascii")}
+
+
+def unpack_mask(packed: dict[str, object]) -> np.ndarray:
+    """The bool mask :func:`pack_mask` kept (a ValueError when the record's entry is malformed)."""
+    try:
+        size = int(packed["size"])  # type: ignore[call-overload]
+        raw = np.frombuffer(base64.b64decode(str(packed["bits"])), dtype=np.uint8)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"a packed mask needs 'size' and base64 'bits', got {packed!r:.80}") from error
+    bits = np.unpackbits(raw)
+    if bits.size < size:
+        raise ValueError(f"a packed mask of {size} values holds only {bits.size} bits")
+    return bits[:size].astype(bool)
 
 
 def final_epochs(kind: str, root: Path | None = None) -> pd.DataFrame:

@@ -50,6 +50,21 @@ def evaluate(model: nn.Module, dataset: Dataset, config: TrainConfig, context: D
     return {"val_loss": loss / count, "top1": 100 * top1 / count, "top5": 100 * top5 / count}
 
 
+def correct_mask(model: nn.Module, dataset: Dataset, config: TrainConfig) -> torch.Tensor:
+    """Whether ``model``'s top-1 is right, image by image in ``dataset``'s order (one process, bool).
+
+    Two runs evaluated on the same images can then be compared image by image: the paired interval of a
+    difference in top-1 that the test set alone allows (:func:`attnlib.stats.paired_correct_interval`)."""
+    loader = DataLoader(dataset, batch_size=config.batch_size, shuffle=False, num_workers=config.workers)
+    found = []
+    model.eval()
+    with torch.inference_mode():
+        for images, targets in loader:
+            logits = model(images.to(config.device)).float()
+            found.append(logits.argmax(dim=1).eq(targets.to(config.device)).cpu())
+    return torch.cat(found) if found else torch.zeros(0, dtype=torch.bool)
+
+
 def build_training_model(config: TrainConfig, num_classes: int, in_channels: int = 3) -> nn.Module:
     """The network of ``config`` with its seed applied before initialisation."""
     torch.manual_seed(config.seed)

@@ -114,7 +114,8 @@ def execute(
     from attnlib.train import evaluate, train, write_training_record
     from attnlib.train.distributed import DistributedContext
     from attnlib.train.loop import run_folder_lock
-    from attnlib.train.task import task_of
+    from attnlib.train.records import pack_mask
+    from attnlib.train.task import correct_mask, task_of
 
     run = find_run(profile, key, campaign=campaign)
     folder = run_folder(profile, key, runs_root, campaign=campaign)
@@ -141,6 +142,7 @@ def execute(
                     pd.read_json(initialized_file, typ="series").to_dict() if initialized_file.is_file() else None
                 )
         result = train(config, resume=True, progress=False, model=network)
+        test_images = task_of(config).splits().val
         extra = {
             "campaign": {
                 "experiment": settings_of(profile, campaign).experiment,
@@ -153,6 +155,8 @@ def execute(
             },
             "initialized": initialized,
             "epochs_trained": len(result.history),
+            # which test images the final network gets right: runs of one seed compare image by image
+            "test_correct": pack_mask(correct_mask(result.model, test_images, config)),
         }
         path = write_training_record(
             config,

@@ -49,6 +49,7 @@ def final_row(run: FashionRun, history: list[dict[str, Any]], record: dict[str, 
             commit=str(record.get("git_commit"))[:10],
             initialized_top1=(record.get("initialized") or {}).get("top1"),
             test_images=record.get("val_size"),
+            test_correct=record.get("test_correct"),
         )
     return row
 

@@ -257,6 +257,12 @@ def campaign_hours(profile: str, epochs_factor: int = 1, campaign: str = CONVERG
     return total
 
 
+def forecast_hours(profile: str = "default", campaign: str = CONVERGED) -> float:
+    """The campaign's whole wall time as it now looks: the committed runs' own epoch times where there
+    are some (the modules train slower an epoch than their baselines), the measured rates elsewhere."""
+    return sum(cpu_hours(run, run.config.train_subset or 60_000, campaign=campaign) for run in runs(profile, campaign))
+
+
 def estimate_source(campaign: str = CONVERGED, profile: str = "default") -> str:
     """Where :func:`cpu_hours` takes its numbers from, in words for the plan's summary."""
     source = rates_of(campaign, profile).source

@@ -19,7 +19,14 @@ from attnlib.reproduce.fashion.settings import (
     retrofit_rows,
     settings_of,
 )
-from attnlib.stats import bound_text, interval_side, interval_text, mean_interval, paired_gains
+from attnlib.stats import (
+    bound_text,
+    interval_side,
+    interval_text,
+    mean_interval,
+    paired_correct_interval,
+    paired_gains,
+)
 
 PLATEAU_KEY = "plateau:"
 """A plateau statement's key: this, then the block type of the network it checks."""
@@ -422,11 +429,12 @@ def deeper_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVER
 
 def retrofit_gains(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> pd.DataFrame:
     """Per fine-tuning schedule, each retrofitted module's top-1 over the baseline fine-tuned alone on the
-    same schedule, paired by seed, with its 95 % interval: the retrofit study's figure.
+    same schedule, with its 95 % interval (:func:`paired_difference`): the retrofit study's figure.
 
-    Columns: schedule (in words), attention, identity_init, gain, low, high, seeds.
+    Columns: schedule (in words), attention, identity_init, gain, low, high, seeds, interval (what the
+    interval is over: ``seeds``, ``test images`` or empty).
     """
-    columns = ["schedule", "attention", "identity_init", "gain", "low", "high", "seeds"]
+    columns = ["schedule", "attention", "identity_init", "gain", "low", "high", "seeds", "interval"]
     data = finals[finals.part == "retrofit"] if len(finals) else finals
     rows = []
     for schedule in settings_of(profile, campaign).finetune:
@@ -434,17 +442,16 @@ def retrofit_gains(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED
         if ran.empty:
             continue
         plain = ran[~ran.identity_init.astype(bool)]
-        base = _by_seed(plain, BASELINE)
+        base = plain[plain.attention == BASELINE]
         for module, identity_init in retrofit_rows():
             if module == BASELINE:
                 continue
-            inserted = ran[ran.identity_init.astype(bool) == identity_init]
-            paired = _by_seed(inserted, module).sub(base).dropna()
-            if paired.empty:
+            inserted = ran[(ran.identity_init.astype(bool) == identity_init) & (ran.attention == module)]
+            difference = paired_difference(inserted, base)
+            if difference is None:
                 continue
-            mean, low, high = mean_interval(paired)
             label = f"{schedule.paper_name} → {counted(schedule.epochs, 'epoch')}"
-            rows.append([label, module, identity_init, mean, low, high, len(paired)])
+            rows.append([label, module, identity_init, *difference])
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -452,26 +459,54 @@ def _by_seed(runs_of: pd.DataFrame, module: str) -> pd.Series:
     return runs_of[runs_of.attention == module].set_index("seed").top1
 
 
-def _paired_texts(pairs: list[tuple[str, pd.Series]]) -> tuple[list[str], list[bool], list[bool], int]:
-    """Per module, its top-1 differences paired by seed: in words, whether each is clearly above zero and
-    clearly below (its 95 % interval; with one seed only its sign, provisionally), and how many modules
-    have one seed only."""
+TEST_IMAGES = "test images"
+"""What a one-seed comparison's interval is over: the test images both runs were evaluated on."""
+
+
+def paired_difference(runs: pd.DataFrame, reference: pd.DataFrame) -> tuple[float, float, float, int, str] | None:
+    """``runs``' top-1 minus ``reference``'s, paired by seed: mean, 95 % interval, seeds, and what the
+    interval is over. Two seeds or more: over seeds (Student's t). One seed whose two records kept which
+    test images they got right: over the test images (:func:`~attnlib.stats.paired_correct_interval`; it
+    leaves out seed-to-seed variation). Else the mean alone (NaN bounds). None when no seed pairs."""
+    from attnlib.train.records import unpack_mask
+
+    paired = runs.set_index("seed").top1.sub(reference.set_index("seed").top1).dropna()
+    if paired.empty:
+        return None
+    if len(paired) > 1:
+        return (*mean_interval(paired), len(paired), "seeds")
+    seed = paired.index[0]
+    masks = [frame[frame.seed == seed].get("test_correct") for frame in (reference, runs)]
+    if all(mask is not None and isinstance(mask.iloc[0], dict) for mask in masks):
+        mean, low, high = paired_correct_interval(*(unpack_mask(mask.iloc[0]) for mask in masks))
+        return mean, low, high, 1, TEST_IMAGES
+    return float(paired.iloc[0]), math.nan, math.nan, 1, ""
+
+
+def _paired_texts(
+    pairs: list[tuple[str, tuple[float, float, float, int, str] | None]],
+) -> tuple[list[str], list[bool], list[bool], int]:
+    """Per module, its :func:`paired_difference`: in words, whether it is clearly above zero and clearly
+    below (its 95 % interval; with one seed and no interval, neither), and how many modules have no
+    interval."""
     texts, above, below, single = [], [], [], 0
-    for module, paired in pairs:
-        if paired.empty:
+    for module, difference in pairs:
+        if difference is None:
             texts.append(f"{display_name(module)} not run yet")
             continue
-        mean, low, high = mean_interval(paired)
-        texts.append(f"{display_name(module)} {interval_text(mean, low, high, '')}")
+        mean, low, high, _, over = difference
+        where = " over the test images, one seed" if over == TEST_IMAGES else ""
+        texts.append(f"{display_name(module)} {interval_text(mean, low, high, '')}".replace(")", f"{where})", 1))
         single += math.isnan(low)
-        above.append(low > 0 if not math.isnan(low) else mean > 0)
-        below.append(high < 0 if not math.isnan(high) else mean < 0)
+        above.append(interval_side(low, high) == 1)
+        below.append(interval_side(low, high) == -1)
     return texts, above, below, single
 
 
 def _some_verdict(above: list[bool], below: list[bool], modules: int, single: int = 0) -> str:
     """A verdict over ``modules`` modules, of which ``len(above)`` have runs: all clearly better, some,
-    none (and whether that is only noise); provisional while runs are missing or a module has one seed."""
+    none (and whether that is only noise); said to be incomplete while runs are missing, and which modules
+    have one seed and no interval (their sign alone decides nothing)."""
     if not above:
         return f"{NOT_TESTABLE} (runs missing)"
     if all(above):
@@ -483,7 +518,7 @@ def _some_verdict(above: list[bool], below: list[bool], modules: int, single: in
     else:
         found = f"{CANNOT_TELL} (every difference is within the noise of these runs)"
     if single:
-        found += f"; provisional: {counted(single, 'module')} with one seed, no interval yet"
+        found += f"; {counted(single, 'module')} with one seed and no interval, which decides nothing"
     return found if len(above) == modules else f"{found}; so far {len(above)} of {modules} modules run"
 
 
@@ -510,8 +545,12 @@ def retrofit_statements(finals: pd.DataFrame, profile: str, campaign: str = CONV
     last = data[data.schedule == longest.name]
     after = f"after {longest.paper_name} (scaled to {counted(longest.epochs, 'epoch')}), paired by seed: "
     plain, identity = last[~last.identity_init.astype(bool)], last[last.identity_init.astype(bool)]
-    base = _by_seed(plain, BASELINE)
-    texts, above, below, single = _paired_texts([(m, _by_seed(plain, m).sub(base).dropna()) for m in available()])
+    base = plain[plain.attention == BASELINE]
+
+    def of(runs: pd.DataFrame, module: str) -> pd.DataFrame:
+        return runs[runs.attention == module]
+
+    texts, above, below, single = _paired_texts([(m, paired_difference(of(plain, m), base)) for m in available()])
     verdict = _some_verdict(above, below, len(available()), single)
     first = replace(claims[0], evidence=after + "; ".join(texts), verdict=verdict)
     sigmoid = [m for m, with_identity in retrofit_rows() if with_identity]  # the modules identity-init applies to
@@ -526,9 +565,9 @@ def retrofit_statements(finals: pd.DataFrame, profile: str, campaign: str = CONV
         evidence="top-1 right after insertion, plain → identity-init: " + "; ".join(words) if words else "no runs yet",
         verdict=(HOLDS if better and all(better) else DOES_NOT_HOLD) if words else f"{NOT_TESTABLE} (runs missing)",
     )
-    pairs = [(m, _by_seed(identity, m).sub(_by_seed(plain, m)).dropna()) for m in sigmoid]
+    pairs = [(m, paired_difference(of(identity, m), of(plain, m))) for m in sigmoid]
     texts, above, below, single = _paired_texts(pairs)
-    against_base, *_ = _paired_texts([(m, _by_seed(identity, m).sub(base).dropna()) for m in sigmoid])
+    against_base, *_ = _paired_texts([(m, paired_difference(of(identity, m), base)) for m in sigmoid])
     third = replace(
         claims[2],
         evidence=after + "identity-init minus plain: " + "; ".join(texts) + ". Against the baseline fine-tuned "

@@ -12,11 +12,12 @@ from attnlib.attention import BASELINE, compared, display_name
 from attnlib.names import counted
 from attnlib.reproduce.claims import DOES_NOT_HOLD
 from attnlib.reproduce.fashion.live import fashion_available
-from attnlib.reproduce.fashion.rates import CPU_PROCESSES, campaign_hours, throughput_rows
+from attnlib.reproduce.fashion.rates import CPU_PROCESSES, campaign_hours, forecast_hours, throughput_rows
 from attnlib.reproduce.fashion.settings import (
     CONVERGED,
     PARTS,
     SHORT,
+    FashionSettings,
     module_label,
     network_name,
     retrofit_rows,
@@ -124,6 +125,25 @@ def plateau_decision(statement: Statement, profile: str, campaign: str = CONVERG
     )
 
 
+def resized_text(settings: FashionSettings) -> str:
+    """What the campaign gave up to fit its budget, in a sentence (empty when nothing): fewer seeds of the
+    deeper baselines or of the retrofits than of the module comparison."""
+    cuts = []
+    if len(settings.deeper_seed_list) < len(settings.seeds):
+        cuts.append(f"{counted(len(settings.deeper_seed_list), 'seed')} of each deeper baseline")
+    if len(settings.retrofit_seeds) < len(settings.seeds):
+        cuts.append(
+            f"{counted(len(settings.retrofit_seeds), 'seed')} of each retrofit"
+            + (
+                " (as the paper's Table 3), whose comparisons are decided over the test images: each run's record "
+                "keeps which of them its network gets right"
+                if len(settings.retrofit_seeds) == 1
+                else ""
+            )
+        )
+    return f" To fit the budget, the campaign trains {' and '.join(cuts)}." if cuts else ""
+
+
 def schedule_text(profile: str, campaign: str = CONVERGED) -> str:
     """How the campaign's schedule was chosen, in sentences with its numbers."""
     settings = settings_of(profile, campaign)
@@ -154,8 +174,11 @@ def schedule_text(profile: str, campaign: str = CONVERGED) -> str:
         "Fewer images and epochs was the trade: at the measured throughput, the whole campaign fits in about "
         f"{BUDGET_HOURS[SHORT]} hours of this CPU running two runs at a time, one thread each."
         if campaign == SHORT
-        else f"At the measured throughput the campaign is planned at {campaign_hours(profile, campaign=campaign):.1f} "
-        f"hours of the 2-core CPU running two runs at a time, one thread each (budget {BUDGET_HOURS[CONVERGED]} hours)."
+        else f"At the baselines' measured throughput the campaign was planned at "
+        f"{campaign_hours(profile, campaign=campaign):.1f} hours of the 2-core CPU running two runs at a time, one "
+        f"thread each; the modules train slower an epoch than their baselines, and with the runs' own epoch times "
+        f"so far the whole campaign comes to {forecast_hours(profile, campaign):.1f} hours (budget "
+        f"{BUDGET_HOURS[CONVERGED]} hours).{resized_text(settings)}"
     )
     return (
         f"**The {campaign} campaign** (profile `{profile}`): {networks}, each with the baseline and the five modules, "
