@@ -624,7 +624,7 @@ def test_the_best_module_and_block_type_statements_follow_the_numbers() -> None:
     one_seed = _finals({basic: clear_winner, bottleneck: bigger})
     one_seed = one_seed[one_seed.seed == 0]
     verdict = fashion.bottleneck_statement(fashion.gains(one_seed), one_seed).verdict
-    assert verdict == f"{fashion.HOLDS} (provisional: one seed, no interval yet)"
+    assert verdict == f"{fashion.CANNOT_TELL} yet (one seed, no interval; it leans towards the claim)"
     finals = _finals({basic: bigger, bottleneck: clear_winner})
     verdict = fashion.bottleneck_statement(fashion.gains(finals), finals).verdict
     assert verdict == f"{fashion.DOES_NOT_HOLD} (basic blocks gain more)"
@@ -651,7 +651,7 @@ def test_the_deeper_baseline_statement_pairs_the_best_module_with_it_by_seed() -
     assert "a gain above +0.63 points and a loss beyond -0.23 points are ruled out" in basic.evidence
     one_seed = fashion.deeper_statements(pd.DataFrame(shallow + deeper[:1]), "default", campaign=short)[0]
     assert "+0.10 points (one seed: no interval)" in one_seed.evidence and "(1 seed)" in one_seed.evidence
-    assert one_seed.verdict == f"{fashion.HOLDS} (provisional: one seed, no interval yet)"
+    assert one_seed.verdict == f"{fashion.CANNOT_TELL} yet (one seed, no interval; it leans towards the claim)"
     assert "no more accurate than the shallower" not in basic.evidence  # the deeper baseline is ahead: 87.3 > 86.5
     weak = runs("deeper", "cifar_resnet20", "baseline", [85.0, 85.5, 86.0])  # behind the shallower baseline
     trivial = fashion.deeper_statements(pd.DataFrame(shallow + weak), "default", campaign=short)[0]

@@ -341,8 +341,7 @@ def bottleneck_statement(table: pd.DataFrame, finals: pd.DataFrame) -> Statement
         "baseline is shared by all its modules)"
     )
     if len(per_seed) < 2:
-        verdict = HOLDS if mean > 0 else DOES_NOT_HOLD
-        return Statement(claim, evidence, f"{verdict} (provisional: one seed, no interval yet)")
+        return Statement(claim, evidence, one_seed_verdict(mean))
     side = interval_side(low, high)
     if side == 1:
         verdict = HOLDS
@@ -368,6 +367,13 @@ DEPTH_DOES_NOT_PAY = (
     "depth does not pay off), so reaching it says little about replacing depth with a module"
 )
 """Said wherever a module "beats the deeper baseline" only because the deeper baseline trails the shallower one."""
+
+
+def one_seed_verdict(difference: float) -> str:
+    """The verdict while a comparison has one seed and no interval: the runs cannot tell yet, and which
+    way the one difference leans (a sign decides nothing: seeds differ by about half a point)."""
+    lean = "towards" if difference > 0 else "against"
+    return f"{CANNOT_TELL} yet (one seed, no interval; it leans {lean} the claim)"
 
 
 def _over_deeper(shallow: pd.DataFrame, deep: pd.DataFrame) -> pd.DataFrame:
@@ -415,7 +421,7 @@ def deeper_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVER
             verdict = DOES_NOT_HOLD
             evidence += "; every module is clearly less accurate than the deeper baseline"
         elif None in sides:
-            verdict = f"{HOLDS if best.gain >= 0 else DOES_NOT_HOLD} (provisional: one seed, no interval yet)"
+            verdict = one_seed_verdict(best.gain)
         else:
             verdict = f"{CANNOT_TELL} (the differences are within the noise of these runs)"
             evidence += f"; {bound_text(best.low, best.high)} for the best module"
