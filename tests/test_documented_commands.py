@@ -60,6 +60,7 @@ EXPECTED = (
         error=r"Fashion-MNIST not found",
     ),
     Expectation(r"attnlib reproduce fashion --plan$"),
+    Expectation(r"attnlib reproduce fashion --dry-run --hours 2\.5$"),
     Expectation(
         r"attnlib reproduce fashion --commit$",
         (("--commit", "--profile smoke --only compare/cifar_resnet8-basic/ab/seed0 --commit"),),

@@ -454,6 +454,11 @@ def test_a_launcher_with_hours_starts_only_runs_that_fit_and_fills_the_rest_with
     )
     unknown = campaign.TimeBudget.of([dataclasses.replace(short, cpu_hours=None)], hours=5)
     assert "no time estimate" in unknown.refusal(short.key)
+    # what a sitting would do, read before it starts: runs in order, each taking its estimate
+    planned = campaign.sitting_plan([long, short, dataclasses.replace(long, key="third")],
+                                    [long.key, short.key, "third"], hours=2.6)  # fmt: skip
+    assert [(key, refusal) for key, _, refusal in planned][:2] == [(long.key, ""), (short.key, "")]
+    assert planned[2] == ("third", 120.0, "would not finish in the time left (estimated 120 min, 6 min left)")
 
 
 def test_the_hours_option_reaches_the_launcher(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -465,6 +470,15 @@ def test_the_hours_option_reaches_the_launcher(tmp_path: Path, capsys: pytest.Ca
     with pytest.raises(SystemExit) as refused:
         main(["reproduce", "fashion", "--launcher", "slurm", "--hours", "2"])
     assert refused.value.code == 2 and "--hours is for the local launcher" in capsys.readouterr().err
+
+
+def test_a_dry_run_with_hours_shows_the_sitting_it_would_make(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    command = ["reproduce", "fashion", "--profile", "smoke", "--runs", str(tmp_path), "--dry-run"]
+    assert main([*command, "--hours", "0.0001"]) == 0
+    out = capsys.readouterr().out
+    assert "would pass over compare/" in out and "this launcher would start 0 of" in out
+    assert main(command) == 0 and "would run fashion compare/" in capsys.readouterr().out
+    assert not list(tmp_path.rglob("checkpoint.pt"))
 
 
 def test_make_fashion_campaign_passes_hours_to_both_launchers() -> None:

@@ -41,19 +41,16 @@ def run(args: argparse.Namespace) -> int:
         require_device("cuda")  # this node trains; a SLURM array trains on the cluster's GPUs
     print(f"attnlib: {len(keys)} job(s) to launch with {args.launcher} on {runs[0].config.device}", file=sys.stderr)
     if args.launcher == "local":
+        slowdowns: dict[str, tuple[float, str]] = {}
+        if args.hours is not None and args.table == "fashion":  # this machine against the one it was sized on
+            from attnlib.reproduce import fashion
+
+            slowdowns = fashion.machine_slowdowns({run.key: run.config for run in runs}, args.profile)
         if args.dry_run:
-            for key in keys:
-                print(f"would run {args.table} {key} in this process")
+            print_dry_run(args.table, runs, keys, args.hours, slowdowns)
             return 0
         logging.basicConfig(level=logging.WARNING, format="attnlib: %(message)s")
-        within = None
-        if args.hours is not None:
-            slowdowns = {}
-            if args.table == "fashion":  # this machine against the one the campaign was sized on
-                from attnlib.reproduce import fashion
-
-                slowdowns = fashion.machine_slowdowns({run.key: run.config for run in runs}, args.profile)
-            within = campaign.TimeBudget.of(runs, args.hours, slowdowns=slowdowns)
+        within = None if args.hours is None else campaign.TimeBudget.of(runs, args.hours, slowdowns=slowdowns)
         campaign.launch_local(args.table, args.profile, keys, runs_root, args.commit, within=within)
     elif args.launcher == "torchrun":
         campaign.launch_torchrun(args.table, args.profile, keys, args.gpus, runs_root, args.commit, args.dry_run)
@@ -80,6 +77,30 @@ def run(args: argparse.Namespace) -> int:
         left = sum(state != "done" for state in states)
         print(f"attnlib: {left} run(s) not done yet; rerun this command to continue (finished runs are kept)")
     return 0
+
+
+def print_dry_run(
+    table: str, runs: Any, keys: list[str], hours: float | None, slowdowns: dict[str, tuple[float, str]]
+) -> None:
+    """What the local launcher would do: every run in order, or, with ``--hours``, the sitting it would
+    make if each run took its estimate on this machine — which runs start and which are passed over, why."""
+    from attnlib.reproduce import campaign
+
+    if hours is None:
+        for key in keys:
+            print(f"would run {table} {key} in this process")
+        return
+    planned = campaign.sitting_plan(runs, keys, hours, slowdowns)
+    for key, minutes, refusal in planned:
+        if refusal:
+            print(f"would pass over {key}: {refusal}")
+        else:
+            print(f"would run {table} {key} in this process (about {minutes:.0f} min)")
+    started = [minutes or 0.0 for _, minutes, refusal in planned if not refusal]
+    print(
+        f"attnlib: this launcher would start {len(started)} of {len(planned)} run(s) in its {hours:g} hours "
+        f"(about {sum(started) / 60:.1f} hours by the estimates)"
+    )
 
 
 def add(commands: Any) -> None:

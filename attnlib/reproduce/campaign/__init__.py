@@ -34,6 +34,7 @@ from attnlib.reproduce.campaign.launch import (
     launch_slurm,
     launch_torchrun,
     pending,
+    sitting_plan,
     slurm_parameters,
     torchrun_command,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "plan_summary",
     "run_state",
     "run_states",
+    "sitting_plan",
     "slurm_parameters",
     "table3_root",
     "torchrun_command",

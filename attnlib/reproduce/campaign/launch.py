@@ -52,21 +52,50 @@ class TimeBudget:
         """Whether less than a minute is left: nothing starts any more."""
         return self.deadline - self.clock() < 60
 
+    def minutes(self, key: str) -> float | None:
+        """How long ``key`` should still take on this machine, in minutes (None without an estimate): its
+        estimate, less the epochs its folder already holds, times this machine's slowdown."""
+        run = self.runs.get(key)
+        if run is None or run.run_hours is None:
+            return None
+        epochs = max(run.config.epochs, 1)
+        factor, _ = self.slowdowns.get(key, (1.0, ""))
+        return factor * run.run_hours * 60 * (1 - min(completed_epochs(run), epochs) / epochs)
+
     def refusal(self, key: str) -> str:
         """Why ``key`` should not start now ("" when it fits)."""
         left = (self.deadline - self.clock()) / 60
-        run = self.runs.get(key)
-        if run is None or run.run_hours is None:
+        estimate = self.minutes(key)
+        if estimate is None:
             return "no time estimate for it, and this launcher may only start runs that fit in its --hours"
-        epochs = max(run.config.epochs, 1)
-        factor, why = self.slowdowns.get(key, (1.0, ""))
-        estimate = factor * run.run_hours * 60 * (1 - min(completed_epochs(run), epochs) / epochs)
+        _, why = self.slowdowns.get(key, (1.0, ""))
         if estimate > left:
             here = f" on this machine, {why}" if why else ""
             return (
                 f"would not finish in the time left (estimated {estimate:.0f} min{here}, {max(left, 0):.0f} min left)"
             )
         return ""
+
+
+def sitting_plan(
+    runs: Sequence[CampaignRun],
+    keys: Sequence[str],
+    hours: float,
+    slowdowns: dict[str, tuple[float, str]] | None = None,
+) -> list[tuple[str, float | None, str]]:
+    """What one launcher given ``hours`` would do with ``keys`` if every run took its estimate: per key,
+    its minutes on this machine and why it would be passed over ("" when it would run). ``--dry-run
+    --hours`` prints it, so a sitting's plan can be read before it starts."""
+    elapsed = [0.0]
+    budget = TimeBudget.of(runs, hours, clock=lambda: elapsed[0], slowdowns=slowdowns)
+    planned = []
+    for key in keys:
+        minutes = budget.minutes(key)
+        refusal = "the --hours are up" if budget.over() else budget.refusal(key)
+        planned.append((key, minutes, refusal))
+        if not refusal and minutes is not None:
+            elapsed[0] += minutes * 60
+    return planned
 
 
 def execute_run(
