@@ -615,8 +615,10 @@ def plot_retrofit_gains(table: pd.DataFrame) -> Figure:
 
 def plot_learning_curves(curves: pd.DataFrame) -> Figure:
     """Top-1 against epoch for the campaign's schedule and the twice-as-long plateau check."""
-    figure, axis = plt.subplots(figsize=(6.2, 3.4))
     keys = [key for key in ("network", "seed", "run") if key in curves]
+    lines = curves.dropna(subset=["top1"]).groupby(keys, sort=False).ngroups if keys else 1
+    # the legend goes below the axes, two columns: inside, it covered the early epochs' curves
+    figure, axis = plt.subplots(figsize=(7.8, 3.4 + 0.2 * math.ceil(lines / 2)))
     for index, (key, part) in enumerate(curves.dropna(subset=["top1"]).groupby(keys, sort=False)):
         label = ", ".join(
             f"seed {value}" if name == "seed" else str(value) for name, value in zip(keys, key, strict=True)
@@ -624,7 +626,7 @@ def plot_learning_curves(curves: pd.DataFrame) -> Figure:
         axis.plot(part.epoch, part.top1, marker="os^vD<>"[index % 7], markersize=4, label=label)
     axis.set_xlabel("epoch")
     axis.set_ylabel("test top-1 (%)")
-    axis.legend(fontsize=9)
+    axis.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     axis.grid(alpha=0.3)
     figure.tight_layout()
     return figure

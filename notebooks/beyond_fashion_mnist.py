@@ -85,6 +85,13 @@ converged_finals = fashion.committed_finals("default")
 short_finals = fashion.committed_finals("default", campaign=fashion.SHORT)
 finals = converged_finals if headline == fashion.CONVERGED else short_finals
 if not converged_finals.empty and headline != fashion.CONVERGED:  # else Table 1's section shows it
+    display(
+        Markdown(
+            "The converged campaign's module comparison so far: test top-1 (%) after its schedule, mean ± "
+            "standard deviation over the seeds committed (the sections below read the short campaign until it "
+            "is complete):"
+        )
+    )
     display(fashion.comparison_table(converged_finals))
     flagged = fashion.flagged_runs(converged_finals)
     if not flagged.empty:
@@ -101,9 +108,10 @@ if not converged_finals.empty and headline != fashion.CONVERGED:  # else Table 1
 # %%
 convergence = fashion.convergence_statements(converged_finals, "default")
 display(styled(fashion.statements_table(convergence)))
-display(Markdown(fashion.schedule_choice_text(fashion.schedule_trials("default"), "default")))
-for statement in convergence:
-    display(Markdown(fashion.plateau_decision(statement, "default")))
+explanations = [fashion.schedule_choice_text(fashion.schedule_trials("default"), "default")]
+explanations += [fashion.plateau_decision(statement, "default") for statement in convergence]
+for text in filter(None, explanations):  # each is empty where there is nothing to explain
+    display(Markdown(text))
 converged_curves = fashion.learning_curves("default")
 if not converged_curves.empty:
     show_figure(

@@ -121,6 +121,9 @@ UNREADABLE = re.compile(r"\b(True|False|nan|NaN|None)\b")
 UNROUNDED = re.compile(r"(?<![\w.])\d+\.\d{6}(?![\w.])")
 
 
+OBJECT_REPR = re.compile(r"<[\w.]+ object(?: at 0x[0-9a-f]+)?>")
+
+
 @pytest.mark.book
 def test_pages_speak_in_words_not_keys_booleans_or_nan(smoke_site):
     """Every chapter's text and tables (folded code cells excluded: they are code) are free of claim
@@ -136,11 +139,13 @@ def test_pages_speak_in_words_not_keys_booleans_or_nan(smoke_site):
     for name in NOTEBOOKS:
         soup = BeautifulSoup((smoke_site / "notebooks" / f"{name}.html").read_text(), "html.parser")
         article = soup.find("article") or soup
+        # an object's repr where a display was meant (an empty Markdown shows "<IPython…Markdown object>")
+        bad_reprs = sorted(set(OBJECT_REPR.findall(article.get_text(" "))))
         for code in article.select("div.cell_input, .highlight, pre, code"):
             code.decompose()
         text = article.get_text(" ")
         bad = sorted(set(UNREADABLE.findall(text)) | {key for key in keys if re.search(rf"\b{key}\b", text)})
-        bad += sorted(set(UNROUNDED.findall(text)))[:3]
+        bad += sorted(set(UNROUNDED.findall(text)))[:3] + bad_reprs
         if bad:
             found[name] = bad
         notebook = nbformat.read(smoke_site.parents[1] / "book" / "notebooks" / f"{name}.ipynb", as_version=4)
