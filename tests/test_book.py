@@ -254,3 +254,17 @@ def test_the_front_page_gives_one_line_per_machine_that_left_a_record(scratch_da
         found = make()
         assert found is not None and "AMD EPYC" in found.text and "Second Test CPU" in found.text, make.__name__
         assert not findings.numbers_in(found.text) - findings.allowed_numbers([found])
+
+
+def test_the_real_image_finding_says_the_converged_campaign_is_under_way_until_it_is_quoted(monkeypatch) -> None:
+    from attnlib import findings
+    from attnlib.reproduce import fashion
+
+    monkeypatch.setattr(fashion, "headline_campaign", lambda *a, **k: fashion.SHORT)
+    finding = findings.real_images_finding()
+    assert finding is not None and "The converged campaign (all 60 000 training images" in finding.text
+    planned = len(fashion.runs("default"))
+    assert f"of {planned} runs committed" in finding.text
+    assert not findings.numbers_in(finding.text) - findings.allowed_numbers([finding])
+    monkeypatch.setattr(fashion, "headline_campaign", lambda *a, **k: fashion.CONVERGED)
+    assert "under way" not in findings.real_images_finding().text
