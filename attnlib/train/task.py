@@ -61,7 +61,8 @@ def correct_mask(model: nn.Module, dataset: Dataset, config: TrainConfig) -> tor
     with torch.inference_mode():
         for images, targets in loader:
             logits = model(images.to(config.device)).float()
-            found.append(logits.argmax(dim=1).eq(targets.to(config.device)).cpu())
+            # the first of topk, as topk_correct counts it (argmax may break an exact tie otherwise)
+            found.append(logits.topk(1, dim=1).indices[:, 0].eq(targets.to(config.device)).cpu())
     return torch.cat(found) if found else torch.zeros(0, dtype=torch.bool)
 
 

@@ -3,6 +3,7 @@ the committed weights of the networks the book evaluates again."""
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import replace
 from typing import Any
@@ -125,6 +126,7 @@ def execute(
         if existing is not None and matches_record(run, existing[1]):
             return existing[0].iloc[-1].to_dict()
         network, initialized = None, None
+        test_images = functools.cache(lambda: task_of(config).splits().val)  # loaded once, and only when needed
         if run.part == "retrofit":
             network = build_model(config.model, block=config.block, in_channels=_in_channels(config))
             network.load_state_dict(pretrained_state(profile, runs_root, campaign=campaign))
@@ -132,9 +134,7 @@ def execute(
                 torch.manual_seed(config.seed)  # the inserted modules' initial weights: one per seed, repeatable
                 retrofit(network, run.module, identity_init=run.identity_init)
             if not (folder / "checkpoint.pt").is_file():
-                initialized = evaluate(
-                    copy.deepcopy(network), task_of(config).splits().val, config, DistributedContext()
-                )
+                initialized = evaluate(copy.deepcopy(network), test_images(), config, DistributedContext())
                 (folder / "initialized.json").write_text(pd.Series(initialized).to_json())
             else:
                 initialized_file = folder / "initialized.json"
@@ -142,7 +142,6 @@ def execute(
                     pd.read_json(initialized_file, typ="series").to_dict() if initialized_file.is_file() else None
                 )
         result = train(config, resume=True, progress=False, model=network)
-        test_images = task_of(config).splits().val
         extra = {
             "campaign": {
                 "experiment": settings_of(profile, campaign).experiment,
@@ -156,7 +155,7 @@ def execute(
             "initialized": initialized,
             "epochs_trained": len(result.history),
             # which test images the final network gets right: runs of one seed compare image by image
-            "test_correct": pack_mask(correct_mask(result.model, test_images, config)),
+            "test_correct": pack_mask(correct_mask(result.model, test_images(), config)),
         }
         path = write_training_record(
             config,

@@ -370,16 +370,11 @@ DEPTH_DOES_NOT_PAY = (
 """Said wherever a module "beats the deeper baseline" only because the deeper baseline trails the shallower one."""
 
 
-LEANS_AGAINST = "it leans against the claim"
-"""How a one-seed verdict (:func:`one_seed_verdict`) says its one difference goes against the claim."""
-
-
-def one_seed_verdict(towards: bool, reason: str = "one seed, no interval") -> str:
+def one_seed_verdict(towards: bool) -> str:
     """The verdict while a comparison has one seed and no interval: the runs cannot tell yet, and which
     way the one difference leans (``towards`` the claim or not: a sign decides nothing, seeds differ by
     about half a point)."""
-    lean = "it leans towards the claim" if towards else LEANS_AGAINST
-    return f"{CANNOT_TELL} yet ({reason}; {lean})"
+    return f"{CANNOT_TELL} yet (one seed, no interval; it leans {'towards' if towards else 'against'} the claim)"
 
 
 def _over_deeper(shallow: pd.DataFrame, deep: pd.DataFrame) -> pd.DataFrame:
