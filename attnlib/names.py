@@ -100,37 +100,57 @@ TRAIN_PRECISIONS = ("fp32", "bf16")
 """Training arithmetic: fp32 throughout, or bf16 autocast over fp32 weights."""
 
 
+TRAIN_EXTRAS = ("fp32_conv", "channels_last", "compile")
+"""What a training setting may add to its precision, in the order its name lists them."""
+
+
 @dataclass(frozen=True)
 class TrainingSetting:
-    """How a training step runs: its precision (``fp32``; ``bf16`` autocast over fp32 weights), the
-    memory layout (channels_last) and whether the network is trained through ``torch.compile``.
+    """How a training step runs: its precision (``fp32``; ``bf16`` autocast over fp32 weights), how its
+    bf16 convolutions are computed (``fp32_conv``: by fp32 kernels on the bf16 operands, for a CPU
+    without bf16 instructions — :mod:`attnlib.arithmetic`), the memory layout (channels_last) and
+    whether the network is trained through ``torch.compile``.
 
-    The same three choices as :class:`attnlib.train.TrainConfig`'s ``precision``, ``channels_last`` and
-    ``compile``, so a measured setting is one a training can be given.
+    The same choices as :class:`attnlib.train.TrainConfig`'s ``precision``, ``bf16_convolutions``,
+    ``channels_last`` and ``compile``, so a measured setting is one a training can be given.
     """
 
     precision: str = "fp32"
     channels_last: bool = False
     compile: bool = False
+    fp32_conv: bool = False
+
+    def __post_init__(self) -> None:
+        if self.fp32_conv and self.precision != "bf16":
+            raise ValueError("fp32_conv computes bf16 convolutions by fp32 kernels: it needs precision bf16")
+        if self.fp32_conv and self.compile:
+            raise ValueError("fp32_conv replaces kernels in eager mode; it cannot be combined with compile")
 
     @property
     def name(self) -> str:
         """``bf16 + channels_last + compile``: the words :meth:`parse` reads."""
-        return " + ".join([self.precision] + ["channels_last"] * self.channels_last + ["compile"] * self.compile)
+        extras = [extra for extra in TRAIN_EXTRAS if getattr(self, extra)]
+        return " + ".join([self.precision, *extras])
 
     @classmethod
     def parse(cls, text: str) -> TrainingSetting:
-        """``fp32``, ``bf16``, ``bf16+channels_last``, ``bf16+channels_last+compile`` … (spaces ignored)."""
+        """``fp32``, ``bf16``, ``bf16+channels_last``, ``bf16+channels_last+compile``, ``bf16+fp32_conv`` …
+        (spaces ignored)."""
         parts = [part.strip() for part in text.split("+")]
         precision, extras = parts[0], set(parts[1:])
-        unknown = extras - {"channels_last", "compile"}
+        unknown = extras - set(TRAIN_EXTRAS)
         if precision not in TRAIN_PRECISIONS or unknown or len(extras) != len(parts) - 1:
             raise ValueError(
                 f"unknown training setting {text!r}; a setting is a precision ({', '.join(TRAIN_PRECISIONS)}) "
-                "optionally followed by +channels_last and/or +compile, e.g. bf16+channels_last+compile"
+                f"optionally followed by +{', +'.join(TRAIN_EXTRAS)}, e.g. bf16+channels_last+compile"
             )
-        return cls(precision, "channels_last" in extras, "compile" in extras)
+        return cls(precision, "channels_last" in extras, "compile" in extras, "fp32_conv" in extras)
 
     def train_config(self) -> dict[str, object]:
         """This setting as :class:`~attnlib.train.TrainConfig` fields."""
-        return {"precision": self.precision, "channels_last": self.channels_last, "compile": self.compile}
+        return {
+            "precision": self.precision,
+            "bf16_convolutions": "fp32" if self.fp32_conv else "native",
+            "channels_last": self.channels_last,
+            "compile": self.compile,
+        }

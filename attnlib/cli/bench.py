@@ -202,18 +202,19 @@ def _bench_train_settings(args: argparse.Namespace, attentions: list[str], optio
     """``attnlib bench train --settings``: training steps in each setting (precision, layout, compile), interleaved."""
     from attnlib.bench.latency import Variant
     from attnlib.bench.training import (
-        CPU_SETTINGS,
         SETTINGS_EXPERIMENT,
         TrainingSetting,
+        cpu_settings,
         measure_training_settings,
         record_train_steps,
     )
+    from attnlib.results import cpu_features
 
     trials = args.trials or 20
     if args.settings == ["campaign"]:
         from attnlib.reproduce import fashion
 
-        variants, settings = fashion.settings_variants("default"), CPU_SETTINGS
+        variants, settings = fashion.settings_variants("default"), cpu_settings(cpu_features())
         batch, side, experiment = fashion.settings_of("default").base.batch_size, 28, fashion.TRAIN_SETTINGS_EXPERIMENT
     else:
         model = args.model or "resnet50"
@@ -259,8 +260,9 @@ def add(commands: Any) -> None:
         nargs="+",
         metavar="SETTING",
         help="train: compare training settings instead of modules — each a precision (fp32, bf16) optionally with "
-        "+channels_last and +compile, e.g. fp32 bf16 bf16+channels_last bf16+channels_last+compile; "
-        "'campaign' times the Fashion-MNIST campaign's networks (28², one channel, batch 128) in those four",
+        "+fp32_conv (bf16 convolutions by fp32 kernels), +channels_last and +compile, e.g. fp32 bf16 "
+        "bf16+channels_last bf16+channels_last+compile; 'campaign' times the Fashion-MNIST campaign's networks "
+        "(28², one channel, batch 128) in the settings that matter on this CPU (with or without native bf16)",
     )
     parser.add_argument("--block", choices=("basic", "bottleneck"), help="train: the CIFAR ResNet's block type")
     parser.add_argument("--in-channels", type=positive_int, default=3, help="train: input channels (1: grayscale)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from attnlib.arithmetic import require_bf16_convolutions
 from attnlib.attention import BASELINE, attention_or_none, resolve
 from attnlib.checks import require_non_negative, require_positive
 from attnlib.names import TRAIN_PRECISIONS
@@ -33,7 +34,10 @@ class TrainConfig:
     with fp32 weights and optimiser (the CPU's counterpart of a GPU's mixed precision; fast only on a
     CPU with native bf16 instructions, AVX-512 BF16 or AMX). ``amp`` is CUDA's fp16 autocast with a
     gradient scaler. Evaluation always runs in fp32. ``compile`` trains through ``torch.compile`` of
-    the network (the checkpoint holds the plain network's weights).
+    the network (the checkpoint holds the plain network's weights). ``bf16_convolutions`` is how a bf16
+    step's convolutions are computed: ``native`` (the CPU's own bf16 kernels) or ``fp32`` (fp32 kernels
+    on the same bf16 operands, rounded to bf16 — the same arithmetic at about fp32 speed on a CPU
+    without bf16 instructions, where the native ones are 6–10× slower; :mod:`attnlib.arithmetic`).
     """
 
     dataset: str = "synthetic-cifar"
@@ -64,6 +68,7 @@ class TrainConfig:
     eval_every: int = 1
     precision: str = "fp32"
     compile: bool = False
+    bf16_convolutions: str = "native"
     profile: str = "default"
     output: str | None = None
 
@@ -86,6 +91,12 @@ class TrainConfig:
         if self.precision not in TRAIN_PRECISIONS:
             raise ValueError(
                 f"unknown training precision {self.precision!r}; valid precisions are {', '.join(TRAIN_PRECISIONS)}"
+            )
+        require_bf16_convolutions(self.bf16_convolutions)
+        if self.bf16_convolutions == "fp32" and (self.precision != "bf16" or self.compile):
+            raise ValueError(
+                "bf16_convolutions='fp32' computes a bf16 step's convolutions by fp32 kernels in eager mode: "
+                f"it needs precision bf16 and no compile (got precision {self.precision!r}, compile {self.compile})"
             )
         if self.amp and self.precision != "fp32":
             raise ValueError("amp is CUDA's fp16 autocast; it cannot be combined with precision bf16 (choose one)")

@@ -30,7 +30,7 @@ import random
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler
 from tqdm import tqdm
 
+from attnlib.arithmetic import forward_autocast, step_convolutions
 from attnlib.attention import StyleRecalibration
 from attnlib.files import atomic_write, atomic_write_text
 from attnlib.results import provenance
@@ -135,7 +136,11 @@ class CheckpointDamaged(OSError):
 
 
 # Settings that may change when a run is resumed: where and how fast it runs, not what it computes.
-RESUMABLE_CHANGES = frozenset({"workers", "data_root", "download", "output", "device", "compile"})
+RESUMABLE_CHANGES = frozenset(
+    {"workers", "data_root", "download", "output", "device", "compile", "channels_last", "bf16_convolutions"}
+)
+"""Settings a run may change between sittings: where it reads and writes, and how fast its steps run
+(compilation, memory layout, which kernels compute its bf16 convolutions) — not what they compute."""
 
 
 def previous_checkpoint(path: Path) -> Path:
@@ -400,12 +405,9 @@ def _training_network(model: nn.Module, config: TrainConfig, context: Distribute
 
 
 def training_autocast(config: TrainConfig) -> Any:
-    """The autocast of a training step: CUDA fp16 with ``amp``, bf16 with ``precision="bf16"``, else none."""
-    if config.amp and config.device == "cuda":
-        return torch.autocast("cuda", dtype=torch.float16)
-    if config.precision == "bf16":
-        return torch.autocast(config.device, dtype=torch.bfloat16)
-    return nullcontext()
+    """The autocast of a training step's forward pass: CUDA fp16 with ``amp``, bf16 with
+    ``precision="bf16"``, else none."""
+    return forward_autocast(config.device, config.precision, fp16=config.amp and config.device == "cuda")
 
 
 def _restore(session: _Session, state: dict[str, Any], result: TrainResult) -> int:
@@ -443,9 +445,10 @@ def _run_epoch(session: _Session, epoch: int, progress: bool) -> dict[str, Any]:
     for step, micro_batches in enumerate(bar):
         optimizer.zero_grad(set_to_none=True)
         for batch in micro_batches:
-            with training_autocast(config):
-                loss, count = task.loss(session.network, batch)
-            scaler.scale(loss / len(micro_batches)).backward()
+            with step_convolutions(config.precision, config.bf16_convolutions):
+                with training_autocast(config):
+                    loss, count = task.loss(session.network, batch)
+                scaler.scale(loss / len(micro_batches)).backward()
             running_loss += loss.item() * count
             seen += count
         _step_with_factor(optimizer, scaler, task.lr_factor(epoch * len(sampler) + step))

@@ -19,6 +19,7 @@ from attnlib.reproduce.fashion.settings import (
     file_prefix,
     find_run,
     keeps_weights,
+    machine_config,
     pretrained_key,
     settings_of,
 )
@@ -112,6 +113,7 @@ def execute(
     from attnlib import build_model
     from attnlib.files import atomic_write
     from attnlib.models import retrofit
+    from attnlib.results import cpu_features
     from attnlib.train import evaluate, train, write_training_record
     from attnlib.train.distributed import DistributedContext
     from attnlib.train.loop import run_folder_lock
@@ -120,7 +122,7 @@ def execute(
 
     run = find_run(profile, key, campaign=campaign)
     folder = run_folder(profile, key, runs_root, campaign=campaign)
-    config = replace(run.config, output=str(folder))
+    config = replace(machine_config(run.config, cpu_features()), output=str(folder))
     with run_folder_lock(folder, name=".campaign.lock"):
         existing = committed_records(profile, campaign=campaign).get(key)
         if existing is not None and matches_record(run, existing[1]):

@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from attnlib.names import CPU_PROCESSES, TrainingSetting
-from attnlib.reproduce.fashion.settings import CONVERGED, SHORT, FashionRun, network_name, runs, settings_of
+from attnlib.reproduce.fashion.settings import (
+    CONVERGED,
+    SHORT,
+    FashionRun,
+    machine_setting,
+    network_name,
+    runs,
+    settings_of,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -182,13 +190,14 @@ def machine_slowdown(model: str, block: str, precision: str, profile: str = "def
     if sized is None or not own or sized.machine == here:
         return None
     campaign = campaign_setting(CONVERGED, profile)
-    setting = campaign.name if precision == campaign.precision else "fp32"
+    sized_setting = campaign if precision == campaign.precision else TrainingSetting()
+    setting = machine_setting(sized_setting, cpu_features()).name
 
-    def rate(rows: pd.DataFrame) -> float:
+    def rate(rows: pd.DataFrame, setting: str) -> float:
         chosen = rows[(rows.model == model) & (rows.block == block) & (rows.setting == setting)]
         return float(chosen.images_per_s.mean()) if len(chosen) else math.nan
 
-    factor = rate(sized.rows) / rate(own[-1].rows)
+    factor = rate(sized.rows, sized_setting.name) / rate(own[-1].rows, setting)
     if math.isnan(factor):
         return None
     network = network_name(model, block)

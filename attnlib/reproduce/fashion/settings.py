@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from attnlib.attention import BASELINE, available, compared, display_name
-from attnlib.names import network_words
+from attnlib.names import TrainingSetting, network_words
 from attnlib.profiles import PerProfile
 from attnlib.reproduce.training import SMOKE_RUN, on_gpu
 from attnlib.train.config import TrainConfig
@@ -272,6 +272,27 @@ SHORT_SETTINGS: PerProfile[FashionSettings] = PerProfile(
     smoke=SMOKE_SETTINGS,
 )
 """The short campaign (7 000 images, 15 epochs), per profile: the first campaign, its records kept."""
+
+
+def machine_setting(setting: TrainingSetting, features: list[str]) -> TrainingSetting:
+    """How a CPU with ``features`` (:func:`attnlib.results.cpu_features`) trains ``setting``: as it is,
+    except that a bf16 setting on a CPU without native bf16 computes its convolutions by fp32 kernels on
+    the same bf16 operands (``fp32_conv``, eager: measured 6–10× faster there than its own bf16 kernels,
+    the same arithmetic — :mod:`attnlib.arithmetic`). The precision, and so the campaign, stays one."""
+    from attnlib.results import has_native_bf16
+
+    if setting.precision != "bf16" or setting.fp32_conv or has_native_bf16(features):
+        return setting
+    return TrainingSetting("bf16", setting.channels_last, compile=False, fp32_conv=True)
+
+
+def machine_config(config: TrainConfig, features: list[str]) -> TrainConfig:
+    """``config`` as a CPU with ``features`` trains it (:func:`machine_setting`; a GPU's as it is)."""
+    if config.device != "cpu":
+        return config
+    fp32_conv = config.bf16_convolutions == "fp32"
+    setting = TrainingSetting(config.precision, config.channels_last, config.compile, fp32_conv)
+    return replace(config, **machine_setting(setting, features).train_config())
 
 
 def settings_of(profile: str, campaign: str = CONVERGED) -> FashionSettings:
