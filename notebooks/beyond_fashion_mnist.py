@@ -79,7 +79,14 @@ display(Markdown(fashion.progress_text(converged_plan, fashion.run_hours("defaul
 display(fashion.progress_table(converged_plan).style.hide(axis="index").format(precision=1))
 machines = fashion.machines_table(converged_plan, "default")
 if not machines.empty:
-    display(Markdown("The machines that trained the committed runs (from each record's provenance):"))
+    display(
+        Markdown(
+            "The machines that trained the committed runs (from each record's provenance). One precision for the "
+            "whole campaign: a CPU without native bf16 computes the bf16 convolutions by fp32 kernels on the same "
+            "bf16 operands (`fp32_conv`: the same arithmetic at about its fp32 speed, where its own bf16 kernels "
+            "are 6–10× slower; see the training settings below):"
+        )
+    )
     display(machines.style.hide(axis="index").format(precision=1))
 converged_finals = fashion.committed_finals("default")
 short_finals = fashion.committed_finals("default", campaign=fashion.SHORT)
@@ -155,9 +162,12 @@ else:
 # runs the campaign. The record keeps the CPU's instruction-set features, and bf16 is fast only where
 # AVX-512 BF16 or AMX are present. The campaign runs in sittings on whatever machine a session gets: each
 # machine that ran a sitting measured itself, and its record is shown below. The plan stays sized by the
-# first record; a launcher's `--hours` scales its estimates by its own machine's record, so a machine
-# without native bf16, where the bf16 setting trains many times slower than fp32, starts only the runs it
-# can finish (such as the fp32 precision check).
+# first record; a launcher's `--hours` scales its estimates by its own machine's record, so a slower
+# machine starts only the runs it can finish. A CPU without native bf16 runs PyTorch's generic bf16
+# convolution, 6–10× slower than fp32 (its first record below); it trains the campaign's bf16 runs with
+# the convolutions computed by fp32 kernels on the same bf16 operands instead (`fp32_conv`, its second
+# record): the same arithmetic — bf16 operands, exact products, an fp32 sum rounded to bf16, tested against
+# a float64 computation — at about its fp32 speed.
 
 # %%
 settings_records = fashion.training_settings_by_machine()

@@ -248,17 +248,18 @@ def deeper_tradeoff_statements(points: pd.DataFrame, engine: str, batch: int) ->
 
 
 def training_settings_by_machine() -> list[tuple[str, pd.DataFrame]]:
-    """The newest committed ``bench train --settings campaign`` record of each machine that made one, oldest
-    machine first: a sentence naming the machine (with the instruction-set features that decide whether
-    bf16 is fast on it) and how much faster than fp32 the campaign's setting trained there, and the table of
-    images per second of each network in each setting with the speed-up over fp32 (median of interleaved
-    steps). The campaign spans sittings on different machines; each one's measurement is shown."""
+    """Every committed ``bench train --settings campaign`` record, oldest first: a sentence naming the
+    machine (with the instruction-set features that decide whether bf16 is fast on it) and how much faster
+    than fp32 the campaign's setting — as that machine trains it (:func:`machine_setting`) — trained there,
+    and the table of images per second of each network in each setting with the speed-up over fp32 (median
+    of interleaved steps). The campaign spans sittings on different machines; each one's measurements are
+    shown (a machine without native bf16 measured its own bf16 kernels first, then fp32 kernels on bf16
+    operands)."""
     from attnlib.reproduce.fashion.rates import campaign_setting, settings_records
+    from attnlib.reproduce.fashion.settings import machine_setting
 
-    newest = {record.machine: record for record in settings_records()}  # a machine's last record wins
-    setting = campaign_setting().name
     shown = []
-    for record in sorted(newest.values(), key=lambda found: found.date):
+    for record in settings_records():
         rows, date = record.rows, record.date
         table = pd.DataFrame(
             {
@@ -274,11 +275,20 @@ def training_settings_by_machine() -> list[tuple[str, pd.DataFrame]]:
             f"Measured on {record.machine}, one thread, {date[:10]} (instruction-set features: {features}): batch 128, "
             "28², random batches (data loading not included)."
         )
+        campaign = campaign_setting()
+        setting = (
+            campaign.name if campaign.name in set(rows.setting) else machine_setting(campaign, record.features).name
+        )
         speedups = rows[rows.setting == setting].speedup_median
         if not speedups.empty:
             low, high = float(speedups.min()), float(speedups.max())
             span = f"{low:.2f}×" if f"{low:.2f}" == f"{high:.2f}" else f"{low:.2f}–{high:.2f}×"
-            text += f" There the campaign's setting ({setting}) trains at {span} the speed of fp32"
+            own = (
+                "the campaign's setting"
+                if setting == campaign.name
+                else "the campaign's precision as this CPU trains it"
+            )
+            text += f" There {own} ({setting}) trains at {span} the speed of fp32"
             if high < 1:
                 text += ": without native bf16 instructions, bf16 autocast is slower than fp32 on this CPU."
             else:

@@ -146,17 +146,27 @@ def rates_of(campaign: str = CONVERGED, profile: str = "default") -> Rates:
 def observed_epoch_seconds(profile: str = "default", campaign: str = CONVERGED) -> dict[tuple[str, ...], float]:
     """Seconds per epoch (training and evaluation) of the campaign's committed runs, median per (model,
     block, module, precision): what a run of the same network and module took here, beside whatever else
-    ran then — the modules' own cost, which the training-settings record (baseline and SE) does not time."""
+    ran then — the modules' own cost, which the training-settings record (baseline and SE) does not time.
+
+    Only the runs made on the machine the campaign was sized on count (:func:`sizing_record`): a sitting on
+    a slower machine takes longer an epoch, which says nothing about the campaign's size in that machine's
+    hours. (No sizing record, as in a fresh clone of another project: every run counts.)"""
     from attnlib.results import records_root
 
     folder = records_root(committed=True) / "fashion"
     names = tuple(sorted(path.name for path in folder.glob("*.json"))) if folder.is_dir() else ()
-    return _observed(str(folder.resolve()), names, profile, campaign)
+    sized = sizing_record(profile=profile)
+    return _observed(
+        str(folder.resolve()), names, profile, campaign, sized.machine.removeprefix("the ") if sized else None
+    )
 
 
 @functools.cache
-def _observed(folder: str, names: tuple[str, ...], profile: str, campaign: str) -> dict[tuple[str, ...], float]:
-    """:func:`observed_epoch_seconds` for one state of the records folder (``names``), read once."""
+def _observed(
+    folder: str, names: tuple[str, ...], profile: str, campaign: str, machine: str | None
+) -> dict[tuple[str, ...], float]:
+    """:func:`observed_epoch_seconds` for one state of the records folder (``names``) and the runs of one
+    ``machine`` (all when None), read once."""
     import statistics
 
     from attnlib.reproduce.fashion.execution import committed_records
@@ -164,12 +174,22 @@ def _observed(folder: str, names: tuple[str, ...], profile: str, campaign: str) 
     per_epoch: dict[tuple[str, ...], list[float]] = {}
     for table, record in committed_records(profile, campaign=campaign).values():
         config = record.get("config") or {}
-        if table.empty or "seconds" not in table:
+        if table.empty or "seconds" not in table or (machine is not None and record_machine(record) != machine):
             continue
         key = (config.get("model"), config.get("block") or "", config.get("attention") or "baseline",
                config.get("precision") or "fp32")  # fmt: skip
         per_epoch.setdefault(tuple(str(part) for part in key), []).append(float(table.seconds.sum()) / len(table))
     return {key: statistics.median(values) for key, values in per_epoch.items()}
+
+
+def record_machine(record: dict[str, object]) -> str:
+    """The machine that made a record, in words (:func:`~attnlib.results.machine_words`, without "the")."""
+    from attnlib.results import machine_words
+
+    cpu = str(record.get("gpu") or record.get("cpu") or "unknown")
+    features = [str(feature) for feature in record.get("cpu_features") or []]  # type: ignore[attr-defined]
+    cores = record.get("cpu_count")
+    return machine_words(cpu, features, int(cores) if isinstance(cores, int) else None).removeprefix("the ")
 
 
 def machine_slowdown(model: str, block: str, precision: str, profile: str = "default") -> tuple[float, str] | None:

@@ -9,10 +9,16 @@ from typing import Any
 import pandas as pd
 
 from attnlib.attention import BASELINE, compared, display_name
-from attnlib.names import counted
+from attnlib.names import TrainingSetting, counted
 from attnlib.reproduce.claims import DOES_NOT_HOLD
 from attnlib.reproduce.fashion.live import fashion_available
-from attnlib.reproduce.fashion.rates import CPU_PROCESSES, campaign_hours, forecast_hours, throughput_rows
+from attnlib.reproduce.fashion.rates import (
+    CPU_PROCESSES,
+    campaign_hours,
+    forecast_hours,
+    record_machine,
+    throughput_rows,
+)
 from attnlib.reproduce.fashion.settings import (
     CONVERGED,
     PARTS,
@@ -328,29 +334,36 @@ PART_WORDS = {
 
 def machines_table(plan: pd.DataFrame, profile: str = "default", campaign: str = CONVERGED) -> pd.DataFrame:
     """Which machine trained the runs the ``plan`` counts as done: per machine (its CPU, cores and
-    whether it has native bf16, from each record's provenance) and precision, the runs, the epochs and the
-    hours their records took, one thread each. The campaign runs in sittings on whatever machine a sitting
-    gets; its epoch times, and so its hours, depend on it."""
+    whether it has native bf16, from each record's provenance) and training setting (precision, and how
+    its steps ran: layout, compilation, the kernels of its bf16 convolutions), the runs, the epochs and
+    the hours their records took, one thread each. The campaign runs in sittings on whatever machine a
+    sitting gets; its epoch times, and so its hours, depend on it."""
     from attnlib.reproduce.fashion.execution import committed_records
-    from attnlib.results import machine_words
 
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     done = set(plan[plan.state == "done"].run)
     for key, (table, record) in committed_records(profile, campaign=campaign).items():
         if key not in done:
             continue
-        cpu = str(record.get("gpu") or record.get("cpu") or "unknown")
-        machine = machine_words(cpu, list(record.get("cpu_features") or []), record.get("cpu_count")).removeprefix(
-            "the "
-        )
-        precision = str((record.get("config") or {}).get("precision") or "fp32")
-        row = rows.setdefault((machine, precision), {"machine": machine, "precision": precision, "runs": 0,
-                                                     "epochs": 0, "hours (one thread each)": 0.0})  # fmt: skip
+        machine = record_machine(record)
+        setting = record_setting(record)
+        row = rows.setdefault((machine, setting), {"machine": machine, "training setting": setting, "runs": 0,
+                                                   "epochs": 0, "hours (one thread each)": 0.0})  # fmt: skip
         row["runs"] += 1
         row["epochs"] += len(table)
         row["hours (one thread each)"] += float(table.seconds.sum()) / 3600 if "seconds" in table else 0.0
     frame = pd.DataFrame(list(rows.values()))
     return frame.round({"hours (one thread each)": 1}) if not frame.empty else frame
+
+
+def record_setting(record: dict[str, Any]) -> str:
+    """The training setting a run's record says it trained with, in :class:`~attnlib.names.TrainingSetting`'s
+    words (``bf16 + fp32_conv + channels_last``)."""
+    config = record.get("config") or {}
+    precision = str(config.get("precision") or "fp32")
+    fp32_conv = precision == "bf16" and config.get("bf16_convolutions") == "fp32"
+    compiled = bool(config.get("compile")) and not fp32_conv
+    return TrainingSetting(precision, bool(config.get("channels_last")), compiled, fp32_conv).name
 
 
 def progress_table(plan: pd.DataFrame, profile: str = "default", campaign: str = CONVERGED) -> pd.DataFrame:
