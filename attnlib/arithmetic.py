@@ -23,9 +23,7 @@ from typing import Any
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-BF16_CONVOLUTIONS = ("native", "fp32")
-"""How bf16 convolutions are computed: ``native`` (the CPU's or GPU's own bf16 kernels) or ``fp32``
-(fp32 kernels on the bf16 operands, the result rounded to bf16: :class:`Fp32Convolutions`)."""
+from attnlib.names import BF16_CONVOLUTIONS
 
 
 class Fp32Convolutions(TorchDispatchMode):

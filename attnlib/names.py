@@ -100,6 +100,10 @@ TRAIN_PRECISIONS = ("fp32", "bf16")
 """Training arithmetic: fp32 throughout, or bf16 autocast over fp32 weights."""
 
 
+BF16_CONVOLUTIONS = ("native", "fp32")
+"""How a bf16 step's convolutions are computed: ``native`` (the CPU's or GPU's own bf16 kernels) or
+``fp32`` (fp32 kernels on the bf16 operands, the result rounded to bf16: :mod:`attnlib.arithmetic`)."""
+
 TRAIN_EXTRAS = ("fp32_conv", "channels_last", "compile")
 """What a training setting may add to its precision, in the order its name lists them."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import subprocess
@@ -320,6 +321,16 @@ def test_resume_with_other_settings_names_every_difference(tmp_path):
     # how it runs may change (data-loading workers, download permission): not part of the result
     resumed = train(tiny_config(tmp_path, epochs=2, workers=1, download=True), resume=True, progress=False)
     assert [h["epoch"] for h in resumed.history] == [0, 1]
+
+
+def test_a_bf16_run_started_with_native_kernels_resumes_with_fp32_kernels(tmp_path):
+    """A campaign's run may continue on a CPU without native bf16: the kernels of its bf16 convolutions and
+    its memory layout are how fast it runs, not what it computes, so resuming with others is accepted."""
+    first = tiny_config(tmp_path, epochs=2, model="cifar_resnet8", precision="bf16")
+    train(first, stop_after_epochs=1, progress=False)
+    resumed = train(replace(first, bf16_convolutions="fp32", channels_last=True), resume=True, progress=False)
+    assert [h["epoch"] for h in resumed.history] == [0, 1]
+    assert all(math.isfinite(h["train_loss"]) for h in resumed.history)
 
 
 def test_damaged_checkpoint_is_named_and_resume_falls_back_to_the_previous_one(tmp_path, caplog):

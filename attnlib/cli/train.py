@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
         (
             *RUN_OVERRIDES,
             *("block", "download", "amp", "channels_last", "input_size", "train_subset", "eval_every"),
-            *("precision", "compile"),
+            *("precision", "compile", "bf16_convolutions"),
         ),
     )
     overrides.pop("seed", None)
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def add(commands: Any) -> None:
-    from attnlib.names import BASELINE, COMPARED, TRAIN_PRECISIONS
+    from attnlib.names import BASELINE, BF16_CONVOLUTIONS, COMPARED, TRAIN_PRECISIONS
     from attnlib.names import TRAIN_DATASETS as DATASETS
 
     parser = commands.add_parser("train", help="train one model (one seed); torchrun for several processes", **FORMAT)
@@ -69,6 +69,12 @@ def add(commands: Any) -> None:
         "BF16 or AMX; evaluation stays fp32)",
     )
     parser.add_argument("--compile", action="store_true", help="train through torch.compile of the network")
+    parser.add_argument(
+        "--bf16-convolutions",
+        choices=BF16_CONVOLUTIONS,
+        help="with --precision bf16: native (the CPU's own bf16 kernels, default) or fp32 (fp32 kernels on the same "
+        "bf16 operands: the same arithmetic at about fp32 speed on a CPU without AVX-512 BF16 or AMX)",
+    )
     parser.add_argument(
         "--data-root",
         help="dataset folder (CIFAR: data/datasets; ImageNet: $ATTNLIB_IMAGENET; Fashion-MNIST: "
