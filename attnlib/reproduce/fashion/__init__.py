@@ -94,6 +94,8 @@ from attnlib.reproduce.fashion.rates import (
     rates_of,
     recorded_rates,
 )
+from attnlib.reproduce.fashion.regimes import chapter_statements, regime_changes, verdict_word
+from attnlib.reproduce.fashion.retrofit_verdicts import retrofit_gains, retrofit_statements
 from attnlib.reproduce.fashion.settings import (
     CAMPAIGNS,
     CONVERGED,
@@ -138,7 +140,6 @@ from attnlib.reproduce.fashion.statements import (
     basic_level_statement,
     best_module_statement,
     bottleneck_statement,
-    chapter_statements,
     checked_on_text,
     convergence_statements,
     deeper_statements,
@@ -148,11 +149,7 @@ from attnlib.reproduce.fashion.statements import (
     plateau_statement,
     plateau_statements,
     precision_statement,
-    regime_changes,
-    retrofit_gains,
-    retrofit_statements,
     statements_table,
-    verdict_word,
 )
 from attnlib.reproduce.fashion.tables import (
     BUDGET_HOURS,

@@ -4,11 +4,11 @@ verdict in words, decided by paired 95 % intervals (:mod:`attnlib.stats`)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 
-from attnlib.attention import BASELINE, available, compared, display_name
+from attnlib.attention import BASELINE, compared, display_name
 from attnlib.names import counted
 from attnlib.reproduce.claims import CANNOT_TELL, COLUMNS, DOES_NOT_HOLD, HOLDS, NOT_TESTABLE
 from attnlib.reproduce.fashion.settings import (
@@ -16,7 +16,6 @@ from attnlib.reproduce.fashion.settings import (
     DEEPER_LABEL,
     SHORT,
     network_name,
-    retrofit_rows,
     settings_of,
 )
 from attnlib.stats import (
@@ -24,7 +23,6 @@ from attnlib.stats import (
     interval_side,
     interval_text,
     mean_interval,
-    paired_correct_interval,
     paired_gains,
 )
 
@@ -434,209 +432,5 @@ def deeper_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVER
     return out
 
 
-def retrofit_gains(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> pd.DataFrame:
-    """Per fine-tuning schedule, each retrofitted module's top-1 over the baseline fine-tuned alone on the
-    same schedule, with its 95 % interval (:func:`paired_difference`): the retrofit study's figure.
-
-    Columns: schedule (in words), attention, identity_init, gain, low, high, seeds, interval (what the
-    interval is over: ``seeds``, ``test images`` or empty).
-    """
-    columns = ["schedule", "attention", "identity_init", "gain", "low", "high", "seeds", "interval"]
-    data = finals[finals.part == "retrofit"] if len(finals) else finals
-    rows = []
-    for schedule in settings_of(profile, campaign).finetune:
-        ran = data[data.schedule == schedule.name] if len(data) else data
-        if ran.empty:
-            continue
-        plain = ran[~ran.identity_init.astype(bool)]
-        base = plain[plain.attention == BASELINE]
-        for module, identity_init in retrofit_rows():
-            if module == BASELINE:
-                continue
-            inserted = ran[(ran.identity_init.astype(bool) == identity_init) & (ran.attention == module)]
-            difference = paired_difference(inserted, base)
-            if difference is None:
-                continue
-            label = f"{schedule.paper_name} → {counted(schedule.epochs, 'epoch')}"
-            rows.append([label, module, identity_init, *difference])
-    return pd.DataFrame(rows, columns=columns)
-
-
 def _by_seed(runs_of: pd.DataFrame, module: str) -> pd.Series:
     return runs_of[runs_of.attention == module].set_index("seed").top1
-
-
-TEST_IMAGES = "test images"
-"""What a one-seed comparison's interval is over: the test images both runs were evaluated on."""
-
-
-def paired_difference(runs: pd.DataFrame, reference: pd.DataFrame) -> tuple[float, float, float, int, str] | None:
-    """``runs``' top-1 minus ``reference``'s, paired by seed: mean, 95 % interval, seeds, and what the
-    interval is over. Two seeds or more: over seeds (Student's t). One seed whose two records kept which
-    test images they got right: over the test images (:func:`~attnlib.stats.paired_correct_interval`; it
-    leaves out seed-to-seed variation). Else the mean alone (NaN bounds). None when no seed pairs."""
-    from attnlib.train.records import unpack_mask
-
-    paired = runs.set_index("seed").top1.sub(reference.set_index("seed").top1).dropna()
-    if paired.empty:
-        return None
-    if len(paired) > 1:
-        return (*mean_interval(paired), len(paired), "seeds")
-    seed = paired.index[0]
-    masks = [frame[frame.seed == seed].get("test_correct") for frame in (reference, runs)]
-    if all(mask is not None and isinstance(mask.iloc[0], dict) for mask in masks):
-        mean, low, high = paired_correct_interval(*(unpack_mask(mask.iloc[0]) for mask in masks))
-        return mean, low, high, 1, TEST_IMAGES
-    return float(paired.iloc[0]), math.nan, math.nan, 1, ""
-
-
-def _paired_texts(
-    pairs: list[tuple[str, tuple[float, float, float, int, str] | None]],
-) -> tuple[list[str], list[bool], list[bool], int]:
-    """Per module, its :func:`paired_difference`: in words, whether it is clearly above zero and clearly
-    below (its 95 % interval; with one seed and no interval, neither), and how many modules have no
-    interval."""
-    texts, above, below, single = [], [], [], 0
-    for module, difference in pairs:
-        if difference is None:
-            texts.append(f"{display_name(module)} not run yet")
-            continue
-        mean, low, high, _, over = difference
-        where = " over the test images, one seed" if over == TEST_IMAGES else ""
-        texts.append(f"{display_name(module)} {interval_text(mean, low, high, '')}".replace(")", f"{where})", 1))
-        single += math.isnan(low)
-        above.append(interval_side(low, high) == 1)
-        below.append(interval_side(low, high) == -1)
-    return texts, above, below, single
-
-
-def _some_verdict(above: list[bool], below: list[bool], modules: int, single: int = 0) -> str:
-    """A verdict over ``modules`` modules, of which ``len(above)`` have runs: all clearly better, some,
-    none (and whether that is only noise); said to be incomplete while runs are missing, and which modules
-    have one seed and no interval (their sign alone decides nothing)."""
-    if not above:
-        return f"{NOT_TESTABLE} (runs missing)"
-    if all(above):
-        found = HOLDS
-    elif any(above):
-        found = f"{HOLDS} for some modules ({sum(above)} of {len(above)})"
-    elif any(below):
-        found = f"{DOES_NOT_HOLD} (it is worse for {sum(below)} of {len(below)} modules)"
-    else:
-        found = f"{CANNOT_TELL} (every difference is within the noise of these runs)"
-    if single:
-        found += f"; {counted(single, 'module')} with one seed and no interval, which decides nothing"
-    return found if len(above) == modules else f"{found}; so far {len(above)} of {modules} modules run"
-
-
-def retrofit_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> list[Statement]:
-    """Table 3's question on real images, paired by seed on the longest fine-tuning schedule: does
-    retrofitting help (each module against the baseline fine-tuned alone)? Does identity-init help a
-    sigmoid module right after insertion (top-1 before any fine-tuning), and after fine-tuning (against
-    the same module inserted plainly)?"""
-    data = finals[finals.part == "retrofit"] if len(finals) else finals
-    settings = settings_of(profile, campaign)
-    longest = settings.finetune[-1]
-    claims = [
-        Statement(
-            "Fine-tuning a pretrained network with inserted modules beats fine-tuning it without them (Sect. 4.2; "
-            "modules inserted as the paper does, without identity-init)",
-            "",
-            "",
-        ),
-        Statement("Identity-init (the paper's untested suggestion) helps a sigmoid module after insertion", "", ""),
-        Statement("Identity-init still helps after fine-tuning (against the same module inserted without it)", "", ""),
-    ]
-    if data.empty or data[data.schedule == longest.name].empty:
-        return [replace(c, evidence="the retrofit runs are not done yet", verdict=NOT_TESTABLE) for c in claims]
-    last = data[data.schedule == longest.name]
-    after = f"after {longest.paper_name} (scaled to {counted(longest.epochs, 'epoch')}), paired by seed: "
-    plain, identity = last[~last.identity_init.astype(bool)], last[last.identity_init.astype(bool)]
-    base = plain[plain.attention == BASELINE]
-
-    def of(runs: pd.DataFrame, module: str) -> pd.DataFrame:
-        return runs[runs.attention == module]
-
-    texts, above, below, single = _paired_texts([(m, paired_difference(of(plain, m), base)) for m in available()])
-    verdict = _some_verdict(above, below, len(available()), single)
-    first = replace(claims[0], evidence=after + "; ".join(texts), verdict=verdict)
-    sigmoid = [m for m, with_identity in retrofit_rows() if with_identity]  # the modules identity-init applies to
-    inits = data.dropna(subset=["initialized_top1"]).groupby(["attention", "identity_init"]).initialized_top1.mean()
-    words, better = [], []
-    for module in sigmoid:
-        if (module, True) in inits.index and (module, False) in inits.index:
-            words.append(f"{display_name(module)} {inits[(module, False)]:.1f} → {inits[(module, True)]:.1f} %")
-            better.append(inits[(module, True)] > inits[(module, False)])
-    second = replace(
-        claims[1],
-        evidence="top-1 right after insertion, plain → identity-init: " + "; ".join(words) if words else "no runs yet",
-        verdict=(HOLDS if better and all(better) else DOES_NOT_HOLD) if words else f"{NOT_TESTABLE} (runs missing)",
-    )
-    pairs = [(m, paired_difference(of(identity, m), of(plain, m))) for m in sigmoid]
-    texts, above, below, single = _paired_texts(pairs)
-    against_base, *_ = _paired_texts([(m, paired_difference(of(identity, m), base)) for m in sigmoid])
-    third = replace(
-        claims[2],
-        evidence=after + "identity-init minus plain: " + "; ".join(texts) + ". Against the baseline fine-tuned "
-        "alone, the modules with identity-init: " + "; ".join(against_base),
-        verdict=_some_verdict(above, below, len(sigmoid), single),
-    )
-    return [first, second, third]
-
-
-RETROFIT_KEYS = ("retrofit/plain", "retrofit/identity-at-insertion", "retrofit/identity-after-fine-tuning")
-
-
-def chapter_statements(finals: pd.DataFrame, profile: str, campaign: str = CONVERGED) -> list[Statement]:
-    """Every statement the chapter re-tests, in its order, each with its question's key (see
-    :func:`regime_changes`): the deeper-network question is keyed by block type, the networks' depths
-    being the campaign's own."""
-    if finals.empty:
-        finals = pd.DataFrame(columns=["part", "network", "model", "block", "attention", "seed", "top1"])
-    table = gains(finals)
-    blocks = [block for _, block in settings_of(profile, campaign).compared]
-    deeper = deeper_statements(finals, profile, campaign=campaign)
-    retrofit = retrofit_statements(finals, profile, campaign=campaign)
-    return [
-        replace(best_module_statement(table, finals), key="best-module"),
-        replace(bottleneck_statement(table, finals), key="bottleneck-gain"),
-        *(replace(statement, key=f"deeper/{block}") for statement, block in zip(deeper, blocks, strict=True)),
-        *(replace(statement, key=key) for statement, key in zip(retrofit, RETROFIT_KEYS, strict=True)),
-    ]
-
-
-def verdict_word(verdict: str) -> str:
-    """A verdict's word (holds, does not hold, cannot tell, not testable here) without its reason."""
-    for word in sorted((HOLDS, DOES_NOT_HOLD, CANNOT_TELL, NOT_TESTABLE), key=len, reverse=True):
-        if verdict.startswith(word):
-            return word
-    return verdict
-
-
-def regime_changes(short: list[Statement], converged: list[Statement]) -> pd.DataFrame:
-    """The chapter's questions asked of both campaigns, side by side: what the short campaign (networks
-    far from their plateau) said, what the converged one says, and whether the verdict changed.
-
-    Both lists are :func:`chapter_statements` of their campaign; statements are paired by their ``key``,
-    in the converged campaign's order. A question one campaign did not ask reads so; an unkeyed or
-    repeated key is an error (it could pair the wrong questions).
-    """
-    for name, statements in (("short", short), ("converged", converged)):
-        keys = [statement.key for statement in statements]
-        if "" in keys or len(set(keys)) != len(keys):
-            raise ValueError(f"the {name} campaign's statements need one distinct key each to be paired: {keys}")
-    before_of = {statement.key: statement for statement in short}
-    rows = []
-    for after in converged:
-        before = before_of.get(after.key)
-        was = verdict_word(before.verdict) if before else ""
-        now = verdict_word(after.verdict)
-        rows.append(
-            {
-                "The question (on the converged campaign's networks)": after.claim,
-                "Short campaign (7 000 images, 15 epochs)": before.verdict if before else "not asked of this campaign",
-                "Converged campaign (all images, at the plateau)": after.verdict,
-                "Changed": "cannot compare" if not before else ("no" if was == now else f"yes: {was} → {now}"),
-            }
-        )
-    return pd.DataFrame(rows)
