@@ -75,9 +75,10 @@ converged_runs = campaign.campaign_runs("fashion", "default")
 converged_plan = campaign.plan(converged_runs)
 display(Markdown(fashion.shown_campaign_text(headline, chosen=campaign_shown is not None)))
 display(Markdown(fashion.schedule_text("default")))
-display(Markdown(fashion.progress_text(converged_plan, fashion.run_hours("default"))))
-display(fashion.progress_table(converged_plan).style.hide(axis="index").format(precision=1))
 machines = fashion.machines_table(converged_plan, "default")
+machine_count = machines.machine.nunique() if not machines.empty else 1
+display(Markdown(fashion.progress_text(converged_plan, fashion.run_hours("default"), machine_count)))
+display(fashion.progress_table(converged_plan).style.hide(axis="index").format(precision=1))
 if not machines.empty:
     display(
         Markdown(

@@ -235,9 +235,10 @@ def throughput_table(campaign: str = CONVERGED) -> pd.DataFrame:
     return pd.DataFrame(throughput_rows(campaign))
 
 
-def progress_text(plan: pd.DataFrame, hours_taken: float | None = None) -> str:
-    """Where the committed campaign stands: runs done and the estimated CPU hours left; once all are
-    done, how long they took (``hours_taken``: :func:`run_hours`)."""
+def progress_text(plan: pd.DataFrame, hours_taken: float | None = None, machines: int = 1) -> str:
+    """Where the committed campaign stands: runs done and the estimated CPU hours left (on the machine it
+    was sized on); once all are done, how long they took (``hours_taken``: :func:`run_hours`, on
+    ``machines`` machines — their speeds differ, so an overrun is only blamed on shared CPUs for one)."""
     done = int((plan.state == "done").sum())
     left = plan[plan.state != "done"]
     hours = left["CPU-hours (est.)"].sum() if "CPU-hours (est.)" in left else math.nan
@@ -249,7 +250,12 @@ def progress_text(plan: pd.DataFrame, hours_taken: float | None = None) -> str:
                 f" Their records' epoch times add up to {hours_taken:.1f} hours of one-thread runs: "
                 f"{hours_taken / CPU_PROCESSES:.1f} hours of the 2-core CPU at two runs at a time"
             )
-            if not math.isnan(planned) and hours_taken / CPU_PROCESSES > 1.1 * planned:
+            if machines > 1:
+                taken += (
+                    f", on {machines} machines of different speed (the machines table gives each one's share; "
+                    f"the plan's {planned:.1f} hours are the sizing machine's)"
+                )
+            elif not math.isnan(planned) and hours_taken / CPU_PROCESSES > 1.1 * planned:
                 taken += (
                     f", against the plan's {planned:.1f} — many runs shared the CPU with other work, which slowed "
                     "them (each record keeps its images per second)"
@@ -259,8 +265,9 @@ def progress_text(plan: pd.DataFrame, hours_taken: float | None = None) -> str:
     return (
         f"**{done} of {len(plan)} runs are done** (records committed, or finished on the machine that built this "
         "page); "
-        f"about {hours:.1f} CPU hours are left. The verdicts below use what is done and say when runs are missing. "
-        "Continue with `attnlib reproduce fashion --commit` (it skips every run whose record is committed)."
+        f"about {hours:.1f} CPU hours are left on the machine the campaign was sized on. The verdicts below use what "
+        "is done and say when runs are missing. Continue with `attnlib reproduce fashion --commit` (it skips every "
+        "run whose record is committed)."
     )
 
 
