@@ -21,6 +21,10 @@ from attnlib.train import train, write_training_record
 # --- running ---------------------------------------------------------------------------------------
 
 
+HOURS_UP = "the --hours are up"
+"""Why a launcher starts nothing more: less than a minute of its ``--hours`` is left."""
+
+
 @dataclass(frozen=True)
 class TimeBudget:
     """The time a launcher may still start runs in: a deadline on the monotonic clock and the runs,
@@ -62,6 +66,11 @@ class TimeBudget:
         factor, _ = self.slowdowns.get(key, (1.0, ""))
         return factor * run.run_hours * 60 * (1 - min(completed_epochs(run), epochs) / epochs)
 
+    def decision(self, key: str) -> str:
+        """Why ``key`` should not start now: :data:`HOURS_UP` once less than a minute is left, else its
+        :meth:`refusal` ("" when it starts). The one order of checks a launcher and its dry run share."""
+        return HOURS_UP if self.over() else self.refusal(key)
+
     def refusal(self, key: str) -> str:
         """Why ``key`` should not start now ("" when it fits)."""
         left = (self.deadline - self.clock()) / 60
@@ -91,7 +100,7 @@ def sitting_plan(
     planned = []
     for key in keys:
         minutes = budget.minutes(key)
-        refusal = "the --hours are up" if budget.over() else budget.refusal(key)
+        refusal = budget.decision(key)
         planned.append((key, minutes, refusal))
         if not refusal and minutes is not None:
             elapsed[0] += minutes * 60
@@ -171,10 +180,10 @@ def launch_local(
     from attnlib.train.loop import RunFolderInUse
 
     for index, key in enumerate(keys):
-        if within is not None and within.over():
-            announce(f"attnlib: the --hours are up; {len(keys) - index} run(s) left for the next sitting")
-            break
-        if within is not None and (refusal := within.refusal(key)):
+        if within is not None and (refusal := within.decision(key)):
+            if refusal == HOURS_UP:
+                announce(f"attnlib: {HOURS_UP}; {len(keys) - index} run(s) left for the next sitting")
+                break
             announce(f"attnlib: passed over {key}: {refusal}")
             continue
         announce(f"attnlib: [{index + 1}/{len(keys)}] {table} {key}")
