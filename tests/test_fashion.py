@@ -345,7 +345,10 @@ def test_without_a_training_settings_record_the_plan_makes_no_cpu_estimate(
 def test_the_progress_sentence_says_what_is_left_then_what_it_took() -> None:
     plan = pd.DataFrame({"state": ["done", "missing", "in progress"], "CPU-hours (est.)": [1.0, 0.5, 0.25]})
     text = fashion.progress_text(plan)
-    assert text.startswith("**1 of 3 runs are done**") and "about 0.8 CPU hours are left on the machine the campaign was sized on" in text
+    assert (
+        text.startswith("**1 of 3 runs are done**")
+        and "about 0.8 CPU hours are left on the machine the campaign was sized on" in text
+    )
     done = plan.assign(state="done")
     assert fashion.progress_text(done, 3.0).endswith(
         "add up to 3.0 hours of one-thread runs: 1.5 hours of the 2-core CPU at two runs at a time."

@@ -73,3 +73,31 @@ def test_a_committed_measurement_reaches_the_planner(scratch_data, one_thread):
     assert "1 trials" in label and hardware in text
     table2 = campaign.plan(campaign.campaign_runs("table2", "paper"))
     assert "Measured training steps" not in campaign.plan_summary("table2", "paper", table2)  # no ResNet-50 record
+
+
+@pytest.mark.parametrize("setting", ["bf16+fp32_conv", "bf16+fp32_conv+channels_last"])
+def test_bench_train_times_bf16_with_fp32_convolution_kernels(one_thread, setting, capsys):
+    """The setting a CPU without native bf16 trains the campaign in: timed beside fp32, its speed-up over
+    fp32 the arithmetic of the two medians."""
+    argv = ["bench", "train", "--model", "cifar_resnet8", "--in-channels", "1", "--resolution", "28"]
+    argv += [
+        "--batch-size",
+        "4",
+        "--trials",
+        "2",
+        "--warmup",
+        "1",
+        "--no-save",
+        "--json",
+        "--settings",
+        "fp32",
+        setting,
+    ]
+    assert main(argv) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(row["attention"], row["setting"]) for row in rows] == [
+        (attention, name) for attention in ("baseline", "se") for name in ("fp32", setting.replace("+", " + "))
+    ]
+    for fp32, other in zip(rows[::2], rows[1::2], strict=True):
+        assert fp32["speedup_median"] == 1.0
+        assert other["speedup_median"] == pytest.approx(other["images_per_s"] / fp32["images_per_s"])
