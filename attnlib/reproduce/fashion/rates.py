@@ -195,12 +195,14 @@ def record_machine(record: dict[str, object]) -> str:
 def machine_slowdown(model: str, block: str, precision: str, profile: str = "default") -> tuple[float, str] | None:
     """How many times longer a run of ``model`` (``block``) at ``precision`` trains on this machine than on
     the machine the converged campaign was sized on, with why in words: the two machines' committed
-    training-settings records, in the campaign's setting for a run of its precision and in fp32 for an
-    fp32 run. None when this machine has no record of its own (nothing to say), when it is the machine the
-    campaign was sized on, or when either record lacks the network.
+    training-settings records: the campaign's setting on the sizing machine against the same precision as
+    this machine trains it (:func:`~attnlib.reproduce.fashion.settings.machine_setting`: bf16 with fp32
+    convolution kernels on a CPU without native bf16), fp32 against fp32 for an fp32 run. None when this
+    machine has no record of its own (nothing to say), when it is the machine the campaign was sized on,
+    or when either record lacks the network.
 
-    A launcher's ``--hours`` uses it so that a sitting on a slower machine — a CPU without native bf16
-    trains the campaign's bf16 runs several times slower than fp32 — starts only the runs it can finish.
+    A launcher's ``--hours`` uses it so that a sitting on a slower machine (the AMD EPYC without native
+    bf16: 1.6–2.8×) starts only the runs it can finish.
     """
     from attnlib.results import cpu_features, cpu_model, machine_words
 
