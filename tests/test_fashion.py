@@ -1086,3 +1086,14 @@ def test_a_failed_plateau_check_of_one_block_type_costs_that_type_s_longer_sched
     assert text.startswith("**The bottleneck networks' schedule stops short")
     whole, longer = fashion.campaign_hours("default"), fashion.campaign_hours("default", 2, block="bottleneck")
     assert whole < longer < fashion.campaign_hours("default", 2) and f"about {longer:.1f} hours" in text
+
+
+def test_a_machines_own_committed_runs_decide_its_slowdown_once_it_has_some() -> None:
+    """The median over the modules run on both machines of the epoch-time ratio, per network and precision."""
+    r8, r11 = ("cifar_resnet8", "basic"), ("cifar_resnet11", "bottleneck")
+    there = {(*r8, "baseline", "bf16"): 30.0, (*r8, "se", "bf16"): 40.0, (*r11, "se", "bf16"): 50.0}
+    here = {(*r8, "baseline", "bf16"): 90.0, (*r8, "se", "bf16"): 100.0, (*r8, "eca", "bf16"): 500.0}
+    here[(*r8, "baseline", "fp32")] = 60.0
+    assert fashion.observed_ratio(here, there, "cifar_resnet8", "basic", "bf16") == pytest.approx((3.0 + 2.5) / 2)
+    assert fashion.observed_ratio(here, there, "cifar_resnet11", "bottleneck", "bf16") is None  # not run here
+    assert fashion.observed_ratio(here, there, "cifar_resnet8", "basic", "fp32") is None  # nor there in fp32

@@ -91,6 +91,7 @@ from attnlib.reproduce.fashion.rates import (
     machine_slowdown,
     machine_slowdowns,
     observed_epoch_seconds,
+    observed_ratio,
     rates_of,
     recorded_rates,
 )
@@ -275,6 +276,7 @@ __all__ = [
     "module_label",
     "network_name",
     "observed_epoch_seconds",
+    "observed_ratio",
     "page_warning",
     "paired_gains",
     "paper_gains",

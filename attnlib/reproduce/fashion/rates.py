@@ -143,22 +143,41 @@ def rates_of(campaign: str = CONVERGED, profile: str = "default") -> Rates:
     return recorded_rates(profile) or Rates({}, "no committed training-settings record")
 
 
-def observed_epoch_seconds(profile: str = "default", campaign: str = CONVERGED) -> dict[tuple[str, ...], float]:
+def observed_epoch_seconds(
+    profile: str = "default", campaign: str = CONVERGED, machine: str | None = None
+) -> dict[tuple[str, ...], float]:
     """Seconds per epoch (training and evaluation) of the campaign's committed runs, median per (model,
     block, module, precision): what a run of the same network and module took here, beside whatever else
     ran then — the modules' own cost, which the training-settings record (baseline and SE) does not time.
 
-    Only the runs made on the machine the campaign was sized on count (:func:`sizing_record`): a sitting on
-    a slower machine takes longer an epoch, which says nothing about the campaign's size in that machine's
-    hours. (No sizing record, as in a fresh clone of another project: every run counts.)"""
+    Only the runs made on one machine count — ``machine`` (in :func:`record_machine`'s words), by default
+    the machine the campaign was sized on (:func:`sizing_record`): a sitting on a slower machine takes
+    longer an epoch, which says nothing about the campaign's size in that machine's hours. (No sizing
+    record, as in a fresh clone of another project: every run counts.)"""
     from attnlib.results import records_root
 
     folder = records_root(committed=True) / "fashion"
     names = tuple(sorted(path.name for path in folder.glob("*.json"))) if folder.is_dir() else ()
-    sized = sizing_record(profile=profile)
-    return _observed(
-        str(folder.resolve()), names, profile, campaign, sized.machine.removeprefix("the ") if sized else None
-    )
+    if machine is None:
+        sized = sizing_record(profile=profile)
+        machine = sized.machine.removeprefix("the ") if sized else None
+    return _observed(str(folder.resolve()), names, profile, campaign, machine)
+
+
+def observed_ratio(
+    here: dict[tuple[str, ...], float], there: dict[tuple[str, ...], float], model: str, block: str, precision: str
+) -> float | None:
+    """How many times longer an epoch of ``model`` (``block``) at ``precision`` took in the committed runs
+    of one machine (``here``) than of another (``there``), both :func:`observed_epoch_seconds`: the median
+    over the modules run on both. None when no module of that network ran on both."""
+    import statistics
+
+    ratios = [
+        seconds / there[key]
+        for key, seconds in here.items()
+        if key[:2] == (model, block) and key[3] == precision and there.get(key)
+    ]
+    return statistics.median(ratios) if ratios else None
 
 
 @functools.cache
@@ -199,7 +218,10 @@ def machine_slowdown(model: str, block: str, precision: str, profile: str = "def
     this machine trains it (:func:`~attnlib.reproduce.fashion.settings.machine_setting`: bf16 with fp32
     convolution kernels on a CPU without native bf16), fp32 against fp32 for an fp32 run. None when this
     machine has no record of its own (nothing to say), when it is the machine the campaign was sized on,
-    or when either record lacks the network.
+    or when either record lacks the network. Once this machine has committed runs of the network at that
+    precision, their epoch times against the sizing machine's (:func:`observed_ratio`) decide instead: they
+    include what the training-settings records leave out (data loading, evaluation, two runs sharing the
+    memory bus).
 
     A launcher's ``--hours`` uses it so that a sitting on a slower machine (the AMD EPYC without native
     bf16: 1.6–2.8×) starts only the runs it can finish.
@@ -208,8 +230,20 @@ def machine_slowdown(model: str, block: str, precision: str, profile: str = "def
 
     sized = sizing_record(profile=profile)
     here = machine_words(cpu_model(), cpu_features(), os.cpu_count())
+    if sized is None or sized.machine == here:
+        return None
+    network = network_name(model, block)
+    here_words = here.removeprefix("the ")
+    ratio = observed_ratio(observed_epoch_seconds(profile, machine=here_words), observed_epoch_seconds(profile),
+                           model, block, precision)  # fmt: skip
+    if ratio is not None:
+        speed = f"{ratio:.1f}× as long" if ratio >= 1 else f"{1 / ratio:.1f}× less time"
+        return (
+            ratio,
+            f"{here_words}: its committed {network} runs took {speed} an epoch as where the campaign was sized",
+        )
     own = [record for record in settings_records() if record.machine == here]
-    if sized is None or not own or sized.machine == here:
+    if not own:
         return None
     campaign = campaign_setting(CONVERGED, profile)
     sized_setting = campaign if precision == campaign.precision else TrainingSetting()
@@ -222,12 +256,8 @@ def machine_slowdown(model: str, block: str, precision: str, profile: str = "def
     factor = rate(sized.rows, sized_setting.name) / rate(own[-1].rows, setting)
     if math.isnan(factor):
         return None
-    network = network_name(model, block)
     speed = f"{factor:.1f}× slower" if factor >= 1 else f"{1 / factor:.1f}× faster"
-    return (
-        factor,
-        f"{here.removeprefix('the ')}: {network} trains {speed} in {setting} than where the campaign was sized",
-    )
+    return factor, f"{here_words}: {network} trains {speed} in {setting} than where the campaign was sized"
 
 
 def machine_slowdowns(configs: dict[str, TrainConfig], profile: str = "default") -> dict[str, tuple[float, str]]:
