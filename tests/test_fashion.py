@@ -1097,3 +1097,44 @@ def test_a_machines_own_committed_runs_decide_its_slowdown_once_it_has_some() ->
     assert fashion.observed_ratio(here, there, "cifar_resnet8", "basic", "bf16") == pytest.approx((3.0 + 2.5) / 2)
     assert fashion.observed_ratio(here, there, "cifar_resnet11", "bottleneck", "bf16") is None  # not run here
     assert fashion.observed_ratio(here, there, "cifar_resnet8", "basic", "fp32") is None  # nor there in fp32
+
+
+def test_a_network_not_yet_run_on_this_machine_has_its_bench_slowdown_corrected_by_those_that_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bench times steps on random batches; a machine's committed runs show what it leaves out. A network
+    run here already takes its own epoch-time ratio; another takes its bench ratio times the median of the
+    run networks' observed-over-bench ratios."""
+    from attnlib import results
+    from attnlib.reproduce.fashion import rates
+
+    monkeypatch.setenv("ATTNLIB_DATA", str(tmp_path / "data"))
+    root = tmp_path / "data" / "results"
+    campaign_name, emulated = fashion.campaign_setting().name, "bf16 + fp32_conv + channels_last"
+    for date, cpu, features, setting, (r8, r11) in (
+        ("2026-12-05T09:00:00+00:00", "Intel Xeon", ["amx_bf16"], campaign_name, (2000.0, 600.0)),
+        ("2026-12-07T05:00:00+00:00", "AMD EPYC", ["avx2"], emulated, (1000.0, 400.0)),
+    ):
+        rows = pd.DataFrame({"network": ["ResNet-8 (basic)", "ResNet-11 (bottleneck)"],
+                             "model": ["cifar_resnet8", "cifar_resnet11"], "block": ["basic", "bottleneck"],
+                             "attention": "baseline", "setting": setting, "images_per_s": [r8, r11],
+                             "speedup_median": 1.0})  # fmt: skip
+        provenance = {"experiment": fashion.TRAIN_SETTINGS_EXPERIMENT, "cpu": cpu, "cpu_count": 2, "date": date}
+        results.write_record("latency", f"{fashion.TRAIN_SETTINGS_EXPERIMENT}-cpu", rows,
+                             provenance | {"cpu_features": features}, root=root)  # fmt: skip
+    epochs = {  # seconds an epoch of the committed runs, per machine: ResNet-8 ran on both, 2.5× the bench's 2.0
+        "2-core Intel Xeon with AMX": {("cifar_resnet8", "basic", "baseline", "bf16"): 30.0},
+        "2-core AMD EPYC without native bf16": {("cifar_resnet8", "basic", "baseline", "bf16"): 75.0},
+    }
+    monkeypatch.setattr(rates, "observed_epoch_seconds",
+                        lambda profile="default", campaign="converged", machine=None:
+                        epochs[machine or "2-core Intel Xeon with AMX"])  # fmt: skip
+    monkeypatch.setattr(results, "cpu_model", lambda: "AMD EPYC")
+    monkeypatch.setattr(results, "cpu_features", lambda: ["avx2"])
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    factor, why = fashion.machine_slowdown("cifar_resnet8", "basic", "bf16")
+    assert factor == pytest.approx(2.5) and "its committed ResNet-8 (basic) runs took 2.5× the epoch time" in why
+    factor, why = fashion.machine_slowdown("cifar_resnet11", "bottleneck", "bf16")
+    assert factor == pytest.approx(1.5 * 2.5 / 2.0)  # the bench's 1.5, corrected by ResNet-8's 2.5 / 2.0
+    assert why.endswith(f"1.5× slower in {emulated} than where the campaign was sized, times 1.25 for what its "
+                        "committed runs of other networks took beyond that measurement")  # fmt: skip
