@@ -8,7 +8,9 @@ matches its list.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 BASELINE = "baseline"
 MODULES = ("ab", "eca", "se", "srm", "multise")  # the paper's five, in the book's order
@@ -149,6 +151,15 @@ class TrainingSetting:
                 f"optionally followed by +{', +'.join(TRAIN_EXTRAS)}, e.g. bf16+channels_last+compile"
             )
         return cls(precision, "channels_last" in extras, "compile" in extras, "fp32_conv" in extras)
+
+    @classmethod
+    def of_config(cls, config: Mapping[str, Any]) -> TrainingSetting:
+        """The setting a training config (a :class:`~attnlib.train.TrainConfig`'s ``as_dict()``, or a record's
+        saved config) trains with; fields an older record lacks read as their defaults."""
+        precision = str(config.get("precision") or "fp32")
+        fp32_conv = precision == "bf16" and config.get("bf16_convolutions") == "fp32"
+        compiled = bool(config.get("compile")) and not fp32_conv
+        return cls(precision, bool(config.get("channels_last")), compiled, fp32_conv)
 
     def train_config(self) -> dict[str, object]:
         """This setting as :class:`~attnlib.train.TrainConfig` fields."""

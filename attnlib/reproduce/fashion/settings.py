@@ -290,8 +290,7 @@ def machine_config(config: TrainConfig, features: list[str]) -> TrainConfig:
     """``config`` as a CPU with ``features`` trains it (:func:`machine_setting`; a GPU's as it is)."""
     if config.device != "cpu":
         return config
-    fp32_conv = config.bf16_convolutions == "fp32"
-    setting = TrainingSetting(config.precision, config.channels_last, config.compile, fp32_conv)
+    setting = TrainingSetting.of_config(config.as_dict())
     return replace(config, **machine_setting(setting, features).train_config())
 
 

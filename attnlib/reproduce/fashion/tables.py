@@ -366,11 +366,7 @@ def machines_table(plan: pd.DataFrame, profile: str = "default", campaign: str =
 def record_setting(record: dict[str, Any]) -> str:
     """The training setting a run's record says it trained with, in :class:`~attnlib.names.TrainingSetting`'s
     words (``bf16 + fp32_conv + channels_last``)."""
-    config = record.get("config") or {}
-    precision = str(config.get("precision") or "fp32")
-    fp32_conv = precision == "bf16" and config.get("bf16_convolutions") == "fp32"
-    compiled = bool(config.get("compile")) and not fp32_conv
-    return TrainingSetting(precision, bool(config.get("channels_last")), compiled, fp32_conv).name
+    return TrainingSetting.of_config(record.get("config") or {}).name
 
 
 def progress_table(plan: pd.DataFrame, profile: str = "default", campaign: str = CONVERGED) -> pd.DataFrame:
