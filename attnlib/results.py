@@ -123,16 +123,17 @@ def has_native_bf16(features: list[str] | None = None) -> bool:
     return any(feature in (cpu_features() if features is None else features) for feature in NATIVE_BF16_FEATURES)
 
 
-def machine_words(cpu: str, features: list[str], cores: int | None = None) -> str:
-    """``the 2-core Intel(R) Xeon(R) Processor with AMX``: a CPU in words, with the native bf16 it has
-    (or not) — what decides whether its bf16 timings carry to another machine."""
+def machine_name(cpu: str, features: list[str], cores: int | None = None) -> str:
+    """``2-core Intel(R) Xeon(R) Processor with AMX``: a CPU by its model, cores and the native bf16 it has
+    (or not) — what decides whether its bf16 timings carry to another machine. The one name records are
+    grouped and compared by; a sentence puts "the" before it."""
     if "amx_bf16" in features:
         bf16 = " with AMX"
     elif "avx512_bf16" in features:
         bf16 = " with AVX-512 BF16"
     else:
         bf16 = " without native bf16"
-    return f"the {cores}-core {cpu}{bf16}" if cores else f"the {cpu}{bf16}"
+    return f"{cores}-core {cpu}{bf16}" if cores else f"{cpu}{bf16}"
 
 
 def gpu_details() -> dict[str, Any]:

@@ -221,16 +221,16 @@ def test_portable_paths_keep_only_what_travels(tmp_path, monkeypatch) -> None:
 @pytest.mark.parametrize(
     ("features", "native", "words"),
     [
-        (["avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile"], True, "the 2-core Xeon with AMX"),
-        (["avx2", "avx512f", "avx512_bf16"], True, "the 2-core Xeon with AVX-512 BF16"),
-        (["avx2", "avx512f"], False, "the 2-core Xeon without native bf16"),
-        ([], False, "the 2-core Xeon without native bf16"),
+        (["avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile"], True, "2-core Xeon with AMX"),
+        (["avx2", "avx512f", "avx512_bf16"], True, "2-core Xeon with AVX-512 BF16"),
+        (["avx2", "avx512f"], False, "2-core Xeon without native bf16"),
+        ([], False, "2-core Xeon without native bf16"),
     ],
 )
 def test_a_machine_says_whether_it_computes_bf16_natively(features, native, words):
     assert results.has_native_bf16(features) is native
-    assert results.machine_words("Xeon", features, 2) == words
-    assert results.machine_words("Xeon", features).startswith("the Xeon ")
+    assert results.machine_name("Xeon", features, 2) == words
+    assert results.machine_name("Xeon", features).startswith("Xeon ")
 
 
 def test_this_machine_s_native_bf16_is_read_from_its_features():

@@ -272,8 +272,8 @@ def training_settings_by_machine() -> list[tuple[str, pd.DataFrame]]:
         )
         features = ", ".join(record.features) or "none of the ones that speed up bf16"
         text = (
-            f"Measured on {record.machine}, one thread, {date[:10]} (instruction-set features: {features}): batch 128, "
-            "28², random batches (data loading not included)."
+            f"Measured on the {record.machine}, one thread, {date[:10]} (instruction-set features: {features}): "
+            "batch 128, 28², random batches (data loading not included)."
         )
         campaign = campaign_setting()
         setting = (

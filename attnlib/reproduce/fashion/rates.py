@@ -68,8 +68,8 @@ def campaign_setting(campaign: str = CONVERGED, profile: str = "default") -> Tra
 
 @dataclass(frozen=True)
 class SettingsRecord:
-    """One committed training-settings record: when it was made, the machine in words
-    (:func:`~attnlib.results.machine_words`), the CPU's decisive features and its rows."""
+    """One committed training-settings record: when it was made, the machine that made it
+    (:func:`~attnlib.results.machine_name`), the CPU's decisive features and its rows."""
 
     date: str
     machine: str
@@ -81,7 +81,7 @@ def settings_records(root: Path | None = None) -> list[SettingsRecord]:
     """Every committed ``bench train --settings campaign`` record, oldest first, each with its machine: the
     one reading that the plan's sizing, the chapter's per-machine tables and a launcher's slowdown share."""
     from attnlib.bench.experiment import load_latency_records
-    from attnlib.results import machine_words, read_records, records_root
+    from attnlib.results import machine_name, read_records, records_root
 
     folder = root or records_root(committed=True)
     records = load_latency_records(TRAIN_SETTINGS_EXPERIMENT, folder)
@@ -97,7 +97,7 @@ def settings_records(root: Path | None = None) -> list[SettingsRecord]:
         rows = records[records.date.astype(str) == date]
         provenance = provenances.get(date, {})
         features = list(provenance.get("cpu_features") or [])
-        machine = machine_words(str(rows.hardware.iloc[0]), features, provenance.get("cpu_count"))
+        machine = machine_name(str(rows.hardware.iloc[0]), features, provenance.get("cpu_count"))
         found.append(SettingsRecord(date, machine, features, rows))
     return found
 
@@ -131,7 +131,7 @@ def _recorded_rates(root: str, profile: str) -> Rates | None:
     caveat = "; a CPU without native bf16 takes longer" if "bf16" in setting and has_native_bf16(sized.features) else ""
     return Rates(
         {(str(model), str(block)): float(rate) for (model, block), rate in rates.items()},
-        f"{setting} throughput measured {sized.date[:10]} on {sized.machine} (record "
+        f"{setting} throughput measured {sized.date[:10]} on the {sized.machine} (record "
         f"{TRAIN_SETTINGS_EXPERIMENT}){caveat}",
     )
 
@@ -150,7 +150,7 @@ def observed_epoch_seconds(
     block, module, precision): what a run of the same network and module took here, beside whatever else
     ran then — the modules' own cost, which the training-settings record (baseline and SE) does not time.
 
-    Only the runs made on one machine count — ``machine`` (in :func:`record_machine`'s words), by default
+    Only the runs made on one machine count — ``machine`` (:func:`record_machine`), by default
     the machine the campaign was sized on (:func:`sizing_record`): a sitting on a slower machine takes
     longer an epoch, which says nothing about the campaign's size in that machine's hours. (No sizing
     record, as in a fresh clone of another project: every run counts.)"""
@@ -160,7 +160,7 @@ def observed_epoch_seconds(
     names = tuple(sorted(path.name for path in folder.glob("*.json"))) if folder.is_dir() else ()
     if machine is None:
         sized = sizing_record(profile=profile)
-        machine = sized.machine.removeprefix("the ") if sized else None
+        machine = sized.machine if sized else None
     return _observed(str(folder.resolve()), names, profile, campaign, machine)
 
 
@@ -202,13 +202,13 @@ def _observed(
 
 
 def record_machine(record: dict[str, object]) -> str:
-    """The machine that made a record, in words (:func:`~attnlib.results.machine_words`, without "the")."""
-    from attnlib.results import machine_words
+    """The machine that made a record (:func:`~attnlib.results.machine_name`)."""
+    from attnlib.results import machine_name
 
     cpu = str(record.get("gpu") or record.get("cpu") or "unknown")
     features = [str(feature) for feature in record.get("cpu_features") or []]  # type: ignore[attr-defined]
     cores = record.get("cpu_count")
-    return machine_words(cpu, features, int(cores) if isinstance(cores, int) else None).removeprefix("the ")
+    return machine_name(cpu, features, int(cores) if isinstance(cores, int) else None)
 
 
 def machine_slowdown(model: str, block: str, precision: str, profile: str = "default") -> tuple[float, str] | None:
@@ -228,18 +228,18 @@ def machine_slowdown(model: str, block: str, precision: str, profile: str = "def
     """
     import statistics
 
-    from attnlib.results import cpu_features, cpu_model, machine_words
+    from attnlib.results import cpu_features, cpu_model, machine_name
 
     sized = sizing_record(profile=profile)
-    here = machine_words(cpu_model(), cpu_features(), os.cpu_count())
+    here = machine_name(cpu_model(), cpu_features(), os.cpu_count())
     if sized is None or sized.machine == here:
         return None
-    network, here_words = network_name(model, block), here.removeprefix("the ")
-    mine, theirs = observed_epoch_seconds(profile, machine=here_words), observed_epoch_seconds(profile)
+    network = network_name(model, block)
+    mine, theirs = observed_epoch_seconds(profile, machine=here), observed_epoch_seconds(profile)
     ratio = observed_ratio(mine, theirs, model, block, precision)
     if ratio is not None:
         return ratio, (
-            f"{here_words}: its committed {network} runs took {ratio:.1f}× the epoch time of those where the "
+            f"{here}: its committed {network} runs took {ratio:.1f}× the epoch time of those where the "
             "campaign was sized"
         )
     own = [record for record in settings_records() if record.machine == here]
@@ -262,7 +262,7 @@ def machine_slowdown(model: str, block: str, precision: str, profile: str = "def
     if math.isnan(factor):
         return None
     speed = f"{factor:.1f}× slower" if factor >= 1 else f"{1 / factor:.1f}× faster"
-    why = f"{here_words}: {network} trains {speed} in {setting} than where the campaign was sized"
+    why = f"{here}: {network} trains {speed} in {setting} than where the campaign was sized"
     # what the bench leaves out (data loading, evaluation, two runs on one memory bus), as this machine's
     # committed runs of the other networks show it
     others = {(key[0], key[1]) for key in mine if key[3] == precision}
