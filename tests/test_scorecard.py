@@ -172,3 +172,24 @@ def test_the_real_image_section_reads_the_converged_campaign_with_all_its_checks
     assert "ResNet-8 (basic)" in claims and "ResNet-11 (bottleneck)" in claims
     assert "reaches at least 92.0 %" in claims and "instead of fp32" in claims
     assert set(section["Checked on"]) == {fashion.checked_on_text(fashion.CONVERGED)}
+
+
+@pytest.mark.parametrize(
+    ("row", "words"),
+    [
+        ({"engine": "openvino", "ResNet": 50}, "OpenVINO, ResNet-50, AMD EPYC"),
+        ({"engine": "eager fp16", "ResNet": 18}, "eager PyTorch fp16, ResNet-18, AMD EPYC"),
+        ({"engine": "eager"}, "eager PyTorch, AMD EPYC"),
+        ({}, "AMD EPYC"),
+        ({"engine": "", "ResNet": float("nan")}, "AMD EPYC"),
+    ],
+)
+def test_a_figure_claims_checks_say_which_engine_and_network_each_measured(row, words):
+    # Fig. 6's claim is checked per engine and depth: joined in one scorecard cell (and on the front page)
+    # the checks must be told apart by more than the machine
+    from collections import namedtuple
+
+    from attnlib.reproduce.scorecard.claims import _measured_where
+
+    fields = namedtuple("Row", ["here", *row])
+    assert _measured_where(fields("x", *row.values()), "AMD EPYC") == words

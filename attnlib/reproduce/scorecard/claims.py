@@ -10,6 +10,7 @@ import pandas as pd
 
 from attnlib import paper
 from attnlib.attention import BASELINE
+from attnlib.names import label_words
 from attnlib.reproduce.scorecard.status import (
     CHAPTERS,
     DIFFERS,
@@ -197,6 +198,21 @@ def _prefer_gpu(records: list[tuple[str, str, pd.DataFrame]]) -> tuple[str, str,
 # --- Claims about the figures ---------------------------------------------------------------------
 
 
+def _measured_where(row: object, hardware: str) -> str:
+    """Where one check of a figure's claim was measured, in words: its engine (and precision) and network
+    where the chapter checks the claim per engine or depth (Fig. 5, Fig. 6), and the machine — so that a
+    claim's checks, joined in one cell, can be told apart."""
+    parts = []
+    engine = getattr(row, "engine", None)
+    if isinstance(engine, str) and engine:
+        name, _, precision = engine.partition(" ")  # by_setting's ``eager fp16``
+        parts.append(label_words(name) + (f" {precision}" if precision else ""))
+    depth = getattr(row, "ResNet", None)
+    if depth is not None and not pd.isna(depth):
+        parts.append(f"ResNet-{int(depth)}")
+    return ", ".join([*parts, hardware])
+
+
 def figure_claim_entries() -> list[dict]:
     """The figures' statements, checked by their chapters on every committed record: reproduced when
     every check of the claim holds, differs when one does not (the chapter shows which)."""
@@ -220,7 +236,8 @@ def figure_claim_entries() -> list[dict]:
                 noisy.append(f"{experiment} on {hardware}")
                 continue
             for row in conclude(record, figure_claims).itertuples():
-                checks.setdefault(row.claim, []).append((bool(row.holds), f"{row.here} ({hardware})", _on_gpu(record)))
+                measured = f"{row.here} ({_measured_where(row, hardware)})"
+                checks.setdefault(row.claim, []).append((bool(row.holds), measured, _on_gpu(record)))
     rows = []
     for claim in figure_claims.itertuples():
         found = checks.get(claim.claim)
