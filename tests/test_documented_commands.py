@@ -52,7 +52,7 @@ EXPECTED = (
     Expectation(r"^make test$", ((r"^make test$", "make -n test"),)),  # this very suite
     Expectation(r"^make lint$", ((r"^make lint$", "make -n lint"),)),  # tests/test_project.py runs ruff itself
     Expectation(r"python -m pytest tests/test_attention\.py -q -k"),  # one test, as CONTRIBUTING.md shows
-    # tests/test_fashion.py runs `make data` on a folder (with the real files where the machine has them)
+    # tests/test_fashion_data.py runs `make data` on a folder (with the real files where the machine has them)
     Expectation(r"^make data$", ((r"^make data$", "make -n data"),)),
     Expectation(
         r"attnlib train --dataset fashion-mnist",
