@@ -105,6 +105,14 @@ if not converged_finals.empty and headline != fashion.CONVERGED:  # else Table 1
     if not flagged.empty:
         display(Markdown("**Runs to look at twice** (a diverged loss, or a top-1 far from its siblings'):"))
         display(flagged.style.hide(axis="index"))
+    else:
+        display(
+            Markdown(
+                "**No run to look at twice**: no training loss diverged, and no run's top-1 lies more than "
+                f"{fashion.OUTLIER_STDS:g} standard deviations from its siblings' (the other runs of its network "
+                "and part; for a fine-tuning, the other seeds of the same module and schedule)."
+            )
+        )
 
 # %% [markdown]
 # ### Converged, and unchanged by bf16?

@@ -128,6 +128,11 @@ def learning_curves(profile: str, root: Any = None, campaign: str = CONVERGED) -
 OUTLIER_STDS = 3.0
 """A run is flagged when its final top-1 lies more than this many standard deviations from its siblings'."""
 
+DIVERGED_RISE = 0.1
+"""A run's training loss diverged when its last epoch's ends more than this share above its first epoch's:
+a fine-tuning begins near its final loss, and a few thousandths either way is the data order, not a
+divergence."""
+
 TEST_IMAGES = 10_000
 
 
@@ -149,12 +154,16 @@ def _test_images(runs: pd.DataFrame) -> int:
 
 
 def flagged_runs(finals: pd.DataFrame) -> pd.DataFrame:
-    """Runs a reader should look at twice: a training loss that diverged (not finite, or ending above
-    where it began), or a final top-1 more than :data:`OUTLIER_STDS` standard deviations from the mean of
-    its siblings (the other runs of the same part, network and fine-tuning schedule; at least three). The
-    siblings' spread is taken as at least the test set's own noise (:func:`test_set_noise`, on the
-    number of test images their records name): siblings that
-    happen to agree closely must not make a module that is half a point better look broken.
+    """Runs a reader should look at twice: a training loss that diverged (not finite, or ending more than
+    :data:`DIVERGED_RISE` above where it began), or a final top-1 more than :data:`OUTLIER_STDS` standard
+    deviations from the mean of its siblings (at least three). A run's siblings are the runs that differ
+    from it only by seed — or, in a part trained from scratch, by module too (the module comparison: its
+    modules are expected within a point of each other): the other runs of the same part, network and
+    schedule. A fine-tuning's siblings are only the other seeds of the same module, initialisation and
+    schedule: how far a module inserted into a trained network falls is what the retrofit study
+    measures, not a fault of the run. The siblings' spread is taken as at least the test set's own noise
+    (:func:`test_set_noise`, on the number of test images their records name): siblings that happen to
+    agree closely must not make a module that is half a point better look broken.
 
     Columns: key, network, module, seed, top1, why (in words).
     """
@@ -162,11 +171,18 @@ def flagged_runs(finals: pd.DataFrame) -> pd.DataFrame:
     if finals.empty:
         return pd.DataFrame(columns=columns)
     rows = []
-    for _, siblings in finals.groupby(["part", "network", "schedule"], sort=False):
+    finals = finals.assign(
+        treatment=[
+            f"{run.get('attention')}/{bool(run.get('identity_init'))}" if run.part == "retrofit" else ""
+            for _, run in finals.iterrows()
+        ]
+    )
+    for _, siblings in finals.groupby(["part", "network", "schedule", "treatment"], sort=False):
         for index, run in siblings.iterrows():
             reasons = []
             first = run.get("first_train_loss", math.nan)
-            if not math.isfinite(run.train_loss) or (math.isfinite(first) and run.train_loss > first):
+            rose = math.isfinite(first) and run.train_loss > first * (1 + DIVERGED_RISE)
+            if not math.isfinite(run.train_loss) or rose:
                 reasons.append(f"training loss diverged (ended at {run.train_loss:.3g}, began at {first:.3g})")
             others = siblings.drop(index).top1.dropna()
             if len(others) >= 3:
