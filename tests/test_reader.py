@@ -106,8 +106,10 @@ def test_headline_counts_other_hardware_apart_from_the_papers_setting() -> None:
         [scorecard.REPRODUCED, scorecard.HOLDS_ELSEWHERE, scorecard.HOLDS_ELSEWHERE, scorecard.FAILS_ELSEWHERE]
     )
     text = scorecard.headline(card)
-    assert "On the paper's setting: 1 reproduced, 0 differ" in text
-    assert "2 hold there, 1 do not" in text
+    assert "On the paper's setting: 1 reproduced, 0 differ." in text
+    assert "2 hold there, 1 does not." in text and "0 paper's errata" in text
+    one = scorecard.headline(card_rows([scorecard.DIFFERS, scorecard.HOLDS_ELSEWHERE, scorecard.ERRATUM]))
+    assert "1 differs." in one and "1 holds there, 0 do not." in one and "1 paper's erratum;" in one
 
 
 def test_cpu_records_test_figure_claims_on_other_hardware_only() -> None:
