@@ -94,7 +94,8 @@ def hardware_finding(card: pd.DataFrame) -> Finding:
     ]
     text = (
         f"The paper measured latency on an RTX 2080 Ti. Tested on the CPU records committed here, "
-        f"**{held} of its {len(tested)} GPU statements hold and {len(tested) - held} do not** — evidence about how "
+        f"**{held} of its {len(tested)} GPU statements {'holds' if held == 1 else 'hold'} and {len(tested) - held} "
+        f"{'does' if len(tested) - held == 1 else 'do'} not** — evidence about how "
         "far they generalise, not a repetition of the GPU measurement:\n\n" + "\n".join(lines)
     )
     counts = pd.DataFrame([{"tested": len(tested), "held": held, "failed": len(tested) - held}])

@@ -149,3 +149,22 @@ def test_module_colours_are_seaborns_colorblind_palette() -> None:
     from attnlib.plots import MODULE_ORDER, module_palette
 
     assert list(module_palette().values()) == sns.color_palette("colorblind", len(MODULE_ORDER))
+
+
+@pytest.mark.parametrize(
+    ("statuses", "words"),
+    [
+        (
+            [scorecard.HOLDS_ELSEWHERE, scorecard.FAILS_ELSEWHERE, scorecard.FAILS_ELSEWHERE],
+            "1 of its 3 GPU statements holds and 2 do not",
+        ),
+        (
+            [scorecard.HOLDS_ELSEWHERE, scorecard.HOLDS_ELSEWHERE, scorecard.FAILS_ELSEWHERE],
+            "2 of its 3 GPU statements hold and 1 does not",
+        ),
+    ],
+)
+def test_the_front_page_counts_the_gpu_statements_in_words_that_agree(statuses, words) -> None:
+    from attnlib import findings
+
+    assert words in findings.hardware_finding(card_rows(statuses)).text
