@@ -79,6 +79,11 @@ def _where_reproduced(card: pd.DataFrame) -> str:
     return text + (f" Nothing of {_listed(idle)} is run here yet." if idle else "")
 
 
+def _agreeing(count: int, one: str, many: str) -> str:
+    """``count`` and the verb that agrees with it: "1 holds", "2 hold"."""
+    return f"{count} {one if count == 1 else many}"
+
+
 def _listed(items: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
@@ -94,8 +99,8 @@ def hardware_finding(card: pd.DataFrame) -> Finding:
     ]
     text = (
         f"The paper measured latency on an RTX 2080 Ti. Tested on the CPU records committed here, "
-        f"**{held} of its {len(tested)} GPU statements {'holds' if held == 1 else 'hold'} and {len(tested) - held} "
-        f"{'does' if len(tested) - held == 1 else 'do'} not** — evidence about how "
+        f"**{held} of its {len(tested)} GPU statements {'holds' if held == 1 else 'hold'} and "
+        f"{_agreeing(len(tested) - held, 'does not', 'do not')}** — evidence about how "
         "far they generalise, not a repetition of the GPU measurement:\n\n" + "\n".join(lines)
     )
     counts = pd.DataFrame([{"tested": len(tested), "held": held, "failed": len(tested) - held}])
@@ -162,9 +167,9 @@ def real_images_finding() -> Finding | None:
     progress, under_way = _converged_progress()
     text = (
         f"The paper's accuracy statements re-tested on real images that every machine here can have "
-        f"({table['Checked on'].iloc[0]}): **{counted['holds']} hold, {counted['does not hold']} do "
-        f"not hold and {counted['cannot tell']} cannot be told** by these runs' 95 % intervals.{under_way}\n\n"
-        + "\n".join(lines)
+        f"({table['Checked on'].iloc[0]}): **{_agreeing(counted['holds'], 'holds', 'hold')}, "
+        f"{_agreeing(counted['does not hold'], 'does not hold', 'do not hold')} and {counted['cannot tell']} "
+        f"cannot be told** by these runs' 95 % intervals.{under_way}\n\n" + "\n".join(lines)
     )
     evidence = (table, pd.DataFrame([counted]), progress)
     return Finding("The study on real images", text, "beyond_fashion_mnist", evidence)
