@@ -167,7 +167,7 @@ def real_images_finding() -> Finding | None:
     progress, under_way = _converged_progress()
     text = (
         f"The paper's accuracy statements re-tested on real images that every machine here can have "
-        f"({table['Checked on'].iloc[0]}): **{_agreeing(counted['holds'], 'holds', 'hold')}, "
+        f"— {table['Checked on'].iloc[0]}: **{_agreeing(counted['holds'], 'holds', 'hold')}, "
         f"{_agreeing(counted['does not hold'], 'does not hold', 'do not hold')} and {counted['cannot tell']} "
         f"cannot be told** by these runs' 95 % intervals.{under_way}\n\n" + "\n".join(lines)
     )
