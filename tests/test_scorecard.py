@@ -193,3 +193,12 @@ def test_a_figure_claims_checks_say_which_engine_and_network_each_measured(row, 
 
     fields = namedtuple("Row", ["here", *row])
     assert _measured_where(fields("x", *row.values()), "AMD EPYC") == words
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "words"), [(1.94, 11.0, "1.9–11.0"), (-8.44, 15.7, "-8.4 to 15.7"), (-3.0, -1.0, "-3.0 to -1.0")]
+)
+def test_a_measured_range_that_begins_below_zero_is_said_with_to(low, high, words) -> None:
+    from attnlib.reproduce.scorecard.claims import measured_span
+
+    assert measured_span(low, high) == words

@@ -77,6 +77,12 @@ def _stated(claim: Any) -> str:
     return f"{claim.low:g}{unit}" if claim.low == claim.high else f"{claim.low:g}–{claim.high:g}{unit}"
 
 
+def measured_span(low: float, high: float) -> str:
+    """A measured range in words: ``1.9–11.0``, and ``-8.4 to 15.7`` when it begins below zero (a dash
+    after a minus sign reads as a second minus)."""
+    return f"{low:.1f} to {high:.1f}" if low < 0 else f"{low:.1f}–{high:.1f}"
+
+
 def _range_status(low: float, high: float, ours: tuple[float, float], paper_setting: bool = True) -> str:
     """Within the widened range or not; said as reproduced/differs on the paper's setting, as holds /
     does not hold on other hardware otherwise."""
@@ -119,7 +125,7 @@ def text_claim_entries() -> list[dict]:
         stated = _stated(claim)
         if claim.claim in measured and measured[claim.claim][0] is not None:
             (low, high), where, paper_setting = measured[claim.claim]
-            ours = f"{low:.1f}–{high:.1f} {claim.unit} ({where})"
+            ours = f"{measured_span(low, high)} {claim.unit} ({where})"
             status = _range_status(claim.low, claim.high, (low, high), paper_setting)
             row = entry("Text", item, stated, ours, status, tolerance="range")
         elif claim.claim in measured:
