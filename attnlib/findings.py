@@ -84,6 +84,12 @@ def _agreeing(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+def _ordinal(rank: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th`` … ``11th``, ``12th``, ``13th``, ``21st``."""
+    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+    return f"{rank}{suffix}"
+
+
 def _listed(items: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
@@ -207,8 +213,8 @@ def zoo_finding() -> Finding | None:
             continue
         dearer = int((single.overhead_min_pct > single.macs_pct).sum())
         parts = [
-            f"on {label_words(row.engine)} the cheapest of {row.modules} is {row.cheapest} "
-            f"({row._5:+.1f} %), AB ranking {row._6}"
+            f"on {label_words(row.engine)} the cheapest of {row.modules} is {row.cheapest} ({row._5:+.1f} %)"
+            + ("" if int(row._6) == 1 else f", AB {_ordinal(int(row._6))}")
             for row in rows.itertuples()
         ]
         share = f"every one of the {dearer}" if dearer == len(single) else f"{dearer} of the {len(single)}"

@@ -168,3 +168,13 @@ def test_the_front_page_counts_the_gpu_statements_in_words_that_agree(statuses, 
     from attnlib import findings
 
     assert words in findings.hardware_finding(card_rows(statuses)).text
+
+
+@pytest.mark.parametrize(
+    ("rank", "words"),
+    [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (13, "13th"), (21, "21st"), (112, "112th")],
+)
+def test_a_rank_on_the_front_page_is_an_ordinal(rank, words) -> None:
+    from attnlib.findings import _ordinal
+
+    assert _ordinal(rank) == words
