@@ -213,7 +213,8 @@ def show(summary: pd.DataFrame, hardware: str, where: str) -> None:
     """Fig. 3, the overhead table, Table 2's timing columns, the engines' floor and the checked
     conclusions of one sweep."""
     engine = best_engine(summary)
-    display(Markdown(f"Best optimising engine (fastest fp32 baseline): **{engine or 'none ran'}**."))
+    best = label_words(engine) if engine else "none ran"
+    display(Markdown(f"Best optimising engine (fastest fp32 baseline): **{best}**."))
     on_gpu = "device" in summary.columns and (summary.device == "cuda").any()
     if on_gpu:
         display(Markdown(TENSORRT_STAND_IN))
