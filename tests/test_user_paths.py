@@ -204,9 +204,10 @@ def test_noise_check_finds_impossible_orders_negative_overheads_and_spread():
         ]
     )
     problems = " | ".join(measurement_problems(noisy))
-    assert "spread 38 %" in problems
+    assert "eager PyTorch, ResNet-34 at 224², batch 1: the baseline's trials spread 38 %" in problems
     assert "cannot make the network faster" in problems
-    assert "ResNet-101 (45.0 ms) timed no slower than ResNet-34 (50.0 ms)" in problems
+    assert "eager PyTorch (fp32): ResNet-101 (45.0 ms) timed no slower than ResNet-34 (50.0 ms)" in problems
+    assert "ResNet-34 + openvino-se at 224²" in problems  # an unknown variant keeps its name
     withheld = guarded_conclusions(pd.DataFrame({"holds": [False]}), noisy, "this machine")
     assert "Conclusions withheld" in withheld.data
 

@@ -19,7 +19,7 @@ from attnlib.attention import BASELINE, available, display_name
 from attnlib.bench.engines import EngineOptions, engine_status
 from attnlib.bench.experiment import Experiment, load_latency_records, run_experiment
 from attnlib.models import depth_from_model
-from attnlib.names import label_words
+from attnlib.names import label_words, network_words
 from attnlib.reproduce.common import Page
 
 # Limits of the noise check (see measurement_problems).
@@ -213,13 +213,14 @@ def measurement_problems(summary: pd.DataFrame) -> list[str]:
         spread = 100 * row.iqr_ms / row.median_ms if row.median_ms > 0 else float("inf")
         if spread > MAX_BASELINE_SPREAD_PCT:
             problems.append(
-                f"{row.engine}, {row.model} at {row.resolution}², batch {row.batch_size}: the baseline's trials "
-                f"spread {spread:.0f} % (IQR/median; limit {MAX_BASELINE_SPREAD_PCT:.0f} %)"
+                f"{label_words(row.engine)}, {network_words(row.model)} at {row.resolution}², batch {row.batch_size}: "
+                f"the baseline's trials spread {spread:.0f} % (IQR/median; limit {MAX_BASELINE_SPREAD_PCT:.0f} %)"
             )
     modules = summary[summary.variant != summary.baseline]
     for row in modules[modules.ci_high_pct < MIN_CREDIBLE_OVERHEAD_PCT].itertuples():
         problems.append(
-            f"{row.engine}, {row.model} + {row.variant} at {row.resolution}², batch {row.batch_size}: overhead "
+            f"{label_words(row.engine)}, {network_words(row.model)} + {display_name(row.variant)} at "
+            f"{row.resolution}², batch {row.batch_size}: overhead "
             f"{row.overhead_median_pct:.1f} % with its 95 % interval below {row.ci_high_pct:.1f} % — a module cannot "
             "make the network faster"
         )
@@ -231,8 +232,8 @@ def measurement_problems(summary: pd.DataFrame) -> list[str]:
             for large in times.index:
                 if macs[int(large)] >= MACS_RATIO_FOR_ORDER * macs[int(small)] and times[large] <= times[small]:
                     problems.append(
-                        f"{keys[0]} ({keys[1]}): ResNet-{int(large)} ({times[large]:.1f} ms) timed no slower than "
-                        f"ResNet-{int(small)} ({times[small]:.1f} ms) though it has "
+                        f"{label_words(keys[0])} ({keys[1]}): ResNet-{int(large)} ({times[large]:.1f} ms) timed no "
+                        f"slower than ResNet-{int(small)} ({times[small]:.1f} ms) though it has "
                         f"{macs[int(large)] / macs[int(small)]:.1f}× the MACs"
                     )
     return problems
