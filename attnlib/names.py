@@ -85,6 +85,13 @@ def label_words(label: str) -> str:
     return f"{ENGINE_TITLES[name]} ({', '.join(details)})" if details else ENGINE_TITLES[name]
 
 
+def setting_words(setting: str) -> str:
+    """An engine label with its precision where that is not fp32 (``eager fp16``, as
+    :func:`attnlib.reproduce.latency.setting_name` writes it) for a reader: "eager PyTorch fp16"."""
+    label, _, precision = setting.partition(" ")
+    return label_words(label) + (f" {precision}" if precision else "")
+
+
 def network_words(model: str, block: str | None = None, cifar: bool = True) -> str:
     """A network's name for a reader: ``resnet101`` → "ResNet-101", ``cifar_resnet56`` → "CIFAR ResNet-56"
     (with ``cifar=False``, "ResNet-56": for a chapter whose networks are all CIFAR-shaped, as on

@@ -35,6 +35,7 @@ save_records = False
 from IPython.display import Markdown, display
 
 from attnlib import paper
+from attnlib.reader import reader_labels
 from attnlib.reproduce import table1
 from attnlib.reproduce.common import open_page, show_page_warning
 from attnlib.reproduce.table1 import (
@@ -71,7 +72,7 @@ table1_style(summary)
 # paper are shown only for runs on the real datasets (committed records below).
 
 # %%
-paper_table1(paper.load("table1"))
+reader_labels(paper_table1(paper.load("table1")))
 
 # %% [markdown]
 # ## Committed run records on real CIFAR
@@ -89,7 +90,7 @@ if comparison.empty:
         )
     )
 else:
-    display(comparison.round(2))
+    display(reader_labels(comparison.round(2)))
 
 # %%
 provenance_table(run).style.hide(axis="index")

@@ -27,6 +27,7 @@ profile = "default"
 from IPython.display import Markdown, display
 
 from attnlib import paper
+from attnlib.reader import reader_labels
 from attnlib.reproduce import table3
 from attnlib.reproduce.common import open_page, show_page_warning
 from attnlib.reproduce.table3 import (
@@ -45,7 +46,7 @@ settings, run = page.settings, page.run
 # %%
 results = run_table3(profile)
 layout = table3_layout(results, paper.load("table3"))
-layout.style.format(precision=2, na_rep="—")
+reader_labels(layout).style.format(precision=2, na_rep="—")
 
 # %% [markdown]
 # ## Does identity-init close the gap?
@@ -53,7 +54,7 @@ layout.style.format(precision=2, na_rep="—")
 # %%
 display(identity_init_summary(results).round(2).style.format(precision=2).hide(axis="index"))
 display(Markdown("Top-1 after each fine-tuning schedule (plain vs identity-init):"))
-after_finetuning(results).round(2)
+reader_labels(after_finetuning(results).round(2))
 
 # %%
 provenance_table(run).style.hide(axis="index")

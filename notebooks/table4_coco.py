@@ -37,6 +37,7 @@ save_records = False
 from IPython.display import Markdown, display
 
 from attnlib import paper
+from attnlib.reader import reader_labels
 from attnlib.reproduce import table4
 from attnlib.reproduce.common import open_page, show_page_warning
 from attnlib.reproduce.table4 import gains_over_baseline, run_table4, show_detection_records, table4_layout
@@ -55,7 +56,7 @@ show_page_warning(page)
 # %%
 results = run_table4(profile, save_records=save_records)
 layout = table4_layout(results, paper.load("table4"))
-layout.style.format(precision=1, na_rep="—")
+reader_labels(layout).style.format(precision=1, na_rep="—")
 
 # %% [markdown]
 # ## What the paper concludes, and what this run can say
@@ -66,7 +67,7 @@ layout.style.format(precision=1, na_rep="—")
 
 # %%
 display(Markdown("AP gain over the baseline (points), paper beside this run:"))
-gains_over_baseline(layout.xs("AP", axis=1, level=1)).style.format(precision=1, na_rep="—")
+reader_labels(gains_over_baseline(layout.xs("AP", axis=1, level=1))).style.format(precision=1, na_rep="—")
 
 # %% [markdown]
 # ## Recorded runs

@@ -37,6 +37,7 @@ save_records = False
 from IPython.display import Markdown, display
 
 from attnlib import paper
+from attnlib.reader import reader_labels
 from attnlib.reproduce import table5
 from attnlib.reproduce.common import open_page, show_page_warning
 from attnlib.reproduce.table5 import gains_over_baseline, run_table5, show_detection_records, table5_layout
@@ -52,7 +53,7 @@ show_page_warning(page)
 # %%
 results = run_table5(profile, save_records=save_records)
 layout = table5_layout(results, paper.load("table5"))
-layout.style.format(precision=1, na_rep="—")
+reader_labels(layout).style.format(precision=1, na_rep="—")
 
 # %% [markdown]
 # ## What the paper concludes
@@ -65,9 +66,9 @@ layout.style.format(precision=1, na_rep="—")
 
 # %%
 display(Markdown("AP@0.5 gain over the baseline of the same split (points), paper beside this run:"))
-display(gains_over_baseline(layout).style.format(precision=1, na_rep="—"))
+display(reader_labels(gains_over_baseline(layout)).style.format(precision=1, na_rep="—"))
 display(Markdown(f"This run (`{profile}`): every detector's AP, AP@0.5 and final training loss"))
-results.style.format(precision=2, na_rep="—").hide(axis="index")
+reader_labels(results, values=("split", "module", "method")).style.format(precision=2, na_rep="—").hide(axis="index")
 
 # %% [markdown]
 # ## Recorded runs

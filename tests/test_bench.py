@@ -261,7 +261,7 @@ def test_report_best_engine_and_table2_from_known_summary():
     summary = synthetic_summary()
     assert best_engine(summary) == "openvino"
     table = table2_latency(summary, paper.load("table2"), "openvino").set_index(["ResNet", "module"])
-    assert table.loc[(50, "SE"), "ours openvino %"] == 15.0
+    assert table.loc[(50, "SE"), "ours OpenVINO %"] == 15.0
     assert table.loc[(18, "Baseline"), "paper PyTorch %"] == 0.0
     expected_paper = 100 * (
         paper.load("table2").set_index(["depth", "module"]).pytorch_ms.loc[(50, "ab")]

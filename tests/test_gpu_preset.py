@@ -214,11 +214,16 @@ def test_a_gpu_sweep_fills_table_2_with_both_precisions_and_the_stand_in(gpu_swe
     engine = best_engine(gpu_sweep)
     assert engine == "compile+graphs"  # fastest fp32 baselines where every optimising engine ran
     table = fig3.table2_latency(gpu_sweep, paper.load("table2"), engine)
-    for label in ("eager", "eager fp16", "compile+graphs", "compile+graphs fp16"):
+    for label in (
+        "eager PyTorch",
+        "eager PyTorch fp16",
+        "torch.compile (CUDA graphs)",
+        "torch.compile (CUDA graphs) fp16",
+    ):
         assert f"ours {label} %" in table.columns
     r50_se = table[(table.ResNet == 50) & (table.module == "SE")].iloc[0]
-    assert r50_se["ours eager fp16 %"] == pytest.approx(15.0 * 1.3)
-    assert r50_se["ours compile+graphs %"] == pytest.approx(15.0 * 0.3)
+    assert r50_se["ours eager PyTorch fp16 %"] == pytest.approx(15.0 * 1.3)
+    assert r50_se["ours torch.compile (CUDA graphs) %"] == pytest.approx(15.0 * 0.3)
     floor = fig3.engine_floor(gpu_sweep)
     assert floor.loc[50, "eager+graphs ×"] == pytest.approx(1 / 0.45, abs=0.01)  # shown to 2 decimals
     assert floor.loc[18, "compile+graphs fp16 ×"] == pytest.approx(1 / 0.2, abs=0.01)

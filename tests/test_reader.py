@@ -178,3 +178,50 @@ def test_a_rank_on_the_front_page_is_an_ordinal(rank, words) -> None:
     from attnlib.findings import _ordinal
 
     assert _ordinal(rank) == words
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [
+        ("day_night", "day → night"),
+        ("cifar10", "CIFAR-10"),
+        ("top1", "top-1"),
+        ("openvino", "OpenVINO"),
+        ("initialized", "right after insertion"),
+        ("2ep_lr0.001", "2 epochs at lr 0.001"),
+        ("1ep_lr0.1", "1 epoch at lr 0.1"),
+        ("20ep_lr0.01+20ep_lr0.001", "20 epochs at lr 0.01, then 20 at lr 0.001"),
+        ("all", "all"),  # a key that is a word already
+        (50, 50),
+    ],
+)
+def test_a_key_is_shown_in_words(key, words) -> None:
+    from attnlib.reader import key_words
+
+    assert key_words(key) == words
+
+
+def test_a_table_is_shown_in_words_at_every_level_and_the_computed_one_keeps_its_keys() -> None:
+    from attnlib.reader import reader_labels
+
+    layout = pd.DataFrame(
+        [[43.9, 0.0, 30.1, 0.2]],
+        index=pd.Index(["AB"], name="Method"),
+        columns=pd.MultiIndex.from_product([["all", "day_night"], ["paper", "ours"]], names=["split", "source"]),
+    )
+    shown = reader_labels(layout)
+    assert list(shown.columns.get_level_values(0).unique()) == ["all", "day → night"]
+    assert shown.loc["AB", ("day → night", "ours")] == 0.2
+    assert ("day_night", "ours") in layout.columns  # the chapter's own table is unchanged
+    runs = pd.DataFrame({"split": ["day_night"], "module": ["multise"], "method": ["ibn"], "train_loss": [1.5]})
+    shown = reader_labels(runs, values=("split", "module"))
+    assert shown.iloc[0].tolist() == ["day → night", "Multi-SE", "ibn", 1.5]
+    assert list(shown.columns) == ["split", "module", "method", "final training loss"]
+
+
+def test_an_engine_setting_is_said_in_words_with_its_precision() -> None:
+    from attnlib.names import setting_words
+
+    assert setting_words("eager fp16") == "eager PyTorch fp16"
+    assert setting_words("compile+graphs") == "torch.compile (CUDA graphs)"
+    assert setting_words("openvino") == "OpenVINO"

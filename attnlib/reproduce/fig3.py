@@ -12,7 +12,7 @@ from attnlib import paper
 from attnlib.attention import BASELINE, display_name
 from attnlib.bench.latency import depth_groups
 from attnlib.models import depth_from_model
-from attnlib.names import label_words
+from attnlib.names import label_words, setting_words
 from attnlib.plots import collapsed_table, plot_latency_vs_depth, show_figure
 from attnlib.profiles import PerProfile
 from attnlib.reproduce.common import reduced_protocol_warning
@@ -90,8 +90,10 @@ def table2_latency(summary: pd.DataFrame, table2: pd.DataFrame, engine: str | No
                 & (ours.depth == item.depth)
                 & (ours.module == item.module)
             ]
-            row[f"ours {label} ms"] = float(match.min_ms.iloc[0]) if len(match) else float("nan")
-            row[f"ours {label} %"] = float(match.overhead_min_pct.iloc[0]) if len(match) else float("nan")
+            row[f"ours {setting_words(label)} ms"] = float(match.min_ms.iloc[0]) if len(match) else float("nan")
+            row[f"ours {setting_words(label)} %"] = (
+                float(match.overhead_min_pct.iloc[0]) if len(match) else float("nan")
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -11,6 +11,7 @@ import pandas as pd
 from attnlib import paper
 from attnlib.attention import compared, display_name
 from attnlib.profiles import PerProfile
+from attnlib.reader import key_words, reader_labels
 from attnlib.reproduce.accuracy import AccuracySettings, run_accuracy, schedule
 from attnlib.reproduce.common import synthetic_data_warning
 from attnlib.reproduce.training import PAPER_CIFAR, PAPER_CIFAR_ON_GPU, on_gpu
@@ -164,10 +165,10 @@ def paper_table1(table1: pd.DataFrame) -> pd.DataFrame:
 
 def table1_style(summary: pd.DataFrame):
     """:func:`table1_layout` styled like the paper: best **bold**, within one std of it underlined."""
-    layout = table1_layout(summary)
+    layout = reader_labels(table1_layout(summary))  # datasets in words: the marks are keyed the same way
     marks = {
         metric: best_marks(summary, metric)
-        .assign(Module=lambda d: d.attention.map(display_name))
+        .assign(Module=lambda d: d.attention.map(display_name), dataset=lambda d: d.dataset.map(key_words))
         .set_index(["dataset", "Module", "block"])
         .mark
         for metric in ("top1", "top5")

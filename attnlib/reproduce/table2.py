@@ -11,6 +11,7 @@ import pandas as pd
 from attnlib.attention import attention_or_none, display_name
 from attnlib.complexity import count_model
 from attnlib.models import depth_from_model
+from attnlib.names import label_words
 from attnlib.profiles import PerProfile
 from attnlib.reproduce.accuracy import AccuracySettings, run_accuracy, schedule
 from attnlib.reproduce.common import synthetic_data_warning
@@ -105,6 +106,6 @@ def table2_full(accuracy: pd.DataFrame, latency: pd.DataFrame, table2: pd.DataFr
             timed = latency[latency.precision == "fp32"].assign(depth=lambda t: t.model.map(depth_from_model))
             for label, name in (("eager", "eager"), (engine or "optimised", engine)):
                 cell = timed[(timed.engine == name) & (timed.depth == item.depth) & (timed.variant == item.module)]
-                row[f"ours {label} ms"] = float(cell.min_ms.iloc[0]) if len(cell) else float("nan")
+                row[f"ours {label_words(label)} ms"] = float(cell.min_ms.iloc[0]) if len(cell) else float("nan")
         rows.append(row)
     return pd.DataFrame(rows)

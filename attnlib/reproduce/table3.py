@@ -217,9 +217,8 @@ def table3_layout(results: pd.DataFrame, paper_table3: pd.DataFrame) -> pd.DataF
     )
     columns = [c for c in ours.columns]
     combined = pd.concat({"ours": ours[columns], "paper": printed.reindex(columns=columns)}, axis=1)
-    return combined.swaplevel(0, 1, axis=1)[[(c, who) for c in columns for who in ("ours", "paper")]].reindex(
-        ours.index
-    )
+    pairs = [(c, who) for c in columns for who in ("ours", "paper")]
+    return combined.swaplevel(0, 1, axis=1)[pairs].reindex(ours.index).rename_axis("module")
 
 
 def identity_init_summary(results: pd.DataFrame) -> pd.DataFrame:
@@ -232,8 +231,8 @@ def identity_init_summary(results: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "module": display_name(module),
-                "plain: initialized top-1": initial[(module, False)],
-                "identity-init: initialized top-1": initial[(module, True)],
+                "plain: top-1 right after insertion": initial[(module, False)],
+                "identity-init: top-1 right after insertion": initial[(module, True)],
                 "pretrained baseline": baseline,
                 "identity-init equals baseline": "yes" if abs(initial[(module, True)] - baseline) < 1e-9 else "no",
             }

@@ -10,7 +10,7 @@ import pandas as pd
 
 from attnlib import paper
 from attnlib.attention import BASELINE
-from attnlib.names import label_words
+from attnlib.names import setting_words
 from attnlib.reproduce.scorecard.status import (
     CHAPTERS,
     DIFFERS,
@@ -211,8 +211,7 @@ def _measured_where(row: object, hardware: str) -> str:
     parts = []
     engine = getattr(row, "engine", None)
     if isinstance(engine, str) and engine:
-        name, _, precision = engine.partition(" ")  # by_setting's ``eager fp16``
-        parts.append(label_words(name) + (f" {precision}" if precision else ""))
+        parts.append(setting_words(engine))  # by_setting's ``eager fp16``
     depth = getattr(row, "ResNet", None)
     if depth is not None and not pd.isna(depth):
         parts.append(f"ResNet-{int(depth)}")
