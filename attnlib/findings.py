@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from attnlib import paper
-from attnlib.names import BASELINE, label_words
+from attnlib.names import BASELINE, agreeing, label_words
 from attnlib.reproduce import scorecard
 from attnlib.reproduce.latency import by_setting, committed_records
 
@@ -79,11 +79,6 @@ def _where_reproduced(card: pd.DataFrame) -> str:
     return text + (f" Nothing of {_listed(idle)} is run here yet." if idle else "")
 
 
-def _agreeing(count: int, one: str, many: str) -> str:
-    """``count`` and the verb that agrees with it: "1 holds", "2 hold"."""
-    return f"{count} {one if count == 1 else many}"
-
-
 def _ordinal(rank: int) -> str:
     """``1st``, ``2nd``, ``3rd``, ``4th`` … ``11th``, ``12th``, ``13th``, ``21st``."""
     suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
@@ -106,7 +101,7 @@ def hardware_finding(card: pd.DataFrame) -> Finding:
     text = (
         f"The paper measured latency on an RTX 2080 Ti. Tested on the CPU records committed here, "
         f"**{held} of its {len(tested)} GPU statements {'holds' if held == 1 else 'hold'} and "
-        f"{_agreeing(len(tested) - held, 'does not', 'do not')}** — evidence about how "
+        f"{agreeing(len(tested) - held, 'does not', 'do not')}** — evidence about how "
         "far they generalise, not a repetition of the GPU measurement:\n\n" + "\n".join(lines)
     )
     counts = pd.DataFrame([{"tested": len(tested), "held": held, "failed": len(tested) - held}])
@@ -173,8 +168,8 @@ def real_images_finding() -> Finding | None:
     progress, under_way = _converged_progress()
     text = (
         f"The paper's accuracy statements re-tested on real images that every machine here can have "
-        f"— {table['Checked on'].iloc[0]}: **{_agreeing(counted['holds'], 'holds', 'hold')}, "
-        f"{_agreeing(counted['does not hold'], 'does not hold', 'do not hold')} and {counted['cannot tell']} "
+        f"— {table['Checked on'].iloc[0]}: **{agreeing(counted['holds'], 'holds', 'hold')}, "
+        f"{agreeing(counted['does not hold'], 'does not hold', 'do not hold')} and {counted['cannot tell']} "
         f"cannot be told** by these runs' 95 % intervals.{under_way}\n\n" + "\n".join(lines)
     )
     evidence = (table, pd.DataFrame([counted]), progress)

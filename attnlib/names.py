@@ -105,6 +105,12 @@ def counted(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def agreeing(number: int, one: str, many: str) -> str:
+    """A count with the verb (or phrase) that agrees with it: ``agreeing(1, "holds", "hold")`` → "1 holds",
+    2 → "2 hold"."""
+    return f"{number} {one if number == 1 else many}"
+
+
 TRAIN_PRECISIONS = ("fp32", "bf16")
 """Training arithmetic: fp32 throughout, or bf16 autocast over fp32 weights."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from attnlib.names import ENGINE_TITLES
+from attnlib.names import label_words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,9 +33,9 @@ KEY_WORDS = {
     "train_images": "training images",
     "val_images": "validation images",
     "train_loss": "final training loss",
-    **ENGINE_TITLES,
 }
-"""Keys with words of their own; schedules (``2ep_lr0.001``) are read by :func:`schedule_words`."""
+"""Keys with words of their own; schedules (``2ep_lr0.001``) are read by :func:`schedule_words`, engine
+labels (``openvino``, ``compile+graphs``) by :func:`~attnlib.names.label_words`."""
 
 _SCHEDULE_PART = re.compile(r"^(\d+)ep_lr([0-9.eE-]+)$")
 
@@ -53,10 +53,11 @@ def schedule_words(key: str) -> str | None:
 
 
 def key_words(key: object) -> object:
-    """The words for one key (:data:`KEY_WORDS`, a schedule), or the key itself when it has none."""
+    """The words for one key (:data:`KEY_WORDS`, a schedule, an engine label), or the key itself when it
+    has none."""
     if not isinstance(key, str):
         return key
-    return KEY_WORDS.get(key) or schedule_words(key) or key
+    return KEY_WORDS.get(key) or schedule_words(key) or label_words(key)
 
 
 def reader_labels(frame: pd.DataFrame, values: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from attnlib.names import agreeing
 from attnlib.reproduce.scorecard.card import counts
 from attnlib.reproduce.scorecard.status import (
     DIFFERS,
@@ -23,16 +24,12 @@ from attnlib.reproduce.scorecard.status import (
 def headline(card: pd.DataFrame) -> str:
     """The counts as one sentence, the paper's setting counted apart from other hardware."""
     n = counts(card)
-
-    def agreed(count: int, one: str, many: str) -> str:
-        return f"{count} {one if count == 1 else many}"
-
-    errata = agreed(n[ERRATUM], "paper's erratum", "paper's errata")
+    errata = agreeing(n[ERRATUM], "paper's erratum", "paper's errata")
     return (
         f"**{len(card)} numbers and claims of the paper. On the paper's setting: {n[REPRODUCED]} reproduced, "
-        f"{agreed(n[DIFFERS], 'differs', 'differ')}. Tested on other hardware only (a GPU statement checked on "
-        f"a CPU record): {agreed(n[HOLDS_ELSEWHERE], 'holds', 'hold')} there, "
-        f"{agreed(n[FAILS_ELSEWHERE], 'does not', 'do not')}. {errata}; "
+        f"{agreeing(n[DIFFERS], 'differs', 'differ')}. Tested on other hardware only (a GPU statement checked on "
+        f"a CPU record): {agreeing(n[HOLDS_ELSEWHERE], 'holds', 'hold')} there, "
+        f"{agreeing(n[FAILS_ELSEWHERE], 'does not', 'do not')}. {errata}; "
         f"{n[NOT_RUN]} not run here** (they need data, a GPU or TensorRT)."
     )
 
