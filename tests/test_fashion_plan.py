@@ -228,7 +228,7 @@ def test_retrofits_wait_for_the_pretraining_then_start_from_its_committed_weight
 
 
 def test_a_run_another_launcher_holds_is_passed_over(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    from attnlib.train.loop import run_folder_lock
+    from attnlib.train.checkpoints import run_folder_lock
 
     key = "compare/cifar_resnet8-basic/baseline/seed0"
     with run_folder_lock(fashion.run_folder("smoke", key, tmp_path), name=".campaign.lock"):

@@ -31,16 +31,16 @@ from attnlib.train import (
     topk_correct,
     train,
 )
-from attnlib.train.loop import (
+from attnlib.train.checkpoints import (
     CheckpointDamaged,
     RunExists,
     RunFolderInUse,
     load_checkpoint,
-    parameter_groups,
     previous_checkpoint,
     run_folder_lock,
     save_checkpoint,
 )
+from attnlib.train.loop import parameter_groups
 
 MODULES = (None, *attention.available())
 
@@ -373,7 +373,8 @@ def test_batch_larger_than_the_training_set_is_refused(tmp_path):
 
 
 def test_a_setting_added_later_at_its_default_does_not_block_resuming_an_older_run(tmp_path: Path) -> None:
-    from attnlib.train.loop import config_defaults, config_differences
+    from attnlib.train.checkpoints import config_differences
+    from attnlib.train.loop import config_defaults
 
     config = tiny_config(tmp_path)
     saved = config.as_dict()

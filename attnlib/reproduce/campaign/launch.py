@@ -177,7 +177,7 @@ def launch_local(
     length ends on finished runs (a half-trained run's checkpoint stays on the machine that trained it)
     and a shorter run later in the order fills the rest.
     """
-    from attnlib.train.loop import RunFolderInUse
+    from attnlib.train.checkpoints import RunFolderInUse
 
     for index, key in enumerate(keys):
         if within is not None and (refusal := within.decision(key)):

@@ -70,7 +70,8 @@ def committed_records(
 
 def matches_record(run: FashionRun, record: dict[str, Any]) -> bool:
     """Whether a committed record is of this run with every setting that changes the result equal."""
-    from attnlib.train.loop import config_defaults, config_differences
+    from attnlib.train.checkpoints import config_differences
+    from attnlib.train.loop import config_defaults
 
     saved = dict(record.get("config") or {})
     complete = len(record.get("history", [])) >= run.config.epochs or record.get("epochs_trained") == run.config.epochs
@@ -115,8 +116,8 @@ def execute(
     from attnlib.models import retrofit
     from attnlib.results import cpu_features
     from attnlib.train import evaluate, train, write_training_record
+    from attnlib.train.checkpoints import run_folder_lock
     from attnlib.train.distributed import DistributedContext
-    from attnlib.train.loop import run_folder_lock
     from attnlib.train.records import pack_mask
     from attnlib.train.task import correct_mask, task_of
 
