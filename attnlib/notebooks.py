@@ -25,7 +25,7 @@ from attnlib import names
 from attnlib.errors import NotebookFailed
 from attnlib.files import atomic_write, atomic_write_text
 from attnlib.profiles import require_profile
-from attnlib.results import provenance
+from attnlib.provenance import provenance
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -36,8 +36,9 @@ from IPython.display import Markdown, display
 
 from attnlib.advice import committed_verdicts, reader_table
 from attnlib.plots import collapsed_table
+from attnlib.provenance import provenance
 from attnlib.reproduce.claims import styled
-from attnlib.results import provenance, provenance_table
+from attnlib.results import provenance_table
 
 run = provenance(profile, experiment="advise_page")
 verdicts = committed_verdicts(model)

@@ -32,8 +32,9 @@ from IPython.display import Markdown, display
 from attnlib import paper
 from attnlib.names import label_words
 from attnlib.plots import collapsed_table, plot_tradeoff, show_figure
+from attnlib.provenance import provenance
 from attnlib.reproduce.fig4 import committed_records, final_epochs, tradeoff_points
-from attnlib.results import provenance, provenance_table
+from attnlib.results import provenance_table
 
 run = provenance(profile, experiment="fig4")
 records = committed_records("fig3_depth")

@@ -45,9 +45,10 @@ profile = "default"
 from IPython.display import Markdown, display
 
 from attnlib.plots import collapsed_table, show_figure
+from attnlib.provenance import provenance
 from attnlib.reproduce import scorecard
 from attnlib.reproduce.claims import styled
-from attnlib.results import provenance, provenance_table
+from attnlib.results import provenance_table
 
 run = provenance(profile, experiment="scorecard")
 card = scorecard.scorecard()

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from attnlib.arithmetic import Fp32Convolutions, forward_autocast, step_convolutions
 from attnlib.names import TrainingSetting
-from attnlib.results import has_native_bf16
+from attnlib.provenance import has_native_bf16
 from attnlib.train import TrainConfig
 
 BF16 = torch.bfloat16

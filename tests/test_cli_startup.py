@@ -70,7 +70,7 @@ def test_building_counting_and_training_do_not_import_torchvision() -> None:
         "import attnlib.models, attnlib.complexity, attnlib.plots, attnlib.train.loop, attnlib.reproduce.fashion\n"
         "from attnlib import build_model\n"
         "build_model('cifar_resnet8', attention='se')\n"
-        "from attnlib.results import provenance\n"
+        "from attnlib.provenance import provenance\n"
         "recorded = provenance('smoke')['torchvision']\n"
         "print('torchvision' in sys.modules)\n"
         "from attnlib.models import retrofit, load_pretrained\n"
@@ -93,7 +93,7 @@ def test_a_torchvision_without_version_py_is_named_from_its_metadata_and_says_so
     import sys
     import types
 
-    from attnlib.results import torchvision_version
+    from attnlib.provenance import torchvision_version
 
     monkeypatch.delitem(sys.modules, "torchvision", raising=False)  # not loaded yet
     spec = types.SimpleNamespace(submodule_search_locations=[str(tmp_path)])  # a build with no version.py

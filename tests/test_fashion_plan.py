@@ -120,10 +120,10 @@ def test_the_chapter_shows_each_machines_training_settings_records_and_the_plan_
     assert fashion.recorded_rates().images_per_s[("cifar_resnet8", "basic")] == pytest.approx(1920.0)
     assert "Intel Xeon with AMX" in fashion.recorded_rates().source
     # on the AMD machine a launcher scales the campaign's estimates by that machine's newest record
-    from attnlib import results
+    from attnlib import provenance
 
-    monkeypatch.setattr(results, "cpu_model", lambda: "AMD EPYC")
-    monkeypatch.setattr(results, "cpu_features", lambda: ["avx2"])
+    monkeypatch.setattr(provenance, "cpu_model", lambda: "AMD EPYC")
+    monkeypatch.setattr(provenance, "cpu_features", lambda: ["avx2"])
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     factor, why = fashion.machine_slowdown("cifar_resnet8", "basic", "bf16")
     assert factor == pytest.approx(1920 / 880)
@@ -137,8 +137,8 @@ def test_the_chapter_shows_each_machines_training_settings_records_and_the_plan_
     slowdowns = fashion.machine_slowdowns({run.key: run.config for run in runs})
     assert {key.split("/")[0]: round(value[0], 2) for key, value in slowdowns.items()} == {
         "compare": 2.18, "schedule": 2.18, "precision": 1.0}  # fmt: skip
-    monkeypatch.setattr(results, "cpu_model", lambda: "Intel Xeon")
-    monkeypatch.setattr(results, "cpu_features", lambda: ["avx512_bf16", "amx_bf16"])
+    monkeypatch.setattr(provenance, "cpu_model", lambda: "Intel Xeon")
+    monkeypatch.setattr(provenance, "cpu_features", lambda: ["avx512_bf16", "amx_bf16"])
     assert fashion.machine_slowdown("cifar_resnet8", "basic", "bf16") is None  # the machine it was sized on
 
 
@@ -445,7 +445,7 @@ def test_a_network_not_yet_run_on_this_machine_has_its_bench_slowdown_corrected_
     """The bench times steps on random batches; a machine's committed runs show what it leaves out. A network
     run here already takes its own epoch-time ratio; another takes its bench ratio times the median of the
     run networks' observed-over-bench ratios."""
-    from attnlib import results
+    from attnlib import provenance, results
     from attnlib.reproduce.fashion import rates
 
     monkeypatch.setenv("ATTNLIB_DATA", str(tmp_path / "data"))
@@ -459,9 +459,9 @@ def test_a_network_not_yet_run_on_this_machine_has_its_bench_slowdown_corrected_
                              "model": ["cifar_resnet8", "cifar_resnet11"], "block": ["basic", "bottleneck"],
                              "attention": "baseline", "setting": setting, "images_per_s": [r8, r11],
                              "speedup_median": 1.0})  # fmt: skip
-        provenance = {"experiment": fashion.TRAIN_SETTINGS_EXPERIMENT, "cpu": cpu, "cpu_count": 2, "date": date}
+        made_by = {"experiment": fashion.TRAIN_SETTINGS_EXPERIMENT, "cpu": cpu, "cpu_count": 2, "date": date}
         results.write_record("latency", f"{fashion.TRAIN_SETTINGS_EXPERIMENT}-cpu", rows,
-                             provenance | {"cpu_features": features}, root=root)  # fmt: skip
+                             made_by | {"cpu_features": features}, root=root)  # fmt: skip
     epochs = {  # seconds an epoch of the committed runs, per machine: ResNet-8 ran on both, 2.5× the bench's 2.0
         "2-core Intel Xeon with AMX": {("cifar_resnet8", "basic", "baseline", "bf16"): 30.0},
         "2-core AMD EPYC without native bf16": {("cifar_resnet8", "basic", "baseline", "bf16"): 75.0},
@@ -469,8 +469,8 @@ def test_a_network_not_yet_run_on_this_machine_has_its_bench_slowdown_corrected_
     monkeypatch.setattr(rates, "observed_epoch_seconds",
                         lambda profile="default", campaign="converged", machine=None:
                         epochs[machine or "2-core Intel Xeon with AMX"])  # fmt: skip
-    monkeypatch.setattr(results, "cpu_model", lambda: "AMD EPYC")
-    monkeypatch.setattr(results, "cpu_features", lambda: ["avx2"])
+    monkeypatch.setattr(provenance, "cpu_model", lambda: "AMD EPYC")
+    monkeypatch.setattr(provenance, "cpu_features", lambda: ["avx2"])
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     factor, why = fashion.machine_slowdown("cifar_resnet8", "basic", "bf16")
     assert factor == pytest.approx(2.5) and "its committed ResNet-8 (basic) runs took 2.5× the epoch time" in why

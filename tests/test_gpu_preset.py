@@ -18,10 +18,11 @@ from attnlib.attention import BASELINE, available
 from attnlib.bench.engines import COMPILE_MODES, EngineOptions, engine_label, engine_status
 from attnlib.bench.latency import Variant, depth_groups, measure_group, run_groups
 from attnlib.cli import main
+from attnlib.provenance import provenance
 from attnlib.reproduce import fig3, fig5, scorecard
 from attnlib.reproduce.latency import best_engine, committed_records
 from attnlib.reproduce.presets import dry_run, gpu_compile_preset, gpu_preset, table2_overview
-from attnlib.results import provenance, write_record
+from attnlib.results import write_record
 
 ROOT = Path(__file__).resolve().parents[1]
 

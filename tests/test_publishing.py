@@ -92,7 +92,7 @@ def test_every_citation_resolves_to_an_entry_of_the_bibliography() -> None:
 
 def test_the_execution_report_reads_each_pages_run_record(tmp_path: Path) -> None:
     from attnlib.notebooks import NOTEBOOKS, execution_report
-    from attnlib.results import provenance
+    from attnlib.provenance import provenance
 
     record = provenance("smoke", notebook="fig2_complexity", wall_seconds=12.34)
     record["parameters"] = {"profile": "smoke", "depths": [18, 50]}

@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 import torch
 
-from attnlib import results
+from attnlib import provenance, results
 from attnlib.stats import paired_correct_interval
 from attnlib.train.records import pack_mask, unpack_mask
 
 
 def test_provenance_has_hardware_versions_profile_date_commit():
-    record = results.provenance("smoke", engine="eager")
+    record = provenance.provenance("smoke", engine="eager")
     for field in (
         "profile",
         "date",
@@ -120,7 +120,7 @@ def test_a_count_cache_that_cannot_be_written_leaves_no_temporary_file(tmp_path,
 
 
 def test_machine_load_counts_only_other_processes_cpu_time() -> None:
-    from attnlib.results import cpu_snapshot, machine_load
+    from attnlib.machine_load import cpu_snapshot, machine_load
 
     before = {"busy_s": 100.0, "own_s": 10.0, "wall_s": 50.0, "load_average": 0.5, "cpus": 2}
     after = {"busy_s": 118.0, "own_s": 20.0, "wall_s": 60.0, "load_average": 1.5, "cpus": 2}
@@ -139,7 +139,7 @@ def test_machine_load_counts_only_other_processes_cpu_time() -> None:
 def test_joined_measurements_keep_their_own_load_and_the_record_states_the_busiest() -> None:
     import pandas as pd
 
-    from attnlib.results import LOAD_FIELDS, table_load, watching_load, with_load
+    from attnlib.machine_load import LOAD_FIELDS, table_load, watching_load, with_load
 
     with watching_load() as load:
         sum(range(1000))
@@ -228,13 +228,13 @@ def test_portable_paths_keep_only_what_travels(tmp_path, monkeypatch) -> None:
     ],
 )
 def test_a_machine_says_whether_it_computes_bf16_natively(features, native, words):
-    assert results.has_native_bf16(features) is native
-    assert results.machine_name("Xeon", features, 2) == words
-    assert results.machine_name("Xeon", features).startswith("Xeon ")
+    assert provenance.has_native_bf16(features) is native
+    assert provenance.machine_name("Xeon", features, 2) == words
+    assert provenance.machine_name("Xeon", features).startswith("Xeon ")
 
 
 def test_this_machine_s_native_bf16_is_read_from_its_features():
-    assert results.has_native_bf16() is results.has_native_bf16(results.cpu_features())
+    assert provenance.has_native_bf16() is provenance.has_native_bf16(provenance.cpu_features())
 
 
 # --- paired test-image intervals and the masks records keep -----------------------------------------

@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from attnlib import paper
+from attnlib.provenance import provenance
 from attnlib.reproduce import scorecard
 from attnlib.reproduce.scorecard.claims import _range_status
-from attnlib.results import provenance, write_record
+from attnlib.results import write_record
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
-from attnlib import results
+from attnlib import provenance, results
 from attnlib.book_guard import notebook_problems
 from attnlib.cli import build_parser, main
 from attnlib.notebooks import NOTEBOOKS, NotebookFailed, execute
@@ -44,7 +44,7 @@ def test_old_and_new_latency_records_together(tmp_path, monkeypatch):
     shutil.copy(old.with_suffix(".json"), folder / old.with_suffix(".json").name)
     new = pd.read_csv(old).assign(group="resnet50")
     results.write_record(
-        "latency", "modules-cpu", new, results.provenance("default", experiment="modules"), tmp_path / "results"
+        "latency", "modules-cpu", new, provenance.provenance("default", experiment="modules"), tmp_path / "results"
     )
     monkeypatch.setenv("ATTNLIB_DATA", str(tmp_path))
     labelled = committed_records("modules")

@@ -16,7 +16,8 @@ from attnlib.advice.measurement import Measurement, measure
 from attnlib.advice.options import resolve
 from attnlib.advice.request import DEEPER, DEFAULT_BUDGET_MIN, DEFAULT_WIDTH, Request
 from attnlib.advice.words import sentence
-from attnlib.results import provenance, write_record
+from attnlib.provenance import provenance
+from attnlib.results import write_record
 
 
 @dataclass

@@ -15,8 +15,9 @@ from attnlib.advice.request import DEEPER, Request
 from attnlib.bench.engines import EngineOptions, engine_label, engine_status, prepare_verified
 from attnlib.bench.latency import Variant
 from attnlib.bench.timing import summarize, time_interleaved
+from attnlib.machine_load import watching_load, with_load
 from attnlib.names import BASELINE, MODULES
-from attnlib.results import cpu_model, watching_load, with_load
+from attnlib.provenance import cpu_model
 
 MIN_ROUNDS = 10
 ROUNDS_PER_CHECK = 5
@@ -27,7 +28,7 @@ PREPARE_SHARE = 0.5  # an optimising engine whose preparation would take more th
 class Measurement:
     """Per engine and variant: times and the overhead over the baseline with its 95 % interval; why each
     engine stopped; what was left out and why; the hardware; how busy the machine was meanwhile
-    (:func:`attnlib.results.machine_load`: other processes' share of the CPUs, load averages)."""
+    (:func:`attnlib.machine_load.machine_load`: other processes' share of the CPUs, load averages)."""
 
     summary: pd.DataFrame
     stopped: dict[str, str] = field(default_factory=dict)

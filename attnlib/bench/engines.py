@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from attnlib import names
-from attnlib.results import has_native_bf16
+from attnlib.provenance import has_native_bf16
 
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16, "int8": torch.float32}
 """Precision → the dtype a model and its input are placed in. ``int8`` networks start in fp32 and are

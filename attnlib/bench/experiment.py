@@ -16,7 +16,9 @@ from torch import nn
 
 from attnlib.bench.engines import EngineOptions
 from attnlib.bench.latency import LatencyResult, Variant, options_record, run_groups
-from attnlib.results import provenance, record_labels, watching_load, with_load, write_record
+from attnlib.machine_load import watching_load, with_load
+from attnlib.provenance import provenance
+from attnlib.results import record_labels, write_record
 
 Groups = list[tuple[list[Variant], int, int]]
 

@@ -47,7 +47,7 @@ NO_BF16_CPU_SETTINGS = tuple(
 
 def cpu_settings(features: list[str]) -> tuple[TrainingSetting, ...]:
     """The settings ``--settings campaign`` compares on a CPU with ``features``."""
-    from attnlib.results import has_native_bf16
+    from attnlib.provenance import has_native_bf16
 
     return CPU_SETTINGS if has_native_bf16(features) else NO_BF16_CPU_SETTINGS
 
@@ -111,7 +111,7 @@ def measure_train_steps(
 
     Returns :func:`~attnlib.bench.timing.summarize`'s columns plus the setting, ``images_per_s``
     (batch / minimum step time), ``tmacs`` (3 × forward MACs per image × images/s, in 10¹²/s) and
-    the machine's load while timing (:func:`~attnlib.results.with_load`: other processes' share of
+    the machine's load while timing (:func:`~attnlib.machine_load.with_load`: other processes' share of
     the CPUs and the load averages, columns that survive ``pd.concat``).
     """
     from attnlib.complexity import count_model
@@ -120,7 +120,7 @@ def measure_train_steps(
     check_sizes(resolution, batch_size, trials, warmup)
     build = models or BuiltModels()
     torch.manual_seed(0)
-    from attnlib.results import watching_load, with_load
+    from attnlib.machine_load import watching_load, with_load
 
     with thread_limit(options.threads), cuda_math(options):
         steps = {v.name: train_step(build(v), batch_size, resolution, options, amp) for v in variants}
@@ -175,10 +175,10 @@ def measure_training_settings(
 
     Returns one row per variant and setting: ``network``, ``attention``, ``setting``, ``min_ms``,
     ``median_ms``, ``images_per_s`` (batch / median step), ``speedup_min``, ``speedup_median``, and
-    the machine's load while timing (:func:`~attnlib.results.with_load`).
+    the machine's load while timing (:func:`~attnlib.machine_load.with_load`).
     """
+    from attnlib.machine_load import watching_load, with_load
     from attnlib.names import network_words
-    from attnlib.results import watching_load, with_load
 
     options = (options or EngineOptions()).with_fixed_threads()
     check_sizes(resolution, batch_size, trials, warmup)
@@ -263,7 +263,9 @@ def record_train_steps(
 ) -> Path:
     """Write a ``train_step`` summary as a run record (``data/runs/latency``, or ``data/results``
     with ``committed``), with the provenance every latency record has; returns the CSV path."""
-    from attnlib.results import provenance, table_load, write_record
+    from attnlib.machine_load import table_load
+    from attnlib.provenance import provenance
+    from attnlib.results import write_record
 
     record = provenance(
         profile,

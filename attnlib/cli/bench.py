@@ -142,8 +142,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _bench_int8_accuracy(args: argparse.Namespace, root: Path | None) -> int:
     """``bench int8-accuracy``: the Fashion-MNIST networks' test top-1 in fp32 and int8, as a record."""
+    from attnlib.provenance import provenance
     from attnlib.reproduce import int8
-    from attnlib.results import provenance, write_record
+    from attnlib.results import write_record
 
     if args.dry_run:
         networks = int8.accuracy_networks()
@@ -208,7 +209,7 @@ def _bench_train_settings(args: argparse.Namespace, attentions: list[str], optio
         measure_training_settings,
         record_train_steps,
     )
-    from attnlib.results import cpu_features
+    from attnlib.provenance import cpu_features
 
     trials = args.trials or 20
     if args.settings == ["campaign"]:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from attnlib.detection.task import DetectionConfig
-from attnlib.results import provenance, read_records, record_labels, write_record
+from attnlib.provenance import provenance
+from attnlib.results import read_records, record_labels, write_record
 from attnlib.train.loop import TrainResult
 
 

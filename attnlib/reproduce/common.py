@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
-from attnlib.results import provenance
+from attnlib.provenance import provenance
 
 
 @dataclass(frozen=True)

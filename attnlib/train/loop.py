@@ -41,7 +41,7 @@ from tqdm import tqdm
 from attnlib.arithmetic import forward_autocast, step_convolutions
 from attnlib.attention import StyleRecalibration
 from attnlib.files import atomic_write_text
-from attnlib.results import provenance
+from attnlib.provenance import provenance
 from attnlib.train.checkpoints import (
     RunExists,
     comparable,

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from attnlib.attention import BASELINE
-from attnlib.results import provenance, read_records, record_labels, write_record
+from attnlib.provenance import provenance
+from attnlib.results import read_records, record_labels, write_record
 from attnlib.train.config import TrainConfig
 
 

@@ -114,7 +114,7 @@ def execute(
     from attnlib import build_model
     from attnlib.files import atomic_write
     from attnlib.models import retrofit
-    from attnlib.results import cpu_features
+    from attnlib.provenance import cpu_features
     from attnlib.train import evaluate, train, write_training_record
     from attnlib.train.checkpoints import run_folder_lock
     from attnlib.train.distributed import DistributedContext

@@ -69,7 +69,7 @@ def campaign_setting(campaign: str = CONVERGED, profile: str = "default") -> Tra
 @dataclass(frozen=True)
 class SettingsRecord:
     """One committed training-settings record: when it was made, the machine that made it
-    (:func:`~attnlib.results.machine_name`), the CPU's decisive features and its rows."""
+    (:func:`~attnlib.provenance.machine_name`), the CPU's decisive features and its rows."""
 
     date: str
     machine: str
@@ -81,7 +81,8 @@ def settings_records(root: Path | None = None) -> list[SettingsRecord]:
     """Every committed ``bench train --settings campaign`` record, oldest first, each with its machine: the
     one reading that the plan's sizing, the chapter's per-machine tables and a launcher's slowdown share."""
     from attnlib.bench.experiment import load_latency_records
-    from attnlib.results import machine_name, read_records, records_root
+    from attnlib.provenance import machine_name
+    from attnlib.results import read_records, records_root
 
     folder = root or records_root(committed=True)
     records = load_latency_records(TRAIN_SETTINGS_EXPERIMENT, folder)
@@ -120,7 +121,7 @@ def recorded_rates(profile: str = "default") -> Rates | None:
 @functools.cache
 def _recorded_rates(root: str, profile: str) -> Rates | None:
     """:func:`recorded_rates` for one records folder, read once per process (a plan asks once per run)."""
-    from attnlib.results import has_native_bf16
+    from attnlib.provenance import has_native_bf16
 
     sized = sizing_record(Path(root), profile)
     if sized is None:
@@ -202,8 +203,8 @@ def _observed(
 
 
 def record_machine(record: dict[str, object]) -> str:
-    """The machine that made a record (:func:`~attnlib.results.machine_name`)."""
-    from attnlib.results import machine_name
+    """The machine that made a record (:func:`~attnlib.provenance.machine_name`)."""
+    from attnlib.provenance import machine_name
 
     cpu = str(record.get("gpu") or record.get("cpu") or "unknown")
     features = [str(feature) for feature in record.get("cpu_features") or []]  # type: ignore[attr-defined]
@@ -228,7 +229,7 @@ def machine_slowdown(model: str, block: str, precision: str, profile: str = "def
     """
     import statistics
 
-    from attnlib.results import cpu_features, cpu_model, machine_name
+    from attnlib.provenance import cpu_features, cpu_model, machine_name
 
     sized = sizing_record(profile=profile)
     here = machine_name(cpu_model(), cpu_features(), os.cpu_count())

@@ -275,11 +275,11 @@ SHORT_SETTINGS: PerProfile[FashionSettings] = PerProfile(
 
 
 def machine_setting(setting: TrainingSetting, features: list[str]) -> TrainingSetting:
-    """How a CPU with ``features`` (:func:`attnlib.results.cpu_features`) trains ``setting``: as it is,
+    """How a CPU with ``features`` (:func:`attnlib.provenance.cpu_features`) trains ``setting``: as it is,
     except that a bf16 setting on a CPU without native bf16 computes its convolutions by fp32 kernels on
     the same bf16 operands (``fp32_conv``, eager: measured 6–10× faster there than its own bf16 kernels,
     the same arithmetic — :mod:`attnlib.arithmetic`). The precision, and so the campaign, stays one."""
-    from attnlib.results import has_native_bf16
+    from attnlib.provenance import has_native_bf16
 
     if setting.precision != "bf16" or setting.fp32_conv or has_native_bf16(features):
         return setting
