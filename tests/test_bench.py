@@ -12,11 +12,11 @@ import torch
 
 from attnlib import attention, build_model
 from attnlib.bench import ENGINES, EngineOptions, EngineUnavailable, engine_status, prepare, summarize
-from attnlib.bench.engines import reference_output, verify_against_eager
 from attnlib.bench.latency import Variant, measure_group
 from attnlib.bench.modules import module_variants, timm_attention_class
 from attnlib.bench.plain import plain_copy
 from attnlib.bench.timing import time_interleaved
+from attnlib.bench.verify import reference_output, verify_against_eager
 from attnlib.models.resnet import BasicBlock, ResNet
 from tests.reference import randomise
 
@@ -57,7 +57,7 @@ def test_engine_agrees_with_eager(engine, name):
 
 
 def test_only_the_reference_computation_skips_its_check_against_itself(one_thread):
-    from attnlib.bench.engines import is_reference_computation, prepare_verified
+    from attnlib.bench.verify import is_reference_computation, prepare_verified
 
     assert is_reference_computation("eager", EngineOptions(threads=1))
     for engine, options in (

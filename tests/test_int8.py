@@ -10,7 +10,7 @@ import torchvision
 
 from attnlib import attention, build_model, retrofit
 from attnlib.bench import EngineOptions, EngineUnavailable, engine_status, int8, prepare
-from attnlib.bench.engines import prepare_verified, reference_output, verify_against_eager
+from attnlib.bench.verify import prepare_verified, reference_output, verify_against_eager
 from tests.reference import randomise
 
 pytest.importorskip("torchao")

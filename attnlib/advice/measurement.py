@@ -12,9 +12,10 @@ import pandas as pd
 import torch
 
 from attnlib.advice.request import DEEPER, Request
-from attnlib.bench.engines import EngineOptions, engine_label, engine_status, prepare_verified
+from attnlib.bench.engines import EngineOptions, engine_label, engine_status
 from attnlib.bench.latency import Variant
 from attnlib.bench.timing import summarize, time_interleaved
+from attnlib.bench.verify import prepare_verified
 from attnlib.machine_load import watching_load, with_load
 from attnlib.names import BASELINE, MODULES
 from attnlib.provenance import cpu_model

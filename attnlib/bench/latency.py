@@ -28,10 +28,10 @@ from attnlib.bench.engines import (
     cuda_math,
     engine_label,
     engine_status,
-    prepare_verified,
     thread_limit,
 )
 from attnlib.bench.timing import summarize, time_interleaved
+from attnlib.bench.verify import prepare_verified
 from attnlib.checks import require_non_negative, require_positive
 from attnlib.models import BasicBlock, Bottleneck
 
