@@ -185,12 +185,33 @@ def _converged_progress() -> tuple[pd.DataFrame, str]:
     if fashion.headline_campaign() == fashion.CONVERGED:
         return pd.DataFrame(), ""
     planned = fashion.runs("default")
-    done = len(fashion.committed_finals("default"))
+    finals = fashion.committed_finals("default")
     trained_on = fashion.CAMPAIGN_WORDS[fashion.CONVERGED]
-    progress = pd.DataFrame([{"done": done, "planned": len(planned), "trained on": trained_on}])
-    return progress, (
-        f" The converged campaign ({trained_on}) is under way, {done} of "
+    progress = pd.DataFrame([{"done": len(finals), "planned": len(planned), "trained on": trained_on}])
+    gains = fashion.gains(finals) if len(finals) else pd.DataFrame()
+    return pd.concat([progress, gains[["network", "gain", "seeds"]]] if len(gains) else [progress]), (
+        f" The converged campaign ({trained_on}) is under way, {len(finals)} of "
         f"{len(planned)} runs committed; its verdicts replace these once its module comparison is complete."
+        + _gains_so_far(gains)
+    )
+
+
+def _gains_so_far(gains: pd.DataFrame) -> str:
+    """What the converged comparison shows before it can decide anything: per network, the span of the
+    modules' top-1 gains over the baseline (mean over the seeds committed) and how many seeds that is."""
+    if gains.empty:
+        return ""
+    spans = []
+    for network, part in gains.groupby("network", sort=False):
+        low, high = part.gain.min(), part.gain.max()
+        seeds = sorted({int(part.seeds.min()), int(part.seeds.max())})
+        spans.append(
+            f"{low:+.2f} to {high:+.2f} points on {network} ({'–'.join(map(str, seeds))} "
+            f"{'seed' if seeds == [1] else 'seeds'})"
+        )
+    return (
+        f" So far its modules' top-1 gains over their network's baseline span {_listed(spans)} — too few "
+        "seeds to decide anything yet."
     )
 
 

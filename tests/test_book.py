@@ -266,5 +266,24 @@ def test_the_real_image_finding_says_the_converged_campaign_is_under_way_until_i
     planned = len(fashion.runs("default"))
     assert f"of {planned} runs committed" in finding.text
     assert not findings.numbers_in(finding.text) - findings.allowed_numbers([finding])
+    gains = fashion.gains(fashion.committed_finals("default"))
+    if len(gains):  # the committed comparison so far, per network, with no verdict
+        assert "too few seeds to decide anything yet" in finding.text
+        assert all(network in finding.text for network in gains.network.unique())
     monkeypatch.setattr(fashion, "headline_campaign", lambda *a, **k: fashion.CONVERGED)
     assert "under way" not in findings.real_images_finding().text
+
+
+def test_the_converged_comparison_so_far_gives_each_networks_span_of_gains_and_its_seeds() -> None:
+    import pandas as pd
+
+    from attnlib.findings import _gains_so_far
+
+    gains = pd.DataFrame({"network": ["ResNet-8 (basic)"] * 2 + ["ResNet-11 (bottleneck)"] * 2,
+                          "gain": [-0.25, 0.5, 0.75, 1.0], "seeds": [2, 3, 1, 1]})  # fmt: skip
+    assert _gains_so_far(gains) == (
+        " So far its modules' top-1 gains over their network's baseline span -0.25 to +0.50 points on ResNet-8 "
+        "(basic) (2–3 seeds) and +0.75 to +1.00 points on ResNet-11 (bottleneck) (1 seed) — too few seeds to "
+        "decide anything yet."
+    )
+    assert _gains_so_far(pd.DataFrame()) == ""
