@@ -426,6 +426,17 @@ def test_a_failed_plateau_check_of_one_block_type_costs_that_type_s_longer_sched
     assert text.startswith("**The bottleneck networks' schedule stops short")
     whole, longer = fashion.campaign_hours("default"), fashion.campaign_hours("default", 2, block="bottleneck")
     assert whole < longer < fashion.campaign_hours("default", 2) and f"about {longer:.1f} hours" in text
+    assert f"instead of the {whole:.1f} planned" in text
+    # one block per stage already: the page says smaller networks are no way out
+    assert "with one block per stage, ResNet-8 (basic) and ResNet-11 (bottleneck) are the shallowest" in text
+
+
+def test_smaller_networks_are_named_as_a_way_out_only_where_they_exist() -> None:
+    from attnlib.reproduce.fashion.settings import settings_of
+    from attnlib.reproduce.fashion.tables import _smallest_text
+
+    assert _smallest_text(settings_of("default", "short")) == ""  # ResNet-14 / ResNet-20: two blocks a stage
+    assert "one block per stage" in _smallest_text(settings_of("default"))
 
 
 def test_a_machines_own_committed_runs_decide_its_slowdown_once_it_has_some() -> None:

@@ -72,7 +72,7 @@ def torchvision_top1(depth: int) -> float:
     return float(weights.meta["_metrics"]["ImageNet-1K"]["acc@1"])
 
 
-def _cifar_stage_blocks(depth: int, block: str) -> int:
+def cifar_blocks_per_stage(depth: int, block: str) -> int:
     """Blocks per stage of a CIFAR ResNet: depth = 6n + 2 (basic) or 9n + 2 (bottleneck)."""
     multiple = CIFAR_BLOCKS[block][1]
     per_stage, remainder = divmod(depth - 2, multiple)
@@ -127,7 +127,7 @@ def build_model(
         block = block or "basic"
         if block not in CIFAR_BLOCKS:
             raise ValueError(f"block must be 'basic' or 'bottleneck', got {block!r}")
-        per_stage = _cifar_stage_blocks(int(cifar.group(1)), block)
+        per_stage = cifar_blocks_per_stage(int(cifar.group(1)), block)
         return ResNet(
             CIFAR_BLOCKS[block][0],
             [per_stage] * 3,

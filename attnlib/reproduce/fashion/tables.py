@@ -121,13 +121,30 @@ def plateau_decision(statement: Statement, profile: str, campaign: str = CONVERG
     return (
         f"**{which[0].upper()}{which[1:]} stops short of the plateau, and the campaign keeps it.** A schedule that "
         f"passes this check is at least twice as long, and twice as long would cost about {doubled:.1f} hours of the "
-        f"2-core CPU instead of {now:.1f}, past the {budget} hours this study was given. What it still "
+        f"2-core CPU instead of the {now:.1f} planned (both at the baselines' measured rates), past the {budget} "
+        f"hours this study was given.{_smallest_text(settings)} "
+        "What it still "
         "measures, and what it does not: every module and its baseline train on the same images with the same "
         f"seeds and the same schedule ({schedule}), so each gain below is paired and fair at *equal "
         'training budget* — it answers "which module helps most when training stops here". It does not '
         "answer the paper's question of what each module reaches when trained to convergence: a module that "
         "learns faster early is favoured here, and the gains may shrink (or change order) with longer training. "
         "The `paper` profile (the paper's 164 epochs on all 60 000 images, for a GPU) answers that."
+    )
+
+
+def _smallest_text(settings: FashionSettings) -> str:
+    """Why smaller networks are no way out, where they are not: the compared networks already have one
+    block per stage, the fewest a ResNet of their block type can have (empty otherwise)."""
+    from attnlib.models import cifar_blocks_per_stage, depth_from_model
+
+    compared_networks = list(settings.compared)
+    if any(cifar_blocks_per_stage(depth_from_model(model), block) > 1 for model, block in compared_networks):
+        return ""
+    names = " and ".join(network_name(model, block) for model, block in compared_networks)
+    return (
+        f" Nor can the networks be made smaller in their depth: with one block per stage, {names} are the "
+        "shallowest ResNets of their block types."
     )
 
 
