@@ -307,6 +307,11 @@ def test_the_top1_table_tells_cells_outside_the_study_from_runs_still_missing():
     assert table.loc[DEEPER_ROW, "ResNet-20 (basic)"] == "86.50 (1 seed)"
     assert table.loc[DEEPER_ROW, "ResNet-14 (basic)"] == "—"
     assert table.loc["SE", "ResNet-20 (bottleneck)"] == "not run yet"
+    # networks in the campaign's order (basic first), not the alphabet's (ResNet-11 before ResNet-8)
+    assert list(table.columns) == ["ResNet-14 (basic)", "ResNet-20 (bottleneck)", "ResNet-20 (basic)"]
+    eight = pd.DataFrame([("ResNet-8 (basic)", "baseline", "compare", 93.0),
+                          ("ResNet-11 (bottleneck)", "baseline", "compare", 92.0)], columns=finals.columns)  # fmt: skip
+    assert list(comparison_table(eight).columns) == ["ResNet-8 (basic)", "ResNet-11 (bottleneck)"]
 
 
 def test_regime_changes_pairs_the_campaigns_questions_and_says_what_changed() -> None:

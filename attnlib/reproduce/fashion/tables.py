@@ -61,7 +61,8 @@ def comparison_table(finals: pd.DataFrame) -> pd.DataFrame:
         table.loc[outside, network] = table.loc[outside, network].fillna("—")
     table = table.fillna("not run yet")
     rows = sorted(table.index, key=lambda r: order.get(next((m for m in compared() if display_name(m) == r), ""), 99))
-    return table.reindex(rows)
+    columns = list(dict.fromkeys(data.network))  # the campaign's order (basic first), not the alphabet's
+    return table.reindex(index=rows, columns=columns)
 
 
 def gains_display(table: pd.DataFrame) -> pd.DataFrame:
