@@ -175,8 +175,8 @@ else:
 # machine starts only the runs it can finish. A CPU without native bf16 runs PyTorch's generic bf16
 # convolution, 6–10× slower than fp32 (its first record below); it trains the campaign's bf16 runs with
 # the convolutions computed by fp32 kernels on the same bf16 operands instead (`fp32_conv`, run eagerly,
-# without `torch.compile`; its second record): the same arithmetic — bf16 operands, exact products, an fp32 sum rounded to bf16, tested against
-# a float64 computation — at about its fp32 speed.
+# without `torch.compile`; its second record): the same arithmetic — bf16 operands, exact products, an
+# fp32 sum rounded to bf16, tested against a float64 computation — at about its fp32 speed.
 
 # %%
 settings_records = fashion.training_settings_by_machine()
