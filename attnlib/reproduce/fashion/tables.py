@@ -123,8 +123,7 @@ def plateau_decision(statement: Statement, profile: str, campaign: str = CONVERG
         f"**{which[0].upper()}{which[1:]} stops short of the plateau, and the campaign keeps it.** A schedule that "
         f"passes this check is at least twice as long, and twice as long would cost about {doubled:.1f} hours of the "
         f"2-core CPU instead of the {now:.1f} planned (both at the baselines' measured rates), past the {budget} "
-        f"hours this study was given.{_smallest_text(settings)} "
-        "What it still "
+        f"hours this study was given.{_smallest_text(settings)} What it still "
         "measures, and what it does not: every module and its baseline train on the same images with the same "
         f"seeds and the same schedule ({schedule}), so each gain below is paired and fair at *equal "
         'training budget* — it answers "which module helps most when training stops here". It does not '
