@@ -288,6 +288,17 @@ def test_a_failed_plateau_check_explains_the_kept_schedule() -> None:
     assert decision(finals(86.2).iloc[:1]) == ""  # not run yet
 
 
+def test_the_converged_campaign_is_described_by_its_schedules_not_by_a_claim_of_convergence() -> None:
+    """Whether a schedule reached the plateau is the plateau check's verdict, which may fail (it did for the
+    bottleneck network): the words shown beside every verdict give each block type's epochs instead."""
+    settings = fashion.settings_of("default")
+    words = fashion.CAMPAIGN_WORDS[fashion.CONVERGED]
+    assert "plateau" not in words and "converge" not in words
+    for block in ("basic", "bottleneck"):
+        assert f"{settings.epochs_of(block)} " in words
+    assert words in fashion.checked_on_text(fashion.CONVERGED)
+
+
 def test_the_top1_table_tells_cells_outside_the_study_from_runs_still_missing():
     """Modules are never trained on a deeper baseline's network, nor the deeper row on a compared one:
     those cells read "—"; a planned cell whose runs are missing reads "not run yet"."""

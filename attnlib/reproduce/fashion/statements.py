@@ -50,8 +50,17 @@ class Statement:
         }
 
 
+
+def _converged_words() -> str:
+    """The converged campaign's data and schedules, from its default settings: each block type trains as long as
+    its plateau check chose — which says whether that reached the plateau, so the words do not claim it."""
+    settings = settings_of("default", CONVERGED)
+    basic, bottleneck = settings.epochs_of("basic"), settings.epochs_of("bottleneck")
+    return f"all 60 000 training images, {basic} epochs for the basic networks, {bottleneck} for the bottleneck ones"
+
+
 CAMPAIGN_WORDS = {
-    CONVERGED: "all 60 000 training images, trained to the plateau",
+    CONVERGED: _converged_words(),
     SHORT: "7 000 training images, 15 epochs",
 }
 """What each campaign trained on, in a few words."""
