@@ -50,7 +50,6 @@ class Statement:
         }
 
 
-
 def _converged_words() -> str:
     """The converged campaign's data and schedules, from its default settings: each block type trains as long as
     its plateau check chose — which says whether that reached the plateau, so the words do not claim it."""
