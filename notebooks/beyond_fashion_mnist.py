@@ -125,7 +125,7 @@ if not converged_finals.empty and headline != fashion.CONVERGED:  # else Table 1
 convergence = fashion.convergence_statements(converged_finals, "default")
 display(styled(fashion.statements_table(convergence)))
 explanations = [fashion.schedule_choice_text(fashion.schedule_trials("default"), "default")]
-explanations += [fashion.plateau_decision(statement, "default") for statement in convergence]
+explanations.append(fashion.plateau_decisions(convergence, "default"))
 for text in filter(None, explanations):  # each is empty where there is nothing to explain
     display(Markdown(text))
 converged_curves = fashion.learning_curves("default")

@@ -288,6 +288,28 @@ def test_a_failed_plateau_check_explains_the_kept_schedule() -> None:
     assert decision(finals(86.2).iloc[:1]) == ""  # not run yet
 
 
+def test_failed_plateau_checks_of_both_block_types_are_explained_once() -> None:
+    """Two failed checks read as one paragraph with each doubling's cost and both together; one failed check
+    reads as before; checks that hold explain nothing."""
+    from attnlib.reproduce.claims import DOES_NOT_HOLD, HOLDS
+    from attnlib.reproduce.fashion.statements import PLATEAU_KEY, Statement
+
+    def check(block: str, verdict: str) -> Statement:
+        return Statement(f"{block} plateau", "evidence", verdict, f"{PLATEAU_KEY}{block}")
+
+    both = [check("basic", DOES_NOT_HOLD), check("bottleneck", DOES_NOT_HOLD)]
+    text = fashion.plateau_decisions(both, "default")
+    assert text.startswith("**The basic and the bottleneck networks' schedules both stop short")
+    assert text.count("What it still measures") == 1 and "equal training budget" in text
+    for block in ("basic", "bottleneck"):
+        alone = fashion.campaign_hours("default", 2, block=block)
+        assert f"the {block} networks' alone about {alone:.1f}" in text
+    assert f"both together about {fashion.campaign_hours('default', 2):.1f}" in text
+    one = [check("basic", HOLDS), check("bottleneck", DOES_NOT_HOLD)]
+    assert fashion.plateau_decisions(one, "default") == fashion.plateau_decision(one[1], "default")
+    assert fashion.plateau_decisions([check("basic", HOLDS)], "default") == ""
+
+
 def test_the_converged_campaign_is_described_by_its_schedules_not_by_a_claim_of_convergence() -> None:
     """Whether a schedule reached the plateau is the plateau check's verdict, which may fail (it did for the
     bottleneck network): the words shown beside every verdict give each block type's epochs instead."""

@@ -111,21 +111,57 @@ def plateau_decision(statement: Statement, profile: str, campaign: str = CONVERG
     if not statement.verdict.startswith(DOES_NOT_HOLD):
         return ""
     settings = settings_of(profile, campaign)
-    # a campaign with one schedule for all would lengthen all; one with a schedule per block type, that type's
-    per_block = bool(settings.block_epochs) and statement.key.startswith(PLATEAU_KEY)
-    block = statement.key[len(PLATEAU_KEY) :] if per_block else None
-    schedule = schedule_words(settings)
-    now = campaign_hours(profile, campaign=campaign)
+    block = _checked_block(statement, settings)
     doubled = campaign_hours(profile, 2, campaign=campaign, block=block)
-    budget = BUDGET_HOURS.get(campaign, 24)
     which = f"the {block} networks' schedule" if block else "the schedule"
     return (
         f"**{which[0].upper()}{which[1:]} stops short of the plateau, and the campaign keeps it.** A schedule that "
         f"passes this check is at least twice as long, and twice as long would cost about {doubled:.1f} hours of the "
-        f"2-core CPU instead of the {now:.1f} planned (both at the baselines' measured rates), past the {budget} "
-        f"hours this study was given.{_smallest_text(settings)} What it still "
-        "measures, and what it does not: every module and its baseline train on the same images with the same "
-        f"seeds and the same schedule ({schedule}), so each gain below is paired and fair at *equal "
+        f"2-core CPU instead of the {_planned_text(profile, campaign)}.{_kept_schedule_text(settings)}"
+    )
+
+
+def plateau_decisions(statements: list[Statement], profile: str, campaign: str = CONVERGED) -> str:
+    """:func:`plateau_decision` for every plateau check, as one text: where the checks of several block types
+    fail, one paragraph says so, with each doubling's cost and both together, instead of one near-copy each."""
+    failed = [s for s in statements if s.key.startswith(PLATEAU_KEY) and s.verdict.startswith(DOES_NOT_HOLD)]
+    settings = settings_of(profile, campaign)
+    blocks = [_checked_block(s, settings) for s in failed]
+    if len(failed) < 2 or None in blocks:
+        return "\n\n".join(filter(None, (plateau_decision(s, profile, campaign) for s in statements)))
+    hours = [campaign_hours(profile, 2, campaign=campaign, block=block) for block in blocks]
+    alone = ", ".join(f"the {block} networks' alone about {h:.1f}" for block, h in zip(blocks, hours, strict=True))
+    both = campaign_hours(profile, 2, campaign=campaign)
+    every = "both" if len(blocks) == 2 else "all"
+    return (
+        f"**The {' and the '.join(blocks)} networks' schedules {every} stop short of the plateau, and the campaign "
+        f"keeps them.** A schedule that passes its check is at least twice as long. Doubling {alone}, {every} "
+        f"together about {both:.1f}: the campaign would take that many hours of the 2-core CPU instead of the "
+        f"{_planned_text(profile, campaign)}.{_kept_schedule_text(settings)}"
+    )
+
+
+def _checked_block(statement: Statement, settings: FashionSettings) -> str | None:
+    """The block type whose schedule a plateau statement checks, where each block type has its own (a campaign
+    with one schedule for all would lengthen all: None)."""
+    if settings.block_epochs and statement.key.startswith(PLATEAU_KEY):
+        return statement.key[len(PLATEAU_KEY) :]
+    return None
+
+
+def _planned_text(profile: str, campaign: str) -> str:
+    """The planned hours and the budget they must fit, the end of a sentence on a longer schedule's cost."""
+    now = campaign_hours(profile, campaign=campaign)
+    budget = BUDGET_HOURS.get(campaign, 24)
+    return f"{now:.1f} planned (each at the baselines' measured rates), past the {budget} hours this study was given"
+
+
+def _kept_schedule_text(settings: FashionSettings) -> str:
+    """Why smaller networks are no way out, and what a kept schedule still measures, and what it does not."""
+    return (
+        f"{_smallest_text(settings)} What it still measures, and what it does not: every module and its baseline "
+        "train on the same images with the same seeds and the same schedule "
+        f"({schedule_words(settings)}), so each gain below is paired and fair at *equal "
         'training budget* — it answers "which module helps most when training stops here". It does not '
         "answer the paper's question of what each module reaches when trained to convergence: a module that "
         "learns faster early is favoured here, and the gains may shrink (or change order) with longer training. "
